@@ -1,0 +1,112 @@
+"""Load and validate the pipeline configuration.
+
+The schema (``workflow/schemas/config.schema.yaml``) is the single description of every setting:
+the Snakefile validates against it when the DAG is built, and notebooks run on their own call
+:func:`load_config`, so both see the same defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration does not follow the schema; the message says where and what to do."""
+
+
+def _fill_defaults(instance: Any, schema: dict, root: dict) -> None:
+    """Insert schema defaults for missing object keys, recursively (like snakemake.utils.validate)."""
+    if "$ref" in schema:
+        schema = _resolve(schema["$ref"], root) | {k: v for k, v in schema.items() if k != "$ref"}
+    if not isinstance(instance, dict):
+        return
+    for key, sub in schema.get("properties", {}).items():
+        if "$ref" in sub:
+            sub = _resolve(sub["$ref"], root) | {k: v for k, v in sub.items() if k != "$ref"}
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in schema.get("properties", {}):
+                _fill_defaults(value, extra, root)
+
+
+def _resolve(ref: str, root: dict) -> dict:
+    node: Any = root
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def load_schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_config(config: dict) -> dict:
+    """Return a validated copy of ``config`` with every default filled in.
+
+    Raises :class:`ConfigError` naming the offending key, its value and what the schema expects.
+    """
+    schema = load_schema()
+    config = copy.deepcopy(config)
+    _fill_defaults(config, schema, schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors:
+            where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"  {where}: {err.message}")
+        raise ConfigError(
+            "The configuration does not follow workflow/schemas/config.schema.yaml:\n"
+            + "\n".join(lines)
+            + "\nFix these keys in your config.yaml (the schema gives each key's meaning and default)."
+        )
+    _check_cross_references(config)
+    return config
+
+
+def _check_cross_references(config: dict) -> None:
+    missing = [w for w in config["survey"]["waves"] if w not in config["tables"]["waves"]]
+    if missing:
+        raise ConfigError(
+            f"survey.waves lists {missing} but tables.waves has no entry for them: "
+            "add tables.waves.<wave> with the paths of that wave's households, persons and episodes."
+        )
+    bounds = config["age_groups"]
+    if bounds[0] != 0 or any(b <= a for a, b in zip(bounds, bounds[1:], strict=False)):
+        raise ConfigError(f"age_groups must start at 0 and increase strictly; got {bounds}.")
+    recall = config["recall"]
+    if recall["mode"] == "fixed" and not {"fixed_start", "fixed_end"} <= recall.keys():
+        raise ConfigError("recall.mode is 'fixed': set recall.fixed_start and recall.fixed_end.")
+
+
+def load_config(config: str | Path | dict) -> dict:
+    """Validated configuration from a YAML file path or an already-loaded dict.
+
+    Under Snakemake the notebooks receive the validated dict; run on their own they receive the
+    path of ``config/config.yaml``.
+    """
+    if isinstance(config, dict):
+        return validate_config(config)
+    path = Path(config)
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} not found.") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from None
+    return validate_config(loaded or {})
