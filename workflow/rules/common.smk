@@ -1,0 +1,73 @@
+# Helpers shared by the rules: config validation, code paths, papermill parameters.
+
+from pathlib import Path
+
+import yaml
+
+from injury_survey.config import validate_config
+
+# Validate at DAG build, with the same schema and defaults the notebooks use on their own.
+config.update(validate_config(config))
+
+WAVES = config["survey"]["waves"]
+REPO = Path(workflow.basedir)
+
+# Code is an input of every notebook rule, so editing the package or a notebook reruns what
+# depends on it. Paths are absolute (from the Snakefile's folder) so --directory runs work.
+PACKAGE_FILES = sorted(
+    str(p)
+    for p in (REPO / "src" / "injury_survey").rglob("*")
+    if p.is_file() and p.suffix in {".py", ".yaml", ".csv"} and "__pycache__" not in p.parts
+)
+
+wildcard_constraints:
+    wave="|".join(WAVES),
+
+
+def notebook(name):
+    """Absolute path of a source notebook in the repository's notebooks/ folder."""
+    return str(REPO / "notebooks" / f"{name}.ipynb")
+
+
+def codebook_files():
+    return [] if config["codebook"] == "default" else [config["codebook"]]
+
+
+def wave_tables(wildcards):
+    """Input tables of one formal survey wave, as mapped in config tables.waves.<wave>."""
+    return config["tables"]["waves"][wildcards.wave]
+
+
+def papermill_parameters(**parameters):
+    """Notebook parameters as one YAML string for `papermill -y` (types survive, unlike -p).
+
+    The validated config is always passed, so a changed setting reruns the notebooks
+    (Snakemake tracks params) and the notebook prints the settings it actually used.
+    """
+    return yaml.safe_dump({"config": config, **parameters}, allow_unicode=True, sort_keys=False)
+
+
+def wave_parameters(wildcards):
+    return papermill_parameters(survey_dir=".", wave=wildcards.wave)
+
+
+# The papermill command of every notebook rule: the executed copy is first written to the
+# log folder, so a failing notebook survives (with its traceback) for debugging while the rule's
+# outputs are removed; on success it is copied to results/notebooks/.
+PAPERMILL = (
+    "papermill {input.notebook} {log.notebook} -k python3 --no-progress-bar "
+    "-y {params.parameters:q} > {log.stderr} 2>&1 && cp {log.notebook} {output.notebook}"
+)
+
+
+def final_outputs():
+    waves = expand("results/{wave}/estimates.csv", wave=WAVES)
+    return ["results/index.html", "results/plan/plan.yaml", *waves]
+
+
+def executed_notebooks_html():
+    """HTML copies of every executed notebook, in pipeline order."""
+    names = ["01_clean_pilot", "02_plan_survey"]
+    for stage in ["03_clean_survey", "04_compute_weights", "05_estimate_indicators"]:
+        names += [f"{stage}_{wave}" for wave in WAVES]
+    return [f"results/notebooks/{name}.html" for name in sorted(names)]

@@ -1,0 +1,48 @@
+# Pre-survey (预调查): clean the pilot, check the questionnaire, then plan the formal survey.
+
+
+rule clean_pilot:
+    input:
+        notebook=notebook("01_clean_pilot"),
+        tables=list(config["tables"]["pilot"].values()),
+        codebook=codebook_files(),
+        code=PACKAGE_FILES,
+    output:
+        notebook="results/notebooks/01_clean_pilot.ipynb",
+        households="results/pilot/households.parquet",
+        persons="results/pilot/persons.parquet",
+        episodes="results/pilot/episodes.parquet",
+        rejected="results/pilot/rejected.csv",
+        issues="results/pilot/issues.csv",
+        revisions="results/pilot/questionnaire_revisions.csv",
+        pilot_summary="results/pilot/pilot_summary.yaml",
+    params:
+        parameters=papermill_parameters(survey_dir=".", out_dir="results/pilot"),
+    log:
+        notebook="results/logs/clean_pilot/01_clean_pilot.ipynb",
+        stderr="results/logs/clean_pilot/papermill.log",
+    shell:
+        PAPERMILL
+
+
+rule plan_survey:
+    input:
+        notebook=notebook("02_plan_survey"),
+        pilot_summary="results/pilot/pilot_summary.yaml",
+        frame=config["tables"]["frame"],
+        code=PACKAGE_FILES,
+    output:
+        notebook="results/notebooks/02_plan_survey.ipynb",
+        plan="results/plan/plan.yaml",
+        sensitivity="results/plan/sensitivity.csv",
+        sample="results/plan/sample_drawn.csv",
+        fieldwork="results/plan/fieldwork_list.xlsx",
+    params:
+        parameters=papermill_parameters(
+            survey_dir=".", pilot_dir="results/pilot", out_dir="results/plan"
+        ),
+    log:
+        notebook="results/logs/plan_survey/02_plan_survey.ipynb",
+        stderr="results/logs/plan_survey/papermill.log",
+    shell:
+        PAPERMILL
