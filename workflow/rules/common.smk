@@ -51,11 +51,12 @@ def wave_parameters(wildcards):
     return papermill_parameters(survey_dir=".", wave=wildcards.wave)
 
 
-# The papermill command of every notebook rule: the executed copy is first written to the
+# The papermill command of every notebook rule (through run_notebook, which turns a failing
+# cell into a message): the executed copy is first written to the
 # log folder, so a failing notebook survives (with its traceback) for debugging while the rule's
 # outputs are removed; on success it is copied to results/notebooks/.
 PAPERMILL = (
-    "papermill {input.notebook} {log.notebook} -k python3 --no-progress-bar "
+    "python -m injury_survey.run_notebook {input.notebook} {log.notebook} -k python3 "
     "-y {params.parameters:q} > {log.stderr} 2>&1 && cp {log.notebook} {output.notebook}"
 )
 

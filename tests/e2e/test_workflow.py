@@ -1,0 +1,81 @@
+"""The tiny test survey through the real Snakefile, in a temporary survey folder.
+
+Runs the way a survey team runs the pipeline on its own data:
+``snakemake --snakefile <repo>/Snakefile --directory <folder> --configfile <folder>/config.yaml``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = Path(__file__).resolve().parent / "survey"
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(
+        [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(folder),
+         "--configfile", str(folder / "config.yaml"), "--cores", "2", *args],
+        capture_output=True, text=True, env=env, timeout=1200,
+    )
+
+
+@pytest.fixture(scope="module")
+def survey_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("survey")
+    shutil.copytree(TINY, folder, dirs_exist_ok=True)
+    result = snakemake(folder)
+    assert result.returncode == 0, result.stderr[-6000:]
+    return folder
+
+
+def test_every_stage_leaves_its_executed_notebook_and_html(survey_run):
+    notebooks = survey_run / "results" / "notebooks"
+    for stem in ["01_clean_pilot", "02_plan_survey", "03_clean_survey_baseline",
+                 "04_compute_weights_baseline", "05_estimate_indicators_baseline"]:
+        assert (notebooks / f"{stem}.ipynb").exists(), stem
+        assert (notebooks / f"{stem}.html").stat().st_size > 10_000, stem
+    index = (survey_run / "results" / "index.html").read_text(encoding="utf-8")
+    assert index.index("01_clean_pilot") < index.index("05_estimate_indicators_baseline")
+
+
+def test_estimates_follow_the_output_contract(survey_run):
+    estimates = pd.read_csv(survey_run / "results" / "baseline" / "estimates.csv")
+    assert list(estimates.columns) == ["indicator", "by", "level", "estimate", "se", "ci_lower",
+                                       "ci_upper", "deff", "df", "n", "flag", "method"]
+    overall = estimates.query("indicator == 'injury_incidence' and by == 'all'")
+    assert len(overall) == 1 and 0 < overall["estimate"].iloc[0] < 1
+
+
+def test_personal_data_never_reaches_results(survey_run):
+    for path in (survey_run / "results").rglob("*"):
+        if path.suffix in {".csv", ".ipynb", ".html", ".yaml", ".log"}:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            assert "respondent_name" not in text, path
+
+
+def test_second_run_has_nothing_to_do(survey_run):
+    result = snakemake(survey_run, "--dry-run")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_bad_input_stops_with_a_message_naming_file_and_column(tmp_path):
+    shutil.copytree(TINY, tmp_path, dirs_exist_ok=True)
+    persons = tmp_path / "data" / "raw" / "pilot" / "persons.csv"
+    frame = pd.read_csv(persons, dtype=str)
+    frame.drop(columns=["sex"]).to_csv(persons, index=False)
+    result = snakemake(tmp_path, "results/pilot/persons.parquet")
+    assert result.returncode != 0
+    log = (tmp_path / "results" / "logs" / "clean_pilot" / "papermill.log").read_text()
+    assert "persons.csv" in log and "sex" in log
+    assert (tmp_path / "results" / "logs" / "clean_pilot" / "01_clean_pilot.ipynb").exists()

@@ -1,0 +1,44 @@
+"""The two install routes agree, the README's commands are the ones CI runs, pins are exact."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def requirement_lines() -> list[str]:
+    lines = (REPO / "requirements.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in requirement_lines():
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line), line
+
+
+def test_svy_and_its_rust_core_and_polars_are_pinned():
+    names = {line.split("==")[0].lower() for line in requirement_lines()}
+    assert {"svy", "svy-rs", "polars", "snakemake", "papermill"} <= names
+
+
+def test_environment_yml_installs_the_same_pinned_list():
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["-r requirements.txt", "-e ."]
+    conda_names = [d.split("=")[0] for d in env["dependencies"] if isinstance(d, str)]
+    assert set(conda_names) <= {"python", "pip"}, "conda packages would diverge from the pip pins"
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^(python3 run\.py \w+)\s*$", readme, flags=re.M)
+    assert commands[:2] == ["python3 run.py demo", "python3 run.py test"]
+    assert "python3 run.py test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_licence_and_third_party_notices_ship():
+    assert "MIT License" in (REPO / "LICENSE").read_text()
+    notices = (REPO / "THIRD_PARTY.md").read_text(encoding="utf-8")
+    assert "OFL" in notices
