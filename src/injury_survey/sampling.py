@@ -68,33 +68,29 @@ def validate_frame(frame: pd.DataFrame, size_col: str = "households") -> None:
             f"The sampling frame lacks required column(s) {missing}; it has {list(frame.columns)}. "
             "Add them to frame/psus.csv (see the data contract)."
         )
-    problems: list[str] = []
-    for index, psu_id in frame["psu_id"].items():
-        if pd.isna(psu_id) or str(psu_id).strip() == "":
-            problems.append(
-                f"{_where(frame, index, psu_id)}: psu_id is empty; give every PSU an id."
-            )
-    duplicated = frame["psu_id"].notna() & frame["psu_id"].duplicated(keep=False)
-    for index in frame.index[duplicated]:
-        psu_id = frame.at[index, "psu_id"]
-        problems.append(
-            f"{_where(frame, index, psu_id)}: psu_id {psu_id!r} appears more than once; "
-            "each PSU must be listed once."
-        )
-    for index, stratum in frame["stratum_id"].items():
-        if pd.isna(stratum) or str(stratum).strip() == "":
-            problems.append(
-                f"{_where(frame, index, frame.at[index, 'psu_id'])}: stratum_id is empty; "
-                "give every PSU its stratum."
-            )
+    psu_id = frame["psu_id"]
+    stratum = frame["stratum_id"]
     size = pd.to_numeric(frame[size_col], errors="coerce")
-    for index, value in frame[size_col].items():
-        number = size.at[index]
-        if pd.isna(number) or number <= 0 or number != np.floor(number):
+    empty_psu = psu_id.isna() | (psu_id.astype(str).str.strip() == "")
+    repeated = ~empty_psu & psu_id.duplicated(keep=False)
+    empty_stratum = stratum.isna() | (stratum.astype(str).str.strip() == "")
+    bad_size = ~(size > 0) | (size != np.floor(size))
+    problems: list[str] = []
+    for index in frame.index[empty_psu | repeated | empty_stratum | bad_size]:
+        where = _where(frame, index, psu_id.at[index])
+        if empty_psu.at[index]:
+            problems.append(f"{where}: psu_id is empty; give every PSU an id.")
+        if repeated.at[index]:
             problems.append(
-                f"{_where(frame, index, frame.at[index, 'psu_id'])}: column '{size_col}' "
-                f"value {value!r} is not a positive whole number; give the count of households "
-                "listed in this PSU."
+                f"{where}: psu_id {psu_id.at[index]!r} appears more than once; "
+                "each PSU must be listed once."
+            )
+        if empty_stratum.at[index]:
+            problems.append(f"{where}: stratum_id is empty; give every PSU its stratum.")
+        if bad_size.at[index]:
+            problems.append(
+                f"{where}: column '{size_col}' value {frame.at[index, size_col]!r} is not a "
+                "positive whole number; give the count of households listed in this PSU."
             )
     if problems:
         raise ValueError("The sampling frame cannot be used:\n  " + "\n  ".join(problems))
