@@ -52,8 +52,8 @@ def _where(frame: pd.DataFrame, index, psu_id) -> str:
     """How a user finds a frame row: file and spreadsheet row when known, else the PSU id."""
     if SOURCE_ROW in frame.columns:
         source = frame.at[index, SOURCE_FILE] if SOURCE_FILE in frame.columns else "frame"
-        return f"{source}, row {frame.at[index, SOURCE_ROW]} (psu_id {psu_id!r})"
-    return f"PSU {psu_id!r}"
+        return f"{source}, row {frame.at[index, SOURCE_ROW]} (psu_id '{psu_id}')"
+    return f"PSU '{psu_id}'"
 
 
 def validate_frame(frame: pd.DataFrame, size_col: str = "households") -> None:
@@ -82,14 +82,14 @@ def validate_frame(frame: pd.DataFrame, size_col: str = "households") -> None:
             problems.append(f"{where}: psu_id is empty; give every PSU an id.")
         if repeated.at[index]:
             problems.append(
-                f"{where}: psu_id {psu_id.at[index]!r} appears more than once; "
+                f"{where}: psu_id '{psu_id.at[index]}' appears more than once; "
                 "each PSU must be listed once."
             )
         if empty_stratum.at[index]:
             problems.append(f"{where}: stratum_id is empty; give every PSU its stratum.")
         if bad_size.at[index]:
             problems.append(
-                f"{where}: column '{size_col}' value {frame.at[index, size_col]!r} is not a "
+                f"{where}: column '{size_col}' value '{frame.at[index, size_col]}' is not a "
                 "positive whole number; give the count of households listed in this PSU."
             )
     if problems:
@@ -129,10 +129,8 @@ def _counts_by_stratum(
     return counts
 
 
-def _pps_systematic_one_stratum(
-    size: np.ndarray, n: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Selected positions, their pi and certainty flags for one stratum's sizes (frame order)."""
+def _pps_probabilities(size: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """First-stage pi and certainty flags for one stratum's sizes when ``n`` units are taken."""
     pi = np.zeros(len(size))
     certain = np.zeros(len(size), dtype=bool)
     # Certainty units: a unit at least as large as the interval would be hit every time (or
@@ -146,18 +144,66 @@ def _pps_systematic_one_stratum(
         certain |= new
         n -= int(new.sum())
     pi[certain] = 1.0
-    selected = certain.copy()
     if n > 0:
+        rest = ~certain
+        pi[rest] = n * size[rest] / size[rest].sum()
+    return pi, certain
+
+
+def _pps_systematic_one_stratum(
+    size: np.ndarray, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Selected positions, their pi and certainty flags for one stratum's sizes (frame order)."""
+    pi, certain = _pps_probabilities(size, n)
+    selected = certain.copy()
+    n_rest = n - int(certain.sum())
+    if n_rest > 0:
         rest = np.flatnonzero(~certain)
-        total = size[rest].sum()
-        interval = total / n
-        pi[rest] = n * size[rest] / total
         cumulative = np.cumsum(size[rest])
-        points = rng.uniform(0.0, interval) + interval * np.arange(n)
-        # A point x selects the unit whose cumulative range (C_{i-1}, C_i] contains it.
-        hit = np.searchsorted(cumulative, points, side="left")
+        interval = cumulative[-1] / n_rest
+        points = rng.uniform(0.0, interval) + interval * np.arange(n_rest)
+        # A point x selects the unit whose cumulative range (C_{i-1}, C_i] contains it; the
+        # minimum only guards the last point against rounding past the total.
+        hit = np.minimum(np.searchsorted(cumulative, points, side="left"), len(rest) - 1)
         selected[rest[hit]] = True
     return np.flatnonzero(selected), pi, certain
+
+
+def pps_inclusion_probabilities(
+    frame: pd.DataFrame,
+    n_by_stratum: Mapping[str, int] | pd.Series,
+    size_col: str = "households",
+) -> pd.DataFrame:
+    """First-stage inclusion probability of every PSU of the frame under PPS systematic selection.
+
+    ``pi_i = n_h · x_i / X_h`` within stratum h, after certainty units (``x_i ≥ X_h / n_h``) have
+    been given ``pi = 1`` and removed from ``n_h`` and ``X_h``, repeatedly (Kish 1965, §7.5). The
+    probabilities of a stratum sum to ``n_h``. These are the ``pi_psu`` that
+    :func:`select_psus_pps_systematic` attaches to the selected PSUs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per frame row, in frame order: ``stratum_id``, ``psu_id``, ``size_col``,
+        ``pi_psu``, ``certainty``.
+    """
+    validate_frame(frame, size_col)
+    counts = _counts_by_stratum(frame, n_by_stratum)
+    strata = frame["stratum_id"].astype(str)
+    size = pd.to_numeric(frame[size_col]).to_numpy(dtype=float)
+    pi = np.zeros(len(frame))
+    certain = np.zeros(len(frame), dtype=bool)
+    for stratum, positions in strata.groupby(strata, sort=False).indices.items():
+        pi[positions], certain[positions] = _pps_probabilities(size[positions], counts[stratum])
+    return pd.DataFrame(
+        {
+            "stratum_id": strata.to_numpy(),
+            "psu_id": frame["psu_id"].astype(str).to_numpy(),
+            size_col: size.astype("int64"),
+            "pi_psu": pi,
+            "certainty": certain,
+        }
+    )
 
 
 def select_psus_pps_systematic(
@@ -346,7 +392,9 @@ def compare_samples(frozen: pd.DataFrame, redrawn: pd.DataFrame) -> pd.DataFrame
         )
 
     old, new = per_psu(frozen), per_psu(redrawn)
-    both = old.join(new, how="outer", lsuffix="_frozen", rsuffix="_redrawn")
+    both = old.merge(
+        new, how="outer", left_index=True, right_index=True, suffixes=("_frozen", "_redrawn")
+    )
     in_old = both["n_hh_frozen"].notna()
     in_new = both["n_hh_redrawn"].notna()
     rows = []
