@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from injury_survey.sampling import validate_frame
+
 
 def _z(confidence: float) -> float:
     """Two-sided normal quantile ``z_{1-α/2}`` for a confidence level ``1 - α``."""
@@ -101,11 +103,12 @@ def icc_anova(
 
     By default the raw estimate is returned; it can be negative, and with the pilot's 5 clusters it
     is very imprecise. ``truncate=(0, 0.05)`` clips it to the range §5.2 asks the pilot notebook
-    to report.
+    to report. When ``y`` does not vary at all (no case in the pilot) the ICC is undefined and NaN
+    is returned.
     """
     data = pd.DataFrame({"cluster": np.asarray(cluster), "y": np.asarray(y, dtype=float)})
-    if data["y"].isna().any():
-        raise ValueError("y has missing values; drop them (and their cluster labels) first")
+    if data.isna().any().any():
+        raise ValueError("cluster or y has missing values; drop those persons first")
     groups = data.groupby("cluster")["y"]
     sizes = groups.size().to_numpy(dtype=float)
     means = groups.mean().to_numpy()
@@ -121,7 +124,8 @@ def icc_anova(
     m0 = (n_total - (sizes**2).sum() / n_total) / (k - 1)
     denominator = between + (m0 - 1) * within
     if denominator == 0:
-        raise ValueError("y does not vary at all: the ICC is undefined")
+        # y is constant (e.g. no injured person in the pilot): 0/0, nothing to estimate.
+        return float("nan")
     rho = (between - within) / denominator
     if truncate is not None:
         rho = float(np.clip(rho, *truncate))
@@ -190,10 +194,11 @@ def plan_sample_size(
     precision: float,
     precision_type: Literal["relative", "absolute"] = "relative",
     confidence: float = 0.95,
-    deff: float = 1.5,
-    response_rate: float = 1.0,
-    hh_size: float = 2.6,
-    households_per_psu: int = 20,
+    *,
+    deff: float,
+    response_rate: float,
+    hh_size: float,
+    households_per_psu: int,
     population: float | None = None,
     n_strata: int | None = None,
     min_psus_per_stratum: int = 2,
@@ -363,9 +368,7 @@ def allocate_psus(
     """
     if int(n_psus) != n_psus or n_psus < 1:
         raise ValueError(f"n_psus must be a whole number >= 1, got {n_psus!r}")
-    for column in ("stratum_id", size_col):
-        if column not in frame.columns:
-            raise ValueError(f"The frame lacks column '{column}'; it has {list(frame.columns)}")
+    validate_frame(frame, size_col)
     strata = frame["stratum_id"].astype(str)
     grouped = pd.to_numeric(frame[size_col], errors="raise").groupby(strata, sort=False)
     size = grouped.sum().astype(float)

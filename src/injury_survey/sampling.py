@@ -210,7 +210,8 @@ def select_psus_pps_systematic(
     frame: pd.DataFrame,
     n_by_stratum: Mapping[str, int] | pd.Series,
     size_col: str = "households",
-    seed: int = 0,
+    *,
+    seed: int,
 ) -> pd.DataFrame:
     """Select PSUs with probability proportional to size, systematically within each stratum.
 
@@ -304,10 +305,13 @@ def draw_sample(
 ) -> pd.DataFrame:
     """Draw the two-stage sample and return the fieldwork list in the ``sample.csv`` format.
 
-    Stage 1 is :func:`select_psus_pps_systematic`; stage 2 takes ``households_per_psu`` households
-    from each selected PSU's list by :func:`select_households_systematic`, with the frame's
-    household count as the list length (the field listing replaces it when it differs: redraw
-    stage 2 then). ``pi_hh = taken / listed`` is conditional on the PSU (data-contract).
+    Stage 1 is :func:`select_psus_pps_systematic` with ``size_col`` as the measure of size; stage 2
+    takes ``households_per_psu`` households from each selected PSU's list by
+    :func:`select_households_systematic`, with the frame's ``households`` count as the list length
+    (when the field listing finds a different count, redraw stage 2 from it). All households of a
+    PSU with fewer are taken. ``pi_hh = taken / listed`` is conditional on the PSU (data-contract).
+    The take is the same in every PSU, certainty PSUs included, so those PSUs' households carry
+    smaller weights than the rest (the design is self-weighting only among non-certainty PSUs).
 
     Returns
     -------
@@ -320,10 +324,19 @@ def draw_sample(
         raise ValueError(
             f"households_per_psu must be a whole number >= 1, got {households_per_psu!r}"
         )
+    if "households" not in frame.columns:
+        raise ValueError(
+            "The sampling frame lacks the 'households' column: the household list length of each "
+            "PSU is needed for the second stage (data contract, frame/psus.csv)."
+        )
+    validate_frame(frame, "households")
     psus = select_psus_pps_systematic(frame, n_by_stratum, size_col=size_col, seed=seed)
+    listed = pd.Series(
+        pd.to_numeric(frame["households"]).to_numpy(), index=frame["psu_id"].astype(str)
+    )
     parts = []
     for psu in psus.itertuples(index=False):
-        n_listed = int(getattr(psu, size_col))
+        n_listed = int(listed[psu.psu_id])
         positions = select_households_systematic(
             n_listed, int(households_per_psu), _stream(seed, _HOUSEHOLD_STAGE, psu.psu_id)
         )

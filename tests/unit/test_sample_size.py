@@ -168,6 +168,13 @@ def test_icc_negative_is_returned_raw_and_truncated_on_request():
     assert icc_anova(list("AABBCC"), [1, 1, 0, 0, 1, 0], truncate=(0, 0.05)) == 0.05
 
 
+def test_icc_undefined_without_variation():
+    # MSB = MSW = 0: ρ = 0/0.
+    assert math.isnan(icc_anova(list("AABB"), [0, 0, 0, 0]))
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        icc_anova(list("AAA"), [1, 0, 0])
+
+
 def test_persons_to_detect_a_fall_from_4_to_3_percent():
     # §5.3: ≈ 7 950 per survey. By hand: p̄ = 0.035, √(2 × 0.035 × 0.965) = √0.06755 = 0.259904,
     # √(0.04 × 0.96 + 0.03 × 0.97) = √0.0675 = 0.259808;

@@ -238,3 +238,24 @@ def test_compare_samples_lists_the_differences():
     assert differences.loc["P2", "pi_psu_redrawn"] == 0.45
     assert differences.loc["P2", "n_hh_not_shared"] == 0
     assert differences.loc["P3", "n_hh_not_shared"] == 1
+
+
+def test_draw_sample_by_population_lists_households():
+    # PPS on residents (1 000 and 3 000, n = 1 → pi 0.25, 0.75); the second stage takes 20 of the
+    # listed households (40 → 0.5, 100 → 0.2).
+    frame = pd.DataFrame(
+        {
+            "stratum_id": ["S", "S"],
+            "psu_id": ["P1", "P2"],
+            "households": [40, 100],
+            "population": [1000, 3000],
+        }
+    )
+    expected = {"P1": (0.25, 0.5), "P2": (0.75, 0.2)}
+    for seed in range(5):
+        sample = draw_sample(frame, {"S": 1}, 20, seed, size_col="population")
+        psu_id = sample["psu_id"].iloc[0]
+        assert (sample["pi_psu"].iloc[0], sample["pi_hh"].iloc[0]) == pytest.approx(
+            expected[psu_id]
+        )
+        assert len(sample) == 20
