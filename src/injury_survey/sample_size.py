@@ -59,7 +59,7 @@ def persons_srs(
     ``n0 = z² · p(1 − p) / d²`` with ``d`` the half-width of the confidence interval: ``d = ε·p``
     for relative precision ε, so that ``n0 = z²(1 − p)/(ε² p)`` (with z ≈ 2 and ε = 0.1 the
     textbook ``400·(1 − p)/p``), or ``d`` itself for absolute precision (domain-reference §5.3
-    step 1; Lwanga & Lemeshow 1991).
+    step 1 [CN-textbook, Epi-formula]; Lwanga & Lemeshow 1991).
 
     ``z`` defaults to ``norm.ppf(1 − α/2)`` (1.959964 for 95 %); pass ``z=1.96`` to use the rounded
     value of printed tables.
@@ -71,7 +71,7 @@ def persons_srs(
 
 
 def fpc_adjust(n0: float, population: float) -> float:
-    """Finite population correction: ``n1 = n0 / (1 + (n0 − 1)/N)`` (domain-reference §5.3 step 2).
+    """Finite population correction: ``n1 = n0 / (1 + (n0 − 1)/N)`` (domain-reference §5.3 step 2 [Epi-formula]).
 
     Matters only when the sample is a sizeable share of the ``N`` residents of the community.
     """
@@ -81,11 +81,11 @@ def fpc_adjust(n0: float, population: float) -> float:
 
 
 def design_effect(persons_per_psu: float, icc: float) -> float:
-    """Design effect of a cluster sample: ``deff = 1 + (M̄ − 1)·ρ`` (Kish 1965, §5.4).
+    """Design effect of a cluster sample: ``deff = 1 + (M̄ − 1)·ρ`` (Kish 1965).
 
     ``M̄`` counts persons per PSU (households per PSU × persons per household, since every member
     is interviewed) and ``ρ`` is the intra-cluster correlation of the injury indicator
-    (domain-reference §5.3 step 3).
+    (domain-reference §5.3 step 3 [ss4HHSp]).
     """
     return 1 + (persons_per_psu - 1) * icc
 
@@ -153,6 +153,7 @@ class SampleSizePlan:
     response_rate: float
     n3: float
     hh_size: float
+    households_rounding: str
     households: int
     households_per_psu: int
     psus_for_households: int
@@ -183,7 +184,13 @@ class SampleSizePlan:
             ),
             ("n2 persons, cluster design", "n2 = n1·deff", self.n2),
             ("n3 persons, nonresponse", "n3 = n2/RR", self.n3),
-            ("H households", "H = n3/m̄, rounded", self.households),
+            (
+                "H households",
+                "H = n3/m̄, to the nearest"
+                if self.households_rounding == "nearest"
+                else "H = ⌈n3/m̄⌉",
+                self.households,
+            ),
             ("k PSUs", "k = ⌈H/b⌉, at least strata × minimum", self.psus),
         ]
         return pd.DataFrame(rows, columns=["step", "formula", "value"])
@@ -263,6 +270,7 @@ def plan_sample_size(
         response_rate=response_rate,
         n3=n3,
         hh_size=hh_size,
+        households_rounding=households_rounding,
         households=households,
         households_per_psu=int(households_per_psu),
         psus_for_households=psus_for_households,
@@ -356,7 +364,7 @@ def allocate_psus(
     """PSUs per stratum, proportional to the stratum's size, within bounds, summing to ``n_psus``.
 
     Proportional allocation ``k_h ∝ X_h`` (total size of stratum h) keeps the two-stage PPS design
-    self-weighting across strata (Cochran 1977, §5.5; Kish 1965, §3.3). Each stratum gets at least
+    self-weighting across strata (Cochran 1977, ch. 5; Kish 1965). Each stratum gets at least
     ``min_per_stratum`` (two PSUs are needed for a within-stratum variance) and at most the number of
     PSUs it has: the real-valued quotas are ``clip(λ·X_h, lower_h, upper_h)`` with λ chosen so they
     sum to ``n_psus``, then rounded by largest remainder (Hamilton's method) so the total is exact.

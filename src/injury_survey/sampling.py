@@ -4,7 +4,7 @@ The design is the two-stage stratified cluster design of domain-reference §5.3 
 
 1. Within each stratum (街道/镇 or 城/乡), ``n_h`` PSUs (居委会/村委会) are selected with probability
    proportional to size (PPS) by systematic sampling on the frame in its given order, so that the
-   frame order acts as implicit stratification (Kish 1965, §7.5; Cochran 1977, §9A.4).
+   frame order acts as implicit stratification (Kish 1965, ch. 7; Cochran 1977, ch. 9A).
 2. Within each selected PSU, a fixed number of households is taken from the household list by
    systematic sampling with a random start and a fractional interval.
 
@@ -177,7 +177,7 @@ def pps_inclusion_probabilities(
     """First-stage inclusion probability of every PSU of the frame under PPS systematic selection.
 
     ``pi_i = n_h · x_i / X_h`` within stratum h, after certainty units (``x_i ≥ X_h / n_h``) have
-    been given ``pi = 1`` and removed from ``n_h`` and ``X_h``, repeatedly (Kish 1965, §7.5). The
+    been given ``pi = 1`` and removed from ``n_h`` and ``X_h``, repeatedly (Kish 1965, ch. 7). The
     probabilities of a stratum sum to ``n_h``. These are the ``pi_psu`` that
     :func:`select_psus_pps_systematic` attaches to the selected PSUs.
 
@@ -218,9 +218,9 @@ def select_psus_pps_systematic(
     For a stratum with ``n_h`` PSUs to take and total size ``X_h``, the interval is
     ``I = X_h / n_h``; a random start ``r ~ U[0, I)`` gives the points ``r, r + I, …`` on the
     cumulated sizes of the frame in its given order, and the unit whose range contains a point is
-    selected. Its inclusion probability is ``pi_i = n_h * x_i / X_h`` (Cochran 1977, §9A.4).
+    selected. Its inclusion probability is ``pi_i = n_h * x_i / X_h`` (Cochran 1977, ch. 9A).
     A unit with ``x_i >= I`` is a certainty unit: taken with ``pi = 1``, removed, and the interval
-    recomputed for the remaining units and PSUs, until none is left (Kish 1965, §7.5).
+    recomputed for the remaining units and PSUs, until none is left (Kish 1965, ch. 7).
 
     Parameters
     ----------
@@ -279,7 +279,7 @@ def select_households_systematic(
 
     Systematic sampling with a fractional interval ``k = n_listed / n_take`` and random start
     ``r ~ U[0, k)``: position ``floor(r + j*k) + 1`` for ``j = 0 … n_take-1``. Every position has
-    inclusion probability exactly ``n_take / n_listed`` (Kish 1965, §4.1). When ``n_take`` is at
+    inclusion probability exactly ``n_take / n_listed`` (Kish 1965, ch. 4). When ``n_take`` is at
     least ``n_listed`` every household is taken.
     """
     if int(n_listed) != n_listed or n_listed < 1:
