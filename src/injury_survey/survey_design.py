@@ -1,0 +1,696 @@
+"""Design-based estimation through svy, behind one small pandas API.
+
+This is the only module of the package that imports ``svy`` (and ``polars``, which svy works on).
+Everything else passes pandas frames in and gets tidy pandas frames out, so a change of survey
+library touches this file only.
+
+The design is a stratified multistage sample analysed as with-replacement ultimate clusters
+(Taylor linearisation, ``V = Σ_h n_h/(n_h−1) Σ_i (z_hi − z̄_h)²``; domain-reference §6.2), exactly
+what R's ``svydesign(ids=~psu, strata=~stratum, weights=~weight, nest=TRUE)`` declares (Lumley 2010,
+ch. 2). PSU codes are nested within strata. Domains are always estimated on the full design (svy's
+``by=``/``where=``), never on a subset of the rows, so PSUs without domain members still count and
+the degrees of freedom are R's domain ``degf`` (PSUs − strata among those holding domain members).
+
+Every method returns one row per domain level with the columns of :data:`RESULT_COLUMNS`:
+``estimate, se, ci_lower, ci_upper, deff, df, n`` (after the ``by`` columns). ``deff`` is the
+design effect against simple random sampling *without* replacement, R's ``deff=TRUE`` (svy
+``deff="wor"``); ``n`` is the unweighted number of rows in the domain.
+
+Calibrated weights (post-stratification, raking) make the variance smaller for anything correlated
+with the calibration cells. R accounts for this when the design object itself was calibrated
+(``postStratify``/``rake``); svy does the same when its design carries a weight-adjustment record
+naming the weight before calibration and the cells. :func:`calibrate_weights` calibrates through
+svy, and :class:`CalibrationSpec` rebuilds that record from the columns kept beside the weights, so
+standard errors computed later (in another notebook, from ``weights.parquet``) still credit the
+calibration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import svy
+from scipy import stats
+
+RESULT_COLUMNS = ["estimate", "se", "ci_lower", "ci_upper", "deff", "df", "n"]
+
+LonelyPsu = Literal["fail", "center", "scale", "collapse", "skip"]
+CalibrationMethod = Literal["poststratify", "rake"]
+
+# Our setting -> svy's singleton rule. The R equivalent is options(survey.lonely.psu = ...).
+_SINGLETON_RULES: dict[str, object] = {
+    "fail": None,  # R "fail" (R's default): svy raises on a singleton stratum
+    "center": "center",  # R "adjust": the lonely PSU's deviation is taken from the grand mean
+    "scale": "scale",  # R "average": lonely strata add nothing; variance scaled up to compensate
+    "skip": "skip",  # R "remove" (and "certainty"): lonely strata add nothing
+    "collapse": "collapse",  # no R option: R users merge the stratum by hand before svydesign
+}
+
+
+class SurveyDesignError(ValueError):
+    """The design or the analysis columns cannot be used; the message says what to do."""
+
+
+class LonelyPsuError(SurveyDesignError):
+    """A stratum has a single PSU and ``lonely_psu`` is ``"fail"``."""
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """How the analysis weight was calibrated, so that variances account for it.
+
+    Parameters
+    ----------
+    method
+        ``"poststratify"`` (R ``postStratify``): one factor per calibration cell; or ``"rake"``
+        (R ``rake``): iterative proportional fitting to several margins.
+    weight_before
+        Column holding the weight before calibration (after non-response adjustment).
+    cells
+        For ``"poststratify"`` the column(s) whose combination is the post-stratum (after any
+        collapsing of sparse cells); for ``"rake"`` one column per margin.
+    """
+
+    method: CalibrationMethod
+    weight_before: str
+    cells: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.method not in ("poststratify", "rake"):
+            raise SurveyDesignError(
+                f"CalibrationSpec.method must be 'poststratify' or 'rake', got {self.method!r}."
+            )
+        if not self.cells:
+            raise SurveyDesignError("CalibrationSpec.cells must name at least one column.")
+
+
+class SurveyDesign:
+    """A stratified cluster design over a pandas frame of persons.
+
+    Parameters
+    ----------
+    data
+        One row per analysed unit (person); must hold the design columns and every analysis
+        column used later.
+    strata, psu, weight
+        Column names. PSU codes are taken within stratum (R ``nest=TRUE``). ``strata=None`` is a
+        single stratum; ``psu=None`` makes every row its own PSU (R ``ids=~1``).
+    fpc
+        Optional column with the number of PSUs in the population of each stratum, for a finite
+        population correction (R ``fpc=``); ``None`` treats PSUs as drawn with replacement.
+    lonely_psu
+        What to do with a stratum that has a single PSU (no within-stratum variance):
+
+        - ``"fail"`` (R ``options(survey.lonely.psu = "fail")``, R's default): raise
+          :class:`LonelyPsuError` naming the strata;
+        - ``"center"`` (R ``"adjust"``): the PSU's deviation is measured from the grand mean;
+        - ``"scale"`` (R ``"average"``): lonely strata contribute nothing and the variance is
+          scaled up by (strata) / (strata with more than one PSU);
+        - ``"skip"`` (R ``"remove"``, also R ``"certainty"``): lonely strata contribute nothing;
+        - ``"collapse"`` (no R option; in R one recodes strata before ``svydesign``): each lonely
+          stratum is merged with the stratum having the fewest PSUs.
+    calibration
+        How ``weight`` was calibrated from an earlier weight (see :class:`CalibrationSpec`);
+        ``None`` treats the weights as fixed.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        strata: str | None = "stratum_id",
+        psu: str | None = "psu_id",
+        weight: str = "weight",
+        fpc: str | None = None,
+        lonely_psu: LonelyPsu = "fail",
+        calibration: CalibrationSpec | None = None,
+    ) -> None:
+        if lonely_psu not in _SINGLETON_RULES:
+            raise SurveyDesignError(
+                f"lonely_psu must be one of {sorted(_SINGLETON_RULES)}, got {lonely_psu!r}."
+            )
+        self._data = data.reset_index(drop=True).copy()
+        # No stratum column: one stratum. No PSU column: every row is its own PSU (R ids=~1).
+        if strata is None:
+            strata = "_stratum"
+            self._data[strata] = "all"
+        if psu is None:
+            psu = "_psu"
+            self._data[psu] = np.arange(len(self._data)).astype(str)
+        self.strata, self.psu, self.weight, self.fpc = strata, psu, weight, fpc
+        self.lonely_psu = lonely_psu
+        self.calibration = calibration
+        needed = [strata, psu, weight] + ([fpc] if fpc else [])
+        if calibration is not None:
+            needed += [calibration.weight_before, *calibration.cells]
+        _require_columns(self._data, needed, "the survey data")
+        _check_design_columns(self._data, strata, psu, weight)
+        if lonely_psu == "fail":
+            _fail_on_lonely_psus(self._data, strata, psu)
+        self._sample = self._build_sample()
+
+    # ------------------------------------------------------------------ construction
+
+    def _build_sample(self) -> svy.Sample:
+        frame = self._data.copy()
+        for column in (self.strata, self.psu):
+            frame[column] = frame[column].astype(str)
+        adjustment = None
+        if self.calibration is not None:
+            spec = self.calibration
+            # svy's record holds one column per post-stratification (one for poststratify, one
+            # per margin for raking). Integer codes, not labels: svy 0.35 silently stops
+            # crediting the calibration when the cell column holds strings (measured: the SE of
+            # a post-stratified mean then differs from R's by 6 %).
+            groups = (
+                [list(spec.cells)] if spec.method == "poststratify" else [[c] for c in spec.cells]
+            )
+            cells = []
+            for index, columns in enumerate(groups):
+                name = f"_calibration_cell_{index}"
+                frame[name] = pd.factorize(_joined_label(frame, columns))[0].astype("int64")
+                cells.append(name)
+            adjustment = svy.WgtAdjustment(
+                kind="poststratification" if spec.method == "poststratify" else "raking",
+                prev_wgt=spec.weight_before,
+                new_wgt=self.weight,
+                cells=tuple(cells),
+            )
+        design = svy.Design(
+            stratum=self.strata,
+            psu=self.psu,
+            wgt=self.weight,
+            pop_size=self.fpc,
+            wgt_adjustment=adjustment,
+            singleton=_SINGLETON_RULES[self.lonely_psu],
+        )
+        return svy.Sample(_to_polars(frame), design)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The analysis frame as the design sees it (read it, do not modify it)."""
+        return self._data
+
+    @property
+    def n_strata(self) -> int:
+        return int(self._data[self.strata].nunique())
+
+    @property
+    def n_psus(self) -> int:
+        return int(self._data[[self.strata, self.psu]].drop_duplicates().shape[0])
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        """#PSU − #strata of the whole design (R ``degf``; domain-reference §6.2)."""
+        return self.n_psus - self.n_strata
+
+    # ------------------------------------------------------------------ estimators
+
+    def proportion(
+        self,
+        y: str,
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        ci_method: Literal["logit", "beta"] = "logit",
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Proportion of persons with ``y == 1`` (``y`` coded 0/1), per domain.
+
+        CIs as R ``svyciprop``: ``"logit"`` is ``expit(logit(p) ± t·se/(p(1−p)))``; ``"beta"`` is
+        R's Korn–Graubard interval (Korn & Graubard 1998): Clopper–Pearson with the effective
+        sample size ``n_eff = p(1−p)/var`` scaled by ``(qt(α/2, n−1)/qt(α/2, df))²`` with R's ``n``
+        (:func:`korn_graubard_ci`, :meth:`_rows_for_korn_graubard`). ``t`` has
+        the domain's design df. Estimates of 0 or 1 get no interval (NaN), as in R.
+        """
+        if ci_method not in ("logit", "beta"):
+            raise SurveyDesignError(f"ci_method must be 'logit' or 'beta', got {ci_method!r}.")
+        self._check_analysis_columns([y], binary=[y])
+        by_cols = _as_list(by)
+        result = self._sample.estimation.mean(
+            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        )
+        table = _tidy(result, by_cols)
+        table = self._add_counts(table, by_cols, where)
+        if ci_method == "logit":
+            bounds = [logit_ci(p, s, d, confidence) for p, s, d in _psd(table)]
+        else:
+            rows = self._rows_for_korn_graubard(table)
+            bounds = [
+                korn_graubard_ci(p, s, d, n, confidence)
+                for (p, s, d), n in zip(_psd(table), rows, strict=True)
+            ]
+        table["ci_lower"] = [b[0] for b in bounds]
+        table["ci_upper"] = [b[1] for b in bounds]
+        return table[by_cols + RESULT_COLUMNS]
+
+    def ratio(
+        self,
+        y: str,
+        x: str,
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        scale: float = 1.0,
+        ci: Literal["log", "wald"] = "log",
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Ratio of weighted totals ``Σw·y / Σw·x`` per domain (R ``svyratio``), times ``scale``.
+
+        Linearised variance with ``z_i = w_i (y_i − R̂ x_i) / Σw·x`` (domain-reference §6.2). The
+        default CI is on the log scale, ``R̂·exp(±t·se/R̂)``, which keeps rates positive; ``"wald"``
+        gives ``R̂ ± t·se``. ``n`` counts the domain's rows.
+        """
+        self._check_analysis_columns([y, x])
+        by_cols = _as_list(by)
+        result = self._sample.estimation.ratio(
+            y, x, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        )
+        table = _tidy(result, by_cols)
+        table = self._add_counts(table, by_cols, where)
+        for column in ("estimate", "se"):
+            table[column] = table[column] * scale
+        bounds = [
+            log_scale_ci(e, s, d, confidence) if ci == "log" else wald_ci(e, s, d, confidence)
+            for e, s, d in _psd(table)
+        ]
+        table["ci_lower"] = [b[0] for b in bounds]
+        table["ci_upper"] = [b[1] for b in bounds]
+        return table[by_cols + RESULT_COLUMNS]
+
+    def mean(
+        self,
+        y: str,
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Weighted mean ``Σw·y / Σw`` per domain (R ``svymean``), symmetric t interval."""
+        self._check_analysis_columns([y])
+        by_cols = _as_list(by)
+        result = self._sample.estimation.mean(
+            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        )
+        table = self._add_counts(_tidy(result, by_cols), by_cols, where)
+        return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
+
+    def total(
+        self,
+        y: str,
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Weighted total ``Σw·y`` per domain (R ``svytotal``), symmetric t interval."""
+        self._check_analysis_columns([y])
+        by_cols = _as_list(by)
+        result = self._sample.estimation.total(
+            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        )
+        table = self._add_counts(_tidy(result, by_cols), by_cols, where)
+        return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
+
+    def linear_combination(
+        self,
+        y: str,
+        x: str | None,
+        *,
+        over: str,
+        coefficients: dict[object, float],
+        where: tuple[str, object] | None = None,
+    ) -> tuple[float, float, int]:
+        """``Σ_a c_a·R̂_a`` over the levels ``a`` of ``over``, with its design-based SE and df.
+
+        ``R̂_a`` is the domain mean of ``y`` (``x`` None) or the domain ratio ``y/x``; the SE uses
+        the joint covariance of the domain estimates from the same design (exact for a linear
+        combination). This is direct standardisation's variance (domain-reference §6.3).
+        Returns ``(estimate, se, df)``.
+        """
+        self._check_analysis_columns([y] if x is None else [y, x])
+        estimation = self._sample.estimation
+        kwargs = {"by": over, "where": self._where(where), "drop_nulls": True}
+        result = estimation.mean(y, **kwargs) if x is None else estimation.ratio(y, x, **kwargs)
+        present = set(result.keys())
+        missing = [level for level in coefficients if _level_key(level, present) is None]
+        if missing:
+            raise SurveyDesignError(
+                f"No sample persons in the {over} group(s) {missing}"
+                + (f" within {where[0]} = {where[1]}" if where else "")
+                + ": the standardised rate needs every group of the standard. Merge age groups "
+                "(config age_groups) or report the crude rate only."
+            )
+        expression = sum(
+            weight * svy.estd(_level_key(level, present)) for level, weight in coefficients.items()
+        )
+        row = result.contrast({"combination": expression}).to_polars().row(0, named=True)
+        return float(row["est"]), float(row["se"]), int(row["df"])
+
+    def logistic(
+        self, y: str, terms: Sequence[str], categorical: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """Design-based logistic regression (R ``svyglm(family=quasibinomial)``).
+
+        ``terms`` are numeric predictors, ``categorical`` are treated as factors with their first
+        level as reference. Returns ``term, estimate, se, ci_lower, ci_upper, p_value, df,
+        odds_ratio`` (coefficients on the logit scale; odds ratio = exp(estimate)).
+        """
+        self._check_analysis_columns([y, *terms, *categorical], binary=[y])
+        predictors = [*terms, *(svy.Cat(c) for c in categorical)]
+        model = self._sample.glm.fit(y=y, x=predictors, family="binomial")
+        table = model.to_polars().to_pandas()
+        table = table.rename(
+            columns={
+                "std_err": "se",
+                "conf_low": "ci_lower",
+                "conf_high": "ci_upper",
+            }
+        )
+        table["odds_ratio"] = np.exp(table["estimate"])
+        return table[
+            ["term", "estimate", "se", "ci_lower", "ci_upper", "p_value", "df", "odds_ratio"]
+        ]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _where(self, where: tuple[str, object] | None):
+        if where is None:
+            return None
+        column, value = where
+        _require_columns(self._data, [column], "the survey data")
+        return svy.col(column) == value
+
+    def _add_counts(
+        self, table: pd.DataFrame, by_cols: list[str], where: tuple[str, object] | None
+    ) -> pd.DataFrame:
+        """Replace svy's n by the unweighted rows in each domain (same thing, checked)."""
+        rows = self._data
+        if where is not None:
+            rows = rows[rows[where[0]] == where[1]]
+        if not by_cols:
+            table["n"] = len(rows)
+            return table
+        counts = rows.groupby(by_cols, dropna=True).size().rename("_rows").reset_index()
+        for column in by_cols:
+            counts[column] = counts[column].astype(table[column].dtype)
+        merged = table.merge(counts, on=by_cols, how="left")
+        merged["n"] = merged["_rows"].fillna(0).astype(int)
+        return merged.drop(columns="_rows")
+
+    def _rows_for_korn_graubard(self, table: pd.DataFrame) -> list[int]:
+        """The ``n`` R's ``svyciprop(method="beta")`` uses: ``nrow(design)``.
+
+        In ``svyby`` R subsets the design: an uncalibrated design drops the other rows (n = the
+        domain's rows) but a calibrated one keeps them with zero weight (n = all rows). Followed
+        here so the intervals equal R's; the difference is in ``qt(α/2, n−1)`` only.
+        """
+        if self.calibration is not None:
+            return [len(self._data)] * len(table)
+        return table["n"].astype(int).tolist()
+
+    def _wald(self, table: pd.DataFrame, confidence: float) -> pd.DataFrame:
+        bounds = [wald_ci(e, s, d, confidence) for e, s, d in _psd(table)]
+        table["ci_lower"] = [b[0] for b in bounds]
+        table["ci_upper"] = [b[1] for b in bounds]
+        return table
+
+    def _check_analysis_columns(self, columns: list[str], binary: Sequence[str] = ()) -> None:
+        _require_columns(self._data, columns, "the survey data")
+        for column in columns:
+            values = self._data[column]
+            if values.isna().any():
+                first = int(np.flatnonzero(values.isna().to_numpy())[0])
+                raise SurveyDesignError(
+                    f"Column '{column}' has {int(values.isna().sum())} missing value(s) (first at "
+                    f"data row {first + 1}). Design-based estimates need every person's value: "
+                    "fix the cleaning step or drop those persons before weighting (the calibration "
+                    "then compensates)."
+                )
+        for column in binary:
+            bad = ~self._data[column].isin([0, 1])
+            if bad.any():
+                raise SurveyDesignError(
+                    f"Column '{column}' must be coded 0/1 for a proportion; found "
+                    f"{sorted(self._data.loc[bad, column].unique().tolist())[:5]}."
+                )
+
+
+# ---------------------------------------------------------------------- calibration
+
+
+def calibrate_weights(
+    data: pd.DataFrame,
+    *,
+    weight: str,
+    method: CalibrationMethod,
+    cells: Sequence[str],
+    population: pd.DataFrame,
+    strata: str | None = None,
+    psu: str | None = None,
+    trim_ratio_to_median: float | None = None,
+) -> pd.Series:
+    """Calibrated weights (svy ``poststratify``/``rake``), aligned with ``data``'s index.
+
+    ``population`` holds the columns ``cells`` and ``population`` (known resident totals).
+    ``"poststratify"`` multiplies the weights in each cell (the combination of ``cells``) by
+    ``N_c / Σ_{i∈c} w_i`` (R ``postStratify``); ``"rake"`` fits the margin of each column in
+    ``cells`` in turn until all hold (iterative proportional fitting, R ``rake``), to a relative
+    tolerance of 1e-10. With ``trim_ratio_to_median`` the weights above that multiple of the median
+    are capped, the excess redistributed, and the calibration redone, alternating until both hold
+    (domain-reference §6.1.4); if they cannot both hold an error says so.
+    """
+    _require_columns(data, [weight, *cells], "the persons to calibrate")
+    _require_columns(population, [*cells, "population"], "the population table")
+    frame = data.reset_index(drop=True).copy()
+    columns = [weight, *cells] + [c for c in (strata, psu) if c]
+    frame = frame[columns]
+    design = svy.Design(stratum=strata, psu=psu, wgt=weight)
+    sample = svy.Sample(_to_polars(frame), design)
+    trimming = (
+        svy.TrimConfig(upper=trim_ratio_to_median * svy.Threshold("median"))
+        if trim_ratio_to_median is not None
+        else None
+    )
+    try:
+        if method == "poststratify":
+            controls = {
+                _cell_key(row, cells): float(row["population"]) for _, row in population.iterrows()
+            }
+            calibrated = sample.weighting.poststratify(
+                controls,
+                cells=tuple(cells) if len(cells) > 1 else cells[0],
+                wgt_name="_calibrated",
+                trimming=trimming,
+            )
+        elif method == "rake":
+            controls = {
+                column: {
+                    _plain(level): float(total)
+                    for level, total in population.groupby(column)["population"].sum().items()
+                }
+                for column in cells
+            }
+            calibrated = sample.weighting.rake(
+                controls=controls,
+                wgt_name="_calibrated",
+                tol=1e-10,
+                max_iter=1000,
+                trimming=trimming,
+            )
+        else:
+            raise SurveyDesignError(f"method must be 'poststratify' or 'rake', got {method!r}.")
+    except svy.SvyError as exc:
+        hint = (
+            " Trimming and calibration could not both be met: raise weights.trim_ratio_to_median "
+            "or set it to null."
+            if trimming is not None
+            else ""
+        )
+        raise SurveyDesignError(f"Calibration ({method}) failed: {exc}.{hint}") from exc
+    weights = calibrated.data["_calibrated"].to_numpy()
+    return pd.Series(weights, index=data.index, name=weight)
+
+
+def trim_weights(data: pd.DataFrame, *, weight: str, ratio_to_median: float) -> pd.Series:
+    """Weights capped at ``ratio_to_median`` × median, the excess spread over the others (svy trim).
+
+    Used when there is no calibration to redo; the weight total is kept.
+    """
+    frame = data[[weight]].reset_index(drop=True)
+    sample = svy.Sample(_to_polars(frame), svy.Design(wgt=weight))
+    trimmed = sample.weighting.trim(
+        upper=ratio_to_median * svy.Threshold("median"), wgt_name="_trimmed"
+    )
+    return pd.Series(trimmed.data["_trimmed"].to_numpy(), index=data.index, name=weight)
+
+
+# ---------------------------------------------------------------------- confidence intervals
+
+
+def t_quantile(confidence: float, df: float) -> float:
+    """Two-sided t quantile with ``df`` design degrees of freedom (NaN if df ≤ 0)."""
+    if not df or df <= 0 or math.isnan(df):
+        return math.nan
+    return float(stats.t.ppf(1 - (1 - confidence) / 2, df))
+
+
+def logit_ci(p: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
+    """R ``svyciprop(method="logit")``: ``expit(logit(p) ± t·se/(p(1−p)))``; NaN at p = 0 or 1."""
+    if not 0 < p < 1 or math.isnan(se):
+        return (math.nan, math.nan)
+    t = t_quantile(confidence, df)
+    half = t * se / (p * (1 - p))
+    centre = math.log(p / (1 - p))
+    return (_expit(centre - half), _expit(centre + half))
+
+
+def korn_graubard_ci(
+    p: float, se: float, df: float, n: int, confidence: float = 0.95
+) -> tuple[float, float]:
+    """R ``svyciprop(method="beta")``, the Korn–Graubard (1998) interval, as R computes it.
+
+    ``n_eff = p(1−p)/se²·(qt(α/2, n−1)/qt(α/2, df))²`` and the Clopper–Pearson bounds
+    ``qbeta(α/2, n_eff·p, n_eff·(1−p)+1)``, ``qbeta(1−α/2, n_eff·p+1, n_eff·(1−p))``, where ``n``
+    is R's ``nrow(design)``. Unlike svy's ``"korn-graubard"`` (the NCHS variant), n_eff is not
+    capped at n. NaN at p = 0 or 1 and when se is 0.
+    """
+    if not 0 < p < 1 or not se > 0:
+        return (math.nan, math.nan)
+    alpha = 1 - confidence
+    if not df or df <= 0:
+        return (math.nan, math.nan)
+    n_eff = p * (1 - p) / se**2 * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    lower = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+    upper = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+    return (float(lower), float(upper))
+
+
+def log_scale_ci(
+    estimate: float, se: float, df: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """CI of a positive rate on the log scale: ``est·exp(±t·se/est)`` (delta method)."""
+    if not estimate > 0 or math.isnan(se):
+        return (math.nan, math.nan)
+    half = t_quantile(confidence, df) * se / estimate
+    return (estimate * math.exp(-half), estimate * math.exp(half))
+
+
+def wald_ci(estimate: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Symmetric interval ``est ± t·se``."""
+    half = t_quantile(confidence, df) * se
+    return (estimate - half, estimate + half)
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _expit(value: float) -> float:
+    return 1 / (1 + math.exp(-value))
+
+
+def _psd(table: pd.DataFrame):
+    return zip(table["estimate"], table["se"], table["df"], strict=True)
+
+
+def _as_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _tidy(result, by_cols: list[str]) -> pd.DataFrame:
+    frame = result.to_polars().to_pandas()
+    table = frame.rename(columns={"est": "estimate"})
+    if "deff" not in table.columns:
+        table["deff"] = np.nan
+    table["df"] = table["df"].astype(int)
+    return table[by_cols + ["estimate", "se", "deff", "df"]].copy()
+
+
+def _to_polars(frame: pd.DataFrame) -> pl.DataFrame:
+    """pandas → polars with pandas' nullable/string dtypes made plain first."""
+    plain = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+            plain[column] = values.astype(object).where(values.notna(), None)
+        elif pd.api.types.is_integer_dtype(values.dtype) and values.isna().any():
+            plain[column] = values.astype("float64")
+        elif pd.api.types.is_extension_array_dtype(values.dtype):
+            plain[column] = (
+                values.to_numpy(
+                    dtype="int64" if pd.api.types.is_integer_dtype(values.dtype) else "float64",
+                    na_value=np.nan,
+                )
+                if not pd.api.types.is_bool_dtype(values.dtype)
+                else values.to_numpy(dtype=bool)
+            )
+        else:
+            plain[column] = values
+    return pl.from_pandas(pd.DataFrame(plain, index=frame.index), include_index=False)
+
+
+def _joined_label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    return frame[columns].astype(str).agg("|".join, axis=1)
+
+
+def _plain(value):
+    """numpy scalars → Python scalars (svy compares control keys with the data's values)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _cell_key(row: pd.Series, cells: Sequence[str]):
+    values = tuple(_plain(row[c]) for c in cells)
+    return values if len(values) > 1 else values[0]
+
+
+def _level_key(level, present: set):
+    """The key svy uses for a domain level (levels may come back as str or int)."""
+    for candidate in (level, _plain(level), str(level)):
+        if candidate in present:
+            return candidate
+    return None
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        raise SurveyDesignError(
+            f"{what} lacks the column(s) {missing}; present: {list(frame.columns)}."
+        )
+
+
+def _check_design_columns(data: pd.DataFrame, strata: str, psu: str, weight: str) -> None:
+    for column in (strata, psu, weight):
+        if data[column].isna().any():
+            row = int(np.flatnonzero(data[column].isna().to_numpy())[0]) + 1
+            raise SurveyDesignError(
+                f"Design column '{column}' is missing for {int(data[column].isna().sum())} "
+                f"row(s) (first at data row {row}); every person needs a stratum, PSU and weight."
+            )
+    weights = pd.to_numeric(data[weight], errors="coerce")
+    if (weights <= 0).any() or weights.isna().any():
+        raise SurveyDesignError(
+            f"Weights in '{weight}' must be positive numbers; {int((~(weights > 0)).sum())} are "
+            "not. Persons of non-responding or ineligible households carry no weight: leave them "
+            "out of the analysis frame."
+        )
+
+
+def _fail_on_lonely_psus(data: pd.DataFrame, strata: str, psu: str) -> None:
+    psus = data[[strata, psu]].drop_duplicates().groupby(strata)[psu].size()
+    lonely = sorted(psus[psus < 2].index.astype(str))
+    if lonely:
+        raise LonelyPsuError(
+            f"Stratum(s) {lonely} have a single PSU, so their variance cannot be estimated "
+            "(estimation.lonely_psu is 'fail'). Set estimation.lonely_psu in config.yaml to "
+            "center (R 'adjust'), scale (R 'average'), collapse (merge with another stratum) or "
+            "skip (R 'remove'), and say which in the report."
+        )
