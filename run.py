@@ -54,8 +54,17 @@ def ensure_env(env: Path, requirements: list[str], stamp_text: str) -> None:
     uv = bin_path(env, "uv")
     if not uv.exists():
         say(f"installing uv {UV_VERSION} into {env.name}/")
-        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             f"uv=={UV_VERSION}"])
+        run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"uv=={UV_VERSION}",
+            ]
+        )
     say(f"installing the pinned requirements into {env.name}/")
     # Byte-code compilation matters here: these machines set PYTHONDONTWRITEBYTECODE=1.
     run([uv, "pip", "install", "--python", python, "--compile-bytecode", *requirements])
@@ -65,8 +74,9 @@ def ensure_env(env: Path, requirements: list[str], stamp_text: str) -> None:
 def ensure_pipeline_env() -> None:
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    ensure_env(VENV, ["-r", str(ROOT / "requirements.txt"), "-e", str(ROOT)],
-               requirements + pyproject)
+    ensure_env(
+        VENV, ["-r", str(ROOT / "requirements.txt"), "-e", str(ROOT)], requirements + pyproject
+    )
 
 
 def ensure_lab_env() -> None:
@@ -76,8 +86,13 @@ def ensure_lab_env() -> None:
     kernel_dir = LAB_VENV / "share" / "jupyter" / "kernels" / "python3"
     kernel_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [str(bin_path(VENV, "python")), "-m", "ipykernel_launcher", "-f",
-                 "{connection_file}"],
+        "argv": [
+            str(bin_path(VENV, "python")),
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+        ],
         "display_name": "Python 3 (injury-survey)",
         "language": "python",
     }
@@ -99,8 +114,11 @@ def main(argv: list[str]) -> int:
     if command == "lab":
         ensure_lab_env()
         say("starting JupyterLab on notebooks/ (Ctrl-C to stop)")
-        return subprocess.call([str(bin_path(LAB_VENV, "jupyter")), "lab", *extra],
-                               cwd=ROOT / "notebooks", env=env_with_venv_on_path())
+        return subprocess.call(
+            [str(bin_path(LAB_VENV, "jupyter")), "lab", *extra],
+            cwd=ROOT / "notebooks",
+            env=env_with_venv_on_path(),
+        )
     ensure_pipeline_env()
     env = env_with_venv_on_path()
     if command == "test":
@@ -109,8 +127,11 @@ def main(argv: list[str]) -> int:
     profile = ["--workflow-profile", "workflow/profiles/default"]
     code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
     if code == 0 and not extra:
-        code = subprocess.call([snakemake, "--cores", "1", "--report", "results/report/snakemake_report.html"],
-                               cwd=ROOT, env=env)
+        code = subprocess.call(
+            [snakemake, "--cores", "1", "--report", "results/report/snakemake_report.html"],
+            cwd=ROOT,
+            env=env,
+        )
         if code == 0:
             say("done: open results/index.html (notebooks) and results/report/report.html (report)")
     return code

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pandas as pd
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -110,3 +111,37 @@ def load_config(config: str | Path | dict) -> dict:
     except yaml.YAMLError as exc:
         raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from None
     return validate_config(loaded or {})
+
+
+def describe_settings(config: dict, *sections: str) -> pd.DataFrame:
+    """The settings of ``sections`` as a table (setting, value, meaning) for a notebook to print.
+
+    Every methodological choice is shown beside the numbers it produced; the meaning comes from
+    the schema's descriptions, so the notebook and the schema cannot disagree.
+    """
+    schema = load_schema()
+    rows = []
+    for section in sections:
+        sub_schema = schema["properties"][section]
+        value = config[section]
+        if isinstance(value, dict):
+            for key, item in value.items():
+                meaning = sub_schema.get("properties", {}).get(key, {}).get("description", "")
+                rows.append(
+                    {"setting": f"{section}.{key}", "value": _show(item), "meaning": meaning}
+                )
+        else:
+            rows.append(
+                {
+                    "setting": section,
+                    "value": _show(value),
+                    "meaning": sub_schema.get("description", ""),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "—" if value is None else str(value)

@@ -23,9 +23,22 @@ pytestmark = pytest.mark.slow
 def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(
-        [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(folder),
-         "--configfile", str(folder / "config.yaml"), "--cores", "2", *args],
-        capture_output=True, text=True, env=env, timeout=1200,
+        [
+            str(SNAKEMAKE),
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(folder),
+            "--configfile",
+            str(folder / "config.yaml"),
+            "--cores",
+            "2",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
     )
 
 
@@ -40,8 +53,13 @@ def survey_run(tmp_path_factory):
 
 def test_every_stage_leaves_its_executed_notebook_and_html(survey_run):
     notebooks = survey_run / "results" / "notebooks"
-    for stem in ["01_clean_pilot", "02_plan_survey", "03_clean_survey_baseline",
-                 "04_compute_weights_baseline", "05_estimate_indicators_baseline"]:
+    for stem in [
+        "01_clean_pilot",
+        "02_plan_survey",
+        "03_clean_survey_baseline",
+        "04_compute_weights_baseline",
+        "05_estimate_indicators_baseline",
+    ]:
         assert (notebooks / f"{stem}.ipynb").exists(), stem
         assert (notebooks / f"{stem}.html").stat().st_size > 10_000, stem
     index = (survey_run / "results" / "index.html").read_text(encoding="utf-8")
@@ -50,8 +68,20 @@ def test_every_stage_leaves_its_executed_notebook_and_html(survey_run):
 
 def test_estimates_follow_the_output_contract(survey_run):
     estimates = pd.read_csv(survey_run / "results" / "baseline" / "estimates.csv")
-    assert list(estimates.columns) == ["indicator", "by", "level", "estimate", "se", "ci_lower",
-                                       "ci_upper", "deff", "df", "n", "flag", "method"]
+    assert list(estimates.columns) == [
+        "indicator",
+        "by",
+        "level",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "deff",
+        "df",
+        "n",
+        "flag",
+        "method",
+    ]
     overall = estimates.query("indicator == 'injury_incidence' and by == 'all'")
     assert len(overall) == 1 and 0 < overall["estimate"].iloc[0] < 1
 

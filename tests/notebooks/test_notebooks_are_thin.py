@@ -35,9 +35,9 @@ def test_no_function_or_class_definitions(path):
     for cell in code_cells(path):
         tree = ast.parse("".join(cell["source"]))
         for node in ast.walk(tree):
-            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda), (
-                f"{path.name}: move '{getattr(node, 'name', 'lambda')}' into the package"
-            )
+            assert not isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ), f"{path.name}: move '{getattr(node, 'name', 'lambda')}' into the package"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

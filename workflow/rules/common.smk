@@ -10,6 +10,7 @@ from injury_survey.config import validate_config
 config.update(validate_config(config))
 
 WAVES = config["survey"]["waves"]
+INDEX_TITLE = f"{config['survey']['name_zh']} / {config['survey']['name_en']}"
 REPO = Path(workflow.basedir)
 
 # Code is an input of every notebook rule, so editing the package or a notebook reruns what

@@ -25,7 +25,7 @@ rule index:
     output:
         "results/index.html",
     params:
-        title=config["survey"]["name_zh"] + " / " + config["survey"]["name_en"],
+        title=INDEX_TITLE,
     log:
         "results/logs/index.log",
     shell:
