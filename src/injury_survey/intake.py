@@ -1,0 +1,972 @@
+"""Intake of the survey's input tables: read, drop personal data, type every column.
+
+This is where row accounting starts (data-contract.md "Bad input"): every non-blank row of every
+file comes out of :func:`load_table`, typed, with its spreadsheet row number. A value that cannot
+be read (a date that is not a date, a code that is not in the codebook, a required value left
+empty) does not stop the run and does not drop the row: the value becomes missing, the row keeps
+its raw strings in :attr:`TableIntake.raw`, and the problem is one row of the issues table
+(:mod:`injury_survey.issues`, rules V1–V3), so the cleaning step can set the row aside with its
+reasons. Problems with a whole file (missing, unreadable, no header, a required column absent,
+two columns with one name) raise :class:`IntakeError` with a message that says what to do.
+
+Reading
+    CSV in UTF-8 (with or without BOM) or GBK/GB18030, detected by trying a strict UTF-8 decode
+    first (valid GBK text with Chinese characters is almost never valid UTF-8), or an ``.xlsx``
+    sheet (``"file.xlsx#Sheet"`` names the sheet, the first sheet otherwise). Headers and values
+    are trimmed, headers lower-cased, empty cells are missing. ``source_row`` is the row number a
+    spreadsheet program shows (header = row 1 when it is the first line); fully blank rows are
+    skipped without renumbering the rows after them.
+
+Personal data
+    Names, phone numbers, addresses and ID-card numbers must never reach results (data-contract.md
+    "Personal data"). Columns are dropped as soon as the file is read when their header looks like
+    such a field (``name``, ``姓名``, ``phone``, ``手机``, ``address``, ``身份证号`` …, also as part of a
+    longer header such as ``respondent_name``), or when their values look like 18-digit ID-card
+    numbers (GB 11643 check digit and a valid birth date) or 11-digit mainland mobile numbers
+    whatever the header says. Columns of the data contract are exempt from the header rule (the
+    frame's ``psu_name`` is the name of a neighbourhood committee, not of a person). Such numbers
+    inside longer free text (a narrative "家属电话138…") are replaced by a marker. What was dropped
+    or masked is recorded as table, file, column, action and reason, never with values. Names
+    written inside free text cannot be recognised: the questionnaire's narrative instructions
+    must keep them out.
+
+Types (``data/tables.yaml``)
+    ``id`` and ``text`` stay strings (leading zeros kept); ``code`` goes through
+    :meth:`injury_survey.codebook.Codebook.parse` to Int64; ``integer`` → Int64; ``number`` →
+    Float64; ``date`` → datetime64; ``partial_date`` → datetime64 at the first day of the known
+    period plus ``<column>_precision`` ∈ {day, month, year, unknown} (domain-reference §2.3–§2.4:
+    "2025-03", "2025-03-00", "2025/3", "202503", "2025年3月" are month precision; empty, "不详" or
+    "不清楚" are unknown); ``age_group`` → a census 5-year group "0-4" … "80-84", "85+".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from injury_survey.codebook import Codebook, normalize_text
+from injury_survey.issues import SOURCE_FILE, SOURCE_ROW, empty_issues, issues_for
+
+TABLES_SPEC = Path(__file__).parent / "data" / "tables.yaml"
+
+SURVEY_TABLES = ("sample", "households", "persons", "episodes", "deaths")
+SURVEY_REQUIRED = ("households", "persons", "episodes")
+PRECISIONS = ("day", "month", "year", "unknown")
+AGE_GROUPS_5Y = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
+DROPPED_PII_COLUMNS = ["table", "source_file", "column", "action", "reason"]
+
+# Header words that mark personal data. Long words match anywhere in the header; short ones
+# only as a whole word between "_", "-", spaces or dots, so "hotel" is not a telephone.
+_PII_SUBSTRINGS = {
+    "name": "a name",
+    "xingming": "a name",
+    "姓名": "a name",
+    "名字": "a name",
+    "phone": "a phone number",
+    "mobile": "a phone number",
+    "shouji": "a phone number",
+    "dianhua": "a phone number",
+    "电话": "a phone number",
+    "手机": "a phone number",
+    "联系方式": "a phone number",
+    "wechat": "a contact account",
+    "weixin": "a contact account",
+    "微信": "a contact account",
+    "email": "a contact account",
+    "邮箱": "a contact account",
+    "address": "an address",
+    "addr": "an address",
+    "dizhi": "an address",
+    "zhuzhi": "an address",
+    "地址": "an address",
+    "住址": "an address",
+    "门牌": "an address",
+    "idcard": "an ID-card number",
+    "idnumber": "an ID-card number",
+    "身份证": "an ID-card number",
+    "证件号": "an ID-card number",
+    "sfz": "an ID-card number",
+}
+_PII_WORDS = {"tel": "a phone number", "qq": "a contact account", "cell": "a phone number"}
+_PII_WORD_PAIRS = {("id", "card"): "an ID-card number", ("id", "number"): "an ID-card number"}
+
+_ID_CARD = re.compile(r"\d{17}[\dX]")
+_ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
+# The same numbers inside free text ("家属电话13800138000"), for masking.
+_EMBEDDED_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_EMBEDDED_MOBILE = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+ID_MASK = "[身份证号已删除]"
+MOBILE_MASK = "[手机号已删除]"
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_UNKNOWN_DATE = {"不详", "不清楚", "不知道", "未知", "unknown", "unk", "dk"}
+_TIME_SUFFIX = re.compile(r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"),
+    re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?"),
+    re.compile(r"(?P<y>\d{4})年?"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
+)
+
+
+class IntakeError(ValueError):
+    """A whole input file cannot be used; the message names the file and says what to do."""
+
+
+# --------------------------------------------------------------------------- table descriptions
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of an input table as described in ``data/tables.yaml``."""
+
+    name: str
+    req: str
+    type: str
+    variable: str | None = None
+    aliases: tuple[str, ...] = ()
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One input table of the data contract: its columns in order and its identifying column."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    id: str | None
+    columns: dict[str, ColumnSpec]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns.values() if c.req == "R"]
+
+
+def load_table_specs(path: str | Path | None = None) -> dict[str, TableSpec]:
+    """The input tables of the data contract, from ``data/tables.yaml`` (or ``path``).
+
+    The cleaning rules use the same description for ranges (``min``, ``max``, ``step``,
+    ``warn_above``) and keys (``unique``, ``references``); they are in :attr:`ColumnSpec.rules`.
+    """
+    file = TABLES_SPEC if path is None else Path(path)
+    raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    specs = {}
+    for name, table in raw["tables"].items():
+        columns = {}
+        for col, spec in table["columns"].items():
+            rules = {
+                k: v for k, v in spec.items() if k not in {"req", "type", "variable", "aliases"}
+            }
+            columns[col] = ColumnSpec(
+                name=col,
+                req=spec["req"],
+                type=spec["type"],
+                variable=spec.get("variable"),
+                aliases=tuple(spec.get("aliases") or ()),
+                rules=rules,
+            )
+        specs[name] = TableSpec(name, table["label_zh"], table["label_en"], table["id"], columns)
+    return specs
+
+
+def _contract_columns(specs: dict[str, TableSpec]) -> dict[str, str]:
+    """Every column name (and alias) of the contract → its type."""
+    out: dict[str, str] = {}
+    for table in specs.values():
+        for col in table.columns.values():
+            for name in (col.name, *col.aliases):
+                out.setdefault(name, col.type)
+    return out
+
+
+# --------------------------------------------------------------------------- reading raw tables
+
+
+@dataclass
+class _RawTable:
+    frame: pd.DataFrame
+    encoding: str
+    dropped: pd.DataFrame
+
+
+def read_table(path: str | Path, *, survey_dir: str | Path = ".") -> pd.DataFrame:
+    """Read one CSV or xlsx table as raw strings, with personal-data columns already dropped.
+
+    Parameters
+    ----------
+    path
+        As written in the config: relative to ``survey_dir`` unless absolute; an xlsx sheet is
+        chosen with ``"file.xlsx#Sheet"``.
+    survey_dir
+        The survey folder (Snakemake's working directory).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per header (trimmed, lower-case), values as trimmed strings (dtype ``str``,
+        empty cells missing), plus ``source_file`` (``path`` as given) and ``source_row`` (the
+        spreadsheet row). ``attrs["encoding"]`` says how the file was decoded (``utf-8``,
+        ``utf-8-sig``, ``gb18030``, ``utf-16`` or ``xlsx``) and ``attrs["dropped_pii"]`` lists
+        the dropped columns with reasons (:func:`load_table` returns both as attributes).
+
+    Raises
+    ------
+    IntakeError
+        The file is missing, empty, unreadable, or has two columns with the same name.
+    """
+    raw = _read_raw(path, survey_dir, table="")
+    frame = raw.frame
+    frame.attrs["encoding"] = raw.encoding
+    frame.attrs["dropped_pii"] = raw.dropped.to_dict("records")
+    return frame
+
+
+def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable:
+    shown = str(path)
+    file_part, sheet = _split_sheet(shown)
+    file = Path(file_part)
+    if not file.is_absolute():
+        file = Path(survey_dir) / file
+    what = f"{table} table, file {shown}" if table else f"file {shown}"
+    if not file.is_file():
+        raise IntakeError(
+            f"{what}: not found (looked for {file.resolve()}). Check the path in the 'tables' "
+            "section of config.yaml; relative paths start at the survey folder."
+        )
+    if file.suffix.lower() in {".xlsx", ".xlsm"}:
+        records, encoding = _xlsx_records(file, sheet, what), "xlsx"
+    elif file.suffix.lower() == ".xls":
+        raise IntakeError(
+            f"{what}: old Excel .xls files are not read. Open it in Excel or WPS and save it as "
+            ".xlsx or as CSV (UTF-8)."
+        )
+    else:
+        records, encoding = _csv_records(file, what)
+    frame = _frame_from_records(records, shown, what)
+    frame, dropped = _drop_personal_data(frame, table=table, source_file=shown, what=what)
+    return _RawTable(frame, encoding, dropped)
+
+
+def _split_sheet(path: str) -> tuple[str, str | None]:
+    """ "book.xlsx#Persons" → ("book.xlsx", "Persons"); other paths are returned whole."""
+    head, sep, sheet = path.rpartition("#")
+    if sep and head.lower().endswith((".xlsx", ".xlsm")):
+        return head, sheet
+    return path, None
+
+
+def _decode(data: bytes, what: str) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-16 by its BOM, else strict UTF-8 (BOM optional), else GB18030.
+
+    GB18030 is the superset of GBK and GB2312 that Chinese Excel/WPS exports use; trying UTF-8
+    first is safe because GBK-encoded Chinese text is practically never valid UTF-8.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        text = data.decode("utf-8-sig")
+        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise IntakeError(
+            f"{what}: the text is neither UTF-8 nor GBK. Save it as 'CSV UTF-8' "
+            "(Excel: File > Save As > CSV UTF-8) or as .xlsx."
+        ) from None
+
+
+def _csv_records(file: Path, what: str) -> tuple[list[tuple[int, list[str]]], str]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise IntakeError(
+            f"{what}: cannot be read ({exc.strerror}). Check the file's permissions."
+        ) from None
+    text, encoding = _decode(data, what)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # Exports from EpiData or "Unicode text" in Excel are tab-separated; some locales use ";".
+    delimiter = max([",", "\t", ";"], key=lambda d: (first_line.count(d), d == ","))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise IntakeError(
+            f"{what}: not a readable CSV file ({exc}). Re-export it as CSV."
+        ) from None
+    return [(number, row) for number, row in enumerate(rows, start=1)], encoding
+
+
+def _xlsx_records(file: Path, sheet: str | None, what: str) -> list[tuple[int, list[str]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(file, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise IntakeError(
+            f"{what}: cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
+            "Open and re-save it in Excel or WPS as .xlsx, or export the sheet as CSV (UTF-8)."
+        ) from None
+    if sheet is None:
+        worksheet = book.worksheets[0]
+    elif sheet in book.sheetnames:
+        worksheet = book[sheet]
+    else:
+        raise IntakeError(
+            f"{what}: the workbook has no sheet {sheet!r}; its sheets are "
+            f"{', '.join(repr(s) for s in book.sheetnames)}. Write the sheet name after '#'."
+        )
+    return [
+        (number, [_cell_text(v) for v in row])
+        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+    ]
+
+
+def _cell_text(value: Any) -> str:
+    """An xlsx cell as the text a user sees: 3.0 → "3", dates → ISO "2025-03-15"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _column_letter(index: int) -> str:
+    """0 → "A", 26 → "AA": the column as a spreadsheet labels it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _frame_from_records(
+    records: list[tuple[int, list[str]]], shown: str, what: str
+) -> pd.DataFrame:
+    cleaned = [(n, [cell.strip() for cell in row]) for n, row in records]
+    nonblank = [(n, row) for n, row in cleaned if any(row)]
+    if not nonblank:
+        raise IntakeError(
+            f"{what}: the file is empty (no header row). Export the table again with its header."
+        )
+    (_, header), rows = nonblank[0], nonblank[1:]
+    width = max(len(row) for _, row in nonblank)
+    header = [h.lower() for h in header] + [""] * (width - len(header))
+    rows = [(n, row + [""] * (width - len(row))) for n, row in rows]
+    keep, names = [], []
+    for i, name in enumerate(header):
+        if not name:
+            if not any(row[i] for _, row in rows):
+                continue  # trailing empty columns of spreadsheet exports
+            name = f"no_header_{_column_letter(i).lower()}"
+        keep.append(i)
+        names.append(name)
+    seen: dict[str, list[str]] = {}
+    for i, name in zip(keep, names, strict=True):
+        seen.setdefault(name, []).append(_column_letter(i))
+    dupes = {name: cols for name, cols in seen.items() if len(cols) > 1}
+    if dupes:
+        listing = "; ".join(f"'{n}' in columns {', '.join(c)}" for n, c in dupes.items())
+        raise IntakeError(
+            f"{what}: two columns have the same name ({listing}; headers are compared trimmed "
+            "and lower-case). Rename or delete one of them."
+        )
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([row[i] or None for _, row in rows], dtype="str")
+            for i, name in zip(keep, names, strict=True)
+        }
+    )
+    frame[SOURCE_FILE] = pd.Series([shown] * len(rows), dtype="str")
+    frame[SOURCE_ROW] = pd.Series([n for n, _ in rows], dtype="Int64")
+    return frame
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def looks_like_id_card(value: str) -> bool:
+    """True for an 18-character resident ID number with a valid birth date and check digit.
+
+    GB 11643-1999: 6-digit area code, birth date YYYYMMDD, 3-digit sequence, and a check
+    character from ISO 7064 MOD 11-2 (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2; the weighted
+    sum mod 11 indexes "10X98765432"). Requiring both keeps 18-digit survey codes from being
+    mistaken for ID numbers.
+    """
+    text = value.strip().upper()
+    if not _ID_CARD.fullmatch(text):
+        return False
+    try:
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    if not 1900 <= born.year <= 2100:
+        return False
+    total = sum(int(d) * w for d, w in zip(text[:17], _ID_CARD_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == text[17]
+
+
+def looks_like_mobile(value: str) -> bool:
+    """True for an 11-digit mainland mobile number (1[3-9]…), optionally with +86, spaces or -."""
+    return bool(_MOBILE.fullmatch(re.sub(r"[\s-]", "", value)))
+
+
+def _pii_header_reason(column: str) -> str | None:
+    folded = normalize_text(column)
+    squeezed = re.sub(r"[\s_\-.]", "", folded)
+    for word, kind in _PII_SUBSTRINGS.items():
+        if word in squeezed:
+            return kind
+    words = [w for w in re.split(r"[\s_\-.]+", folded) if w]
+    for word, kind in _PII_WORDS.items():
+        if word in words:
+            return kind
+    for pair, kind in _PII_WORD_PAIRS.items():
+        if any(tuple(words[i : i + 2]) == pair for i in range(len(words) - 1)):
+            return kind
+    return None
+
+
+def _mask_embedded_numbers(text: str) -> str:
+    """Replace ID-card and mobile numbers inside free text with a marker."""
+    text = _EMBEDDED_ID.sub(lambda m: ID_MASK if looks_like_id_card(m[0]) else m[0], text)
+    return _EMBEDDED_MOBILE.sub(MOBILE_MASK, text)
+
+
+def _drop_personal_data(
+    frame: pd.DataFrame, *, table: str, source_file: str, what: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop (or, in free text, mask) personal data; return the frame and a record without values.
+
+    Order of the checks: a header that names personal data drops the column (contract columns
+    are exempt, and so are headers containing "hash", which are already pseudonymised); an
+    identifier column full of ID-card numbers stops intake; any other text column whose values
+    are ID-card or mobile numbers is dropped; numbers embedded in longer text are masked.
+    """
+    contract = _contract_columns(load_table_specs())
+    records = []
+    frame = frame.copy()
+    for column in [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]:
+        kind = contract.get(column)
+        values = frame[column].dropna()
+        header_kind = None if kind or "hash" in column else _pii_header_reason(column)
+        action, reason = "dropped", None
+        if header_kind:
+            reason = f"header looks like {header_kind}"
+        elif kind == "id":
+            ids = sum(looks_like_id_card(v) for v in values)
+            if ids and ids >= len(values) / 2:
+                raise IntakeError(
+                    f"{what}: column '{column}' holds ID-card numbers ({ids} of {len(values)} "
+                    "values), which must not enter the analysis. Replace them with survey codes "
+                    "(e.g. household-line numbers) and keep the key to them outside the survey "
+                    "folder."
+                )
+        elif kind in (None, "text"):
+            ids = sum(looks_like_id_card(v) for v in values)
+            phones = sum(looks_like_mobile(v) for v in values)
+            if ids:
+                reason = f"values look like 18-digit ID-card numbers ({ids} of {len(values)})"
+            elif phones:
+                reason = f"values look like 11-digit mobile numbers ({phones} of {len(values)})"
+            else:
+                masked = values.map(_mask_embedded_numbers)
+                changed = int((masked != values).sum())
+                if changed:
+                    frame.loc[masked.index, column] = masked
+                    action = "masked"
+                    reason = (
+                        f"ID-card or mobile numbers inside {changed} values replaced by a marker"
+                    )
+        if reason:
+            records.append(
+                {
+                    "table": table,
+                    "source_file": source_file,
+                    "column": column,
+                    "action": action,
+                    "reason": reason,
+                }
+            )
+    frame = frame.drop(columns=[r["column"] for r in records if r["action"] == "dropped"])
+    record = pd.DataFrame(records, columns=DROPPED_PII_COLUMNS).astype("str")
+    return frame, record
+
+
+# --------------------------------------------------------------------------- typed columns
+
+
+def parse_partial_date(value: str) -> tuple[pd.Timestamp | None, str | None]:
+    """Read a possibly partial date; return (first day of the known period, precision).
+
+    Precision is "day", "month" (day missing, 0 or 99), "year" (month missing, 0 or 99) or
+    "unknown" (empty, 不详/不清楚/unknown, or year 0000/9999). Returns (None, None) when the
+    text is not a date, or the date does not exist (2025-02-30).
+    """
+    text = unicodedata.normalize("NFKC", value).strip().lower()
+    if not text or text in _UNKNOWN_DATE:
+        return None, "unknown"
+    text = _TIME_SUFFIX.sub("", text).strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            break
+    else:
+        return None, None
+    parts = match.groupdict()
+    year = int(parts["y"])
+    month = int(parts["m"]) if parts.get("m") is not None else 0
+    day = int(parts["d"]) if parts.get("d") is not None else 0
+    unknown_month = month in (0, 99)
+    unknown_day = day in (0, 99)
+    if year in (0, 9999):
+        return (None, "unknown") if unknown_month and unknown_day else (None, None)
+    if not 1900 <= year <= 2100:
+        return None, None
+    if unknown_month:
+        return (pd.Timestamp(year, 1, 1), "year") if unknown_day else (None, None)
+    try:
+        dt.date(year, month, 1 if unknown_day else day)
+    except ValueError:
+        return None, None
+    if unknown_day:
+        return pd.Timestamp(year, month, 1), "month"
+    return pd.Timestamp(year, month, day), "day"
+
+
+def _parse_number_text(value: str) -> float | None:
+    text = unicodedata.normalize("NFKC", value).strip().lower()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        return None
+    return float(text)
+
+
+def _normalize_age_group(value: str) -> str | None:
+    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("岁", "")
+    text = re.sub(r"[~～–—至到]", "-", text)
+    text = re.sub(r"^(?:>=|≥)(\d+)$|^(\d+)(?:及以上|以上|\+)$", lambda m: f"{m[1] or m[2]}+", text)
+    match = re.fullmatch(r"(\d+)-(\d+)", text)
+    if match:
+        text = f"{int(match[1])}-{int(match[2])}"
+    return text if text in AGE_GROUPS_5Y else None
+
+
+def _map_distinct(values: pd.Series, parse) -> list:
+    """Apply ``parse`` once per distinct non-missing value (survey columns repeat a lot)."""
+    cache = {v: parse(v) for v in pd.unique(values.dropna())}
+    return [None if pd.isna(v) else cache[v] for v in values]
+
+
+@dataclass
+class _Parsed:
+    columns: dict[str, pd.Series]
+    invalid: pd.Series
+    rule: str = "V1"
+
+
+def _parse_column(col: ColumnSpec, values: pd.Series, codebook: Codebook) -> _Parsed:
+    index = values.index
+    if col.type in ("id", "text"):
+        return _Parsed({col.name: values.astype("str")}, pd.Series(False, index=index))
+    if col.type == "code":
+        codes, invalid = codebook.parse(col.variable, values)
+        return _Parsed({col.name: codes.rename(col.name)}, invalid, "V2")
+    if col.type in ("integer", "number"):
+        numbers = _map_distinct(values, _parse_number_text)
+        if col.type == "integer":
+            numbers = [
+                None if n is None or not float(n).is_integer() or abs(n) > 2**53 else int(n)
+                for n in numbers
+            ]
+            typed = pd.Series(pd.array(numbers, dtype="Int64"), index=index)
+        else:
+            typed = pd.Series(pd.array(numbers, dtype="Float64"), index=index)
+        return _Parsed({col.name: typed}, values.notna() & typed.isna())
+    if col.type in ("date", "partial_date"):
+        parsed = _map_distinct(values.fillna(""), parse_partial_date)
+        stamps = [p[0] for p in parsed]
+        precision = [p[1] for p in parsed]
+        if col.type == "date":
+            invalid = [
+                v is not None and v != "" and p != "day"
+                for v, p in zip(values.fillna(""), precision, strict=True)
+            ]
+            stamps = [s if p == "day" else None for s, p in zip(stamps, precision, strict=True)]
+            typed = pd.Series(stamps, index=index, dtype="datetime64[ns]")
+            return _Parsed({col.name: typed}, pd.Series(invalid, index=index, dtype=bool))
+        typed = pd.Series(stamps, index=index, dtype="datetime64[ns]")
+        prec = pd.Series(precision, index=index, dtype="str")
+        invalid = pd.Series([p is None for p in precision], index=index, dtype=bool)
+        return _Parsed({col.name: typed, f"{col.name}_precision": prec}, invalid)
+    if col.type == "age_group":
+        groups = pd.Series(_map_distinct(values, _normalize_age_group), index=index, dtype="str")
+        return _Parsed({col.name: groups}, values.notna() & groups.isna())
+    raise ValueError(f"tables.yaml: column {col.name!r} has unknown type {col.type!r}")
+
+
+def _empty_typed(col: ColumnSpec, n: int) -> dict[str, pd.Series]:
+    """All-missing columns of the right dtype for a C/O column the file does not have."""
+    dtype = {
+        "id": "str",
+        "text": "str",
+        "age_group": "str",
+        "code": "Int64",
+        "integer": "Int64",
+        "number": "Float64",
+        "date": "datetime64[ns]",
+        "partial_date": "datetime64[ns]",
+    }[col.type]
+    out = {col.name: pd.Series([None] * n, dtype=dtype)}
+    if col.type == "partial_date":
+        out[f"{col.name}_precision"] = pd.Series(["unknown"] * n, dtype="str")
+    return out
+
+
+def _issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str, str]:
+    if rule == "V3":
+        return (
+            f"required value of '{col.name}' is missing; fill it in (data-contract.md)",
+            f"必填项'{col.name}'缺失,请补填",
+        )
+    if rule == "V2":
+        var = codebook.variable(col.variable)
+        codes = ", ".join(str(c) for c in codebook.codes(col.variable))
+        return (
+            f"not a code of '{var.name}' ({var.label_en}) in codebook {codebook.version}; valid "
+            f"codes: {codes}, or their labels. If your questionnaire printed other codes, point "
+            "the config key 'codebook' to your own codebook",
+            f"不是编码手册{codebook.version}中'{var.label_zh}'的编码;有效编码:{codes}(或其标签)。"
+            "若问卷使用其他编码,请在配置'codebook'中指定自己的编码手册",
+        )
+    return {
+        "integer": (
+            "not a whole number; enter digits only (e.g. 3), or leave the cell empty if not applicable",
+            "不是整数;请只填数字(如3),不适用时留空",
+        ),
+        "number": (
+            "not a number; enter digits with a decimal point (e.g. 0.5) and no units",
+            "不是数值;请填写数字(如0.5),不要带单位",
+        ),
+        "date": (
+            "not a complete date; write YYYY-MM-DD (e.g. 2025-03-15)",
+            "不是完整日期;请按YYYY-MM-DD填写(如2025-03-15)",
+        ),
+        "partial_date": (
+            "not a date; write YYYY-MM-DD, YYYY-MM if the day is unknown, YYYY if only the year is "
+            "known, or 不详 if unknown",
+            "不是日期;请按YYYY-MM-DD填写,日不详填YYYY-MM,仅知年份填YYYY,完全不详填'不详'",
+        ),
+        "age_group": (
+            "not a census 5-year age group; use 0-4, 5-9, …, 80-84, 85+ (add older groups into 85+)",
+            "不是5岁年龄组;请用0-4、5-9、…、80-84、85+(85岁以上合并为85+)",
+        ),
+    }[col.type]
+
+
+# --------------------------------------------------------------------------- load one table
+
+
+@dataclass
+class TableIntake:
+    """One input table after intake.
+
+    Attributes
+    ----------
+    table, source_file
+        Contract table name and the path as the user gave it.
+    data
+        Typed table: the contract's columns in ``tables.yaml`` order (C/O columns the file lacks
+        are added, all missing), ``<date>_precision`` after each partial date, then any extra
+        columns as text, then ``source_file`` and ``source_row``. One row per non-blank input
+        row; a value that could not be read is missing here and listed in ``issues``.
+    raw
+        The same rows (same index) as the strings read from the file, for the rejected-rows
+        table and for messages.
+    issues
+        Rules V1 (unreadable number/date/age group), V2 (code not in the codebook), V3
+        (required value missing), all severity ``error``, in the format of
+        :mod:`injury_survey.issues`.
+    dropped_pii
+        Columns dropped as personal data, or free-text columns in which ID-card and mobile
+        numbers were masked: table, source_file, column, action (dropped, masked), reason.
+        Never values.
+    encoding, n_rows
+        How the file was decoded; number of data rows.
+    extra_columns, absent_columns
+        Columns not in the contract (kept as text); C/O columns the file did not have.
+    """
+
+    table: str
+    source_file: str
+    data: pd.DataFrame
+    raw: pd.DataFrame
+    issues: pd.DataFrame
+    dropped_pii: pd.DataFrame
+    encoding: str
+    n_rows: int
+    extra_columns: list[str]
+    absent_columns: list[str]
+
+
+def load_table(
+    path: str | Path, table: str, codebook: Codebook, *, survey_dir: str | Path = "."
+) -> TableIntake:
+    """Read, de-identify and type one input table of the data contract.
+
+    Parameters
+    ----------
+    path
+        As in the config (relative to ``survey_dir``; ``"file.xlsx#Sheet"`` for a sheet).
+    table
+        One of frame, census, sample, households, persons, episodes, deaths.
+    codebook
+        The codebook the questionnaire used; coded columns are checked against it.
+
+    Raises
+    ------
+    IntakeError
+        File-level problems: missing or unreadable file, no header, duplicate column names, a
+        required column missing (the message lists the columns found and the closest match),
+        ID-card numbers in an identifier column.
+    """
+    specs = load_table_specs()
+    if table not in specs:
+        raise IntakeError(f"unknown table {table!r}; the data contract has {', '.join(specs)}")
+    spec = specs[table]
+    what = f"{table} table, file {path}"
+    raw_table = _read_raw(path, survey_dir, table)
+    raw = _apply_aliases(raw_table.frame, spec, what)
+    _check_required_columns(raw, spec, what)
+    _check_codebook_variables(raw, spec, codebook, what)
+
+    n = len(raw)
+    id_frame = raw.copy()
+    if spec.id and spec.id in id_frame:
+        id_frame[spec.id] = id_frame[spec.id].fillna("")
+    typed: dict[str, pd.Series] = {}
+    issue_parts = [empty_issues()]
+    absent = []
+    for col in spec.columns.values():
+        if col.name not in raw:
+            absent.append(col.name)
+            typed.update(_empty_typed(col, n))
+            continue
+        parsed = _parse_column(col, raw[col.name], codebook)
+        typed.update(parsed.columns)
+        checks = [(parsed.rule, parsed.invalid)]
+        if col.req == "R" and col.type != "partial_date":
+            checks.append(("V3", raw[col.name].isna()))
+        for rule, mask in checks:
+            if mask.any():
+                message_en, message_zh = _issue_messages(col, rule, codebook)
+                issue_parts.append(
+                    issues_for(
+                        id_frame,
+                        mask,
+                        table=table,
+                        column=col.name,
+                        rule_id=rule,
+                        severity="error",
+                        message_en=message_en,
+                        message_zh=message_zh,
+                        id_column=spec.id if spec.id in id_frame else None,
+                    )
+                )
+    extra = [c for c in raw.columns if c not in spec.columns and c not in (SOURCE_FILE, SOURCE_ROW)]
+    for column in extra:
+        typed[column] = raw[column]
+    typed[SOURCE_FILE] = raw[SOURCE_FILE]
+    typed[SOURCE_ROW] = raw[SOURCE_ROW]
+    data = pd.DataFrame({name: s.reset_index(drop=True) for name, s in typed.items()})
+    issues = pd.concat(
+        [p for p in issue_parts if not p.empty] or [empty_issues()], ignore_index=True
+    )
+    if not issues.empty:
+        issues = issues.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return TableIntake(
+        table=table,
+        source_file=str(path),
+        data=data,
+        raw=raw.reset_index(drop=True),
+        issues=issues,
+        dropped_pii=raw_table.dropped,
+        encoding=raw_table.encoding,
+        n_rows=n,
+        extra_columns=extra,
+        absent_columns=absent,
+    )
+
+
+def _apply_aliases(frame: pd.DataFrame, spec: TableSpec, what: str) -> pd.DataFrame:
+    """Rename accepted alternative headers (``nature`` → ``nature_1``)."""
+    renames = {}
+    for col in spec.columns.values():
+        present = [a for a in col.aliases if a in frame]
+        if present and col.name in frame:
+            raise IntakeError(
+                f"{what}: has both '{col.name}' and '{present[0]}', which mean the same column. "
+                "Keep one of them."
+            )
+        if len(present) > 1:
+            raise IntakeError(f"{what}: has both {present}, which mean '{col.name}'. Keep one.")
+        if present:
+            renames[present[0]] = col.name
+    return frame.rename(columns=renames)
+
+
+def _check_required_columns(frame: pd.DataFrame, spec: TableSpec, what: str) -> None:
+    found = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
+    missing = [c for c in spec.required if c not in frame]
+    if not missing:
+        return
+    lines = []
+    for column in missing:
+        close = difflib.get_close_matches(column, found, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'? rename that header to '{column}')" if close else ""
+        lines.append(f"'{column}'{hint}")
+    raise IntakeError(
+        f"{what}: required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(lines)}. "
+        f"Columns found: {', '.join(found) or '(none)'}. Headers must use the data contract's "
+        "English names (data-contract.md); add or rename the column and run again."
+    )
+
+
+def _check_codebook_variables(
+    frame: pd.DataFrame, spec: TableSpec, codebook: Codebook, what: str
+) -> None:
+    for col in spec.columns.values():
+        if col.type == "code" and col.name in frame:
+            try:
+                codebook.variable(col.variable)
+            except KeyError:
+                raise IntakeError(
+                    f"{what}: column '{col.name}' is coded with the codebook variable "
+                    f"'{col.variable}', which codebook {codebook.version} ({codebook.path}) does "
+                    "not define. Add that variable and its codes to your codebook."
+                ) from None
+
+
+# --------------------------------------------------------------------------- one survey
+
+
+@dataclass
+class SurveyIntake:
+    """All tables of one survey (pilot, or one formal wave) after intake.
+
+    ``tables`` maps table name → typed DataFrame, ``raw`` → the raw strings, ``intakes`` → the
+    full :class:`TableIntake`; ``issues`` and ``dropped_pii`` are those of all tables together.
+    """
+
+    intakes: dict[str, TableIntake]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: intake.data for name, intake in self.intakes.items()}
+
+    @property
+    def raw(self) -> dict[str, pd.DataFrame]:
+        return {name: intake.raw for name, intake in self.intakes.items()}
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        parts = [i.issues for i in self.intakes.values() if not i.issues.empty]
+        return pd.concat(parts, ignore_index=True) if parts else empty_issues()
+
+    @property
+    def dropped_pii(self) -> pd.DataFrame:
+        parts = [i.dropped_pii for i in self.intakes.values() if not i.dropped_pii.empty]
+        if not parts:
+            return pd.DataFrame(columns=DROPPED_PII_COLUMNS).astype("str")
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: table, file, encoding, rows_read, pii_columns_dropped, value_issues.
+
+        Column labels for reports are in the codebook's ``labels.intake`` group.
+        """
+        rows = [
+            {
+                "table": name,
+                "file": intake.source_file,
+                "encoding": intake.encoding,
+                "rows_read": intake.n_rows,
+                "pii_columns_dropped": ", ".join(
+                    column if action == "dropped" else f"{column} ({action})"
+                    for column, action in zip(
+                        intake.dropped_pii["column"], intake.dropped_pii["action"], strict=True
+                    )
+                ),
+                "value_issues": len(intake.issues),
+            }
+            for name, intake in self.intakes.items()
+        ]
+        out = pd.DataFrame(
+            rows,
+            columns=[
+                "table",
+                "file",
+                "encoding",
+                "rows_read",
+                "pii_columns_dropped",
+                "value_issues",
+            ],
+        )
+        return out.astype({"rows_read": "Int64", "value_issues": "Int64"})
+
+
+def load_survey(
+    paths: dict[str, str], codebook: Codebook, *, survey_dir: str | Path = "."
+) -> SurveyIntake:
+    """Run :func:`load_table` on each table of one survey.
+
+    ``paths`` maps households, persons, episodes (required) and sample, deaths (optional) to
+    their files, as in the config's ``tables.pilot`` or ``tables.waves.<wave>``. File-level
+    problems of all tables are collected and raised together as one :class:`IntakeError`, so
+    the user can fix them in one pass.
+    """
+    given = {name: path for name, path in paths.items() if path}
+    unknown = [name for name in given if name not in SURVEY_TABLES]
+    missing = [name for name in SURVEY_REQUIRED if name not in given]
+    if unknown or missing:
+        problems = []
+        if missing:
+            problems.append(f"no path for {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown table name(s) {', '.join(unknown)}")
+        raise IntakeError(
+            f"survey tables: {'; '.join(problems)}. A survey has households, persons and "
+            "episodes, optionally sample and deaths (config 'tables')."
+        )
+    intakes, errors = {}, []
+    for name in SURVEY_TABLES:
+        if name in given:
+            try:
+                intakes[name] = load_table(given[name], name, codebook, survey_dir=survey_dir)
+            except IntakeError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise IntakeError("\n".join(errors))
+    return SurveyIntake(intakes)
