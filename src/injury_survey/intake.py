@@ -45,6 +45,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -262,7 +263,7 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
 
 
 def _split_sheet(path: str) -> tuple[str, str | None]:
-    """ "book.xlsx#Persons" → ("book.xlsx", "Persons"); other paths are returned whole."""
+    """Split a sheet name off an xlsx path: book.xlsx#Persons → (book.xlsx, Persons)."""
     head, sep, sheet = path.rpartition("#")
     if sep and head.lower().endswith((".xlsx", ".xlsm")):
         return head, sheet
@@ -275,6 +276,11 @@ def _decode(data: bytes, what: str) -> tuple[str, str]:
     GB18030 is the superset of GBK and GB2312 that Chinese Excel/WPS exports use; trying UTF-8
     first is safe because GBK-encoded Chinese text is practically never valid UTF-8.
     """
+    if data.startswith(b"PK\x03\x04"):
+        raise IntakeError(
+            f"{what}: this is an Excel workbook with a CSV name. Rename it to .xlsx, or "
+            "export the sheet as CSV (UTF-8)."
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     try:
@@ -561,7 +567,8 @@ def _parse_number_text(value: str) -> float | None:
         text = text.replace(",", "")
     if not _NUMBER.fullmatch(text):
         return None
-    return float(text)
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def _normalize_age_group(value: str) -> str | None:
