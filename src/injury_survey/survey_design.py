@@ -469,7 +469,7 @@ def calibrate_weights(
     _require_columns(data, [weight, *cells], "the persons to calibrate")
     _require_columns(population, [*cells, "population"], "the population table")
     frame = data.reset_index(drop=True).copy()
-    columns = [weight, *cells] + [c for c in (strata, psu) if c]
+    columns = list(dict.fromkeys([weight, *cells] + [c for c in (strata, psu) if c]))
     frame = frame[columns]
     design = svy.Design(stratum=strata, psu=psu, wgt=weight)
     sample = svy.Sample(_to_polars(frame), design)

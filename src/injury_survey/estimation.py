@@ -1,0 +1,220 @@
+"""The headline indicators I1-I4 (domain-reference §6.4) as the tidy ``estimates.csv`` table.
+
+Every indicator is a design-based ratio estimator ``R̂ = Σw·y / Σw·x`` with Taylor-linearised
+variance (domain-reference §6.2), computed on the full design for the whole population and for
+each domain of ``estimation.domains``:
+
+- ``injury_incidence`` (I1): y = injured (0/1), x = 1, a proportion; CI logit or Korn–Graubard
+  ("beta") as R ``svyciprop``;
+- ``episode_rate_per_1000py`` (I2): y = case episodes, x = person-years, × 1000; CI on the log
+  scale;
+- ``episodes_per_injured`` (I4): y = case episodes, x = injured; its ``n`` counts injured persons;
+- ``injury_incidence_std`` and ``episode_rate_per_1000py_std`` (I3): direct age standardisation
+  to the configured standard population (:mod:`injury_survey.standardize`), overall and by sex.
+
+A row is flagged ``unstable`` when its unweighted n is below ``unstable_min_n`` or its relative
+standard error exceeds ``unstable_max_rse`` (domain-reference §6.2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from injury_survey.standardize import STANDARD_NAMES, standard_weights, standardized_estimates
+from injury_survey.survey_design import SurveyDesign
+from injury_survey.weighting import calibration_spec
+
+ESTIMATE_COLUMNS = [
+    "indicator",
+    "by",
+    "level",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "deff",
+    "df",
+    "n",
+    "flag",
+    "method",
+]
+
+_LONELY_TEXT = {
+    "fail": "lonely PSU fail",
+    "center": "lonely PSU center (R adjust)",
+    "scale": "lonely PSU scale (R average)",
+    "skip": "lonely PSU skip (R remove)",
+    "collapse": "lonely PSU strata collapsed",
+}
+_CALIBRATION_TEXT = {
+    "poststratify": "post-stratified weights",
+    "rake": "raked weights",
+    None: "non-response-adjusted weights, not calibrated",
+}
+
+
+def design_from_weights(
+    persons_weighted: pd.DataFrame, *, lonely_psu: str = "fail", calibration: str | None = None
+) -> SurveyDesign:
+    """The analysis design over ``weights.parquet``: strata, PSUs, final weight, and the
+    calibration record when ``calibration`` (``weights.calibration``) is poststratify or rake."""
+    spec = calibration_spec(calibration) if calibration else None
+    return SurveyDesign(
+        persons_weighted,
+        strata="stratum_id",
+        psu="psu_id",
+        weight="weight",
+        lonely_psu=lonely_psu,
+        calibration=spec,
+    )
+
+
+def estimate_indicators(
+    persons_weighted: pd.DataFrame,
+    *,
+    settings: dict,
+    age_groups: Sequence[int],
+    standard_population: str | None = None,
+    calibration: str | None = None,
+) -> pd.DataFrame:
+    """Rows of ``estimates.csv`` (columns :data:`ESTIMATE_COLUMNS`) for I1, I2, I3 and I4.
+
+    ``persons_weighted`` is ``weights.parquet`` (one row per person with ``stratum_id, psu_id,
+    weight, injured, n_episodes, person_years, age_group`` and the domain columns). ``settings``
+    is the config's ``estimation:`` section; ``standard_population`` overrides its
+    ``standard_population``; ``calibration`` is ``weights.calibration`` (so standard errors
+    credit the calibration; None treats the weights as fixed).
+    """
+    confidence = float(settings.get("confidence", 0.95))
+    ci_method = settings.get("ci_method", "logit")
+    lonely_psu = settings.get("lonely_psu", "fail")
+    standard = standard_population or settings.get("standard_population", "china2010")
+    domains = list(settings.get("domains", []))
+    calibration = None if calibration == "none" else calibration
+    design = design_from_weights(persons_weighted, lonely_psu=lonely_psu, calibration=calibration)
+    missing = [d for d in domains if d not in persons_weighted.columns]
+    if missing:
+        raise ValueError(
+            f"estimation.domains names {missing}, which weights.parquet does not have; remove "
+            "them from config or pass those person columns through the weighting step."
+        )
+    base_method = (
+        f"Taylor linearisation, with-replacement PSUs; {_LONELY_TEXT[lonely_psu]}; "
+        f"{_CALIBRATION_TEXT[calibration]}"
+    )
+    ci_text = "CI logit" if ci_method == "logit" else "CI Korn-Graubard (R beta)"
+    pieces = []
+    for by in [None, *domains]:
+        incidence = design.proportion("injured", by=by, ci_method=ci_method, confidence=confidence)
+        pieces.append(
+            _rows(
+                incidence,
+                "injury_incidence",
+                by,
+                f"{base_method}; ratio injured/persons; {ci_text}",
+            )
+        )
+        rate = design.ratio(
+            "n_episodes", "person_years", by=by, scale=1000.0, confidence=confidence
+        )
+        pieces.append(
+            _rows(
+                rate,
+                "episode_rate_per_1000py",
+                by,
+                f"{base_method}; ratio episodes/person-years x 1000; CI log scale",
+            )
+        )
+        per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
+        per_injured = _count_injured(per_injured, persons_weighted, by)
+        pieces.append(
+            _rows(
+                per_injured,
+                "episodes_per_injured",
+                by,
+                f"{base_method}; ratio episodes/injured persons; CI log scale",
+            )
+        )
+    weights = standard_weights(standard, age_groups)
+    std_by = [d for d in ("sex",) if d in persons_weighted.columns]
+    std_text = f"direct age standardisation, std: {STANDARD_NAMES[standard]}"
+    incidence_std = standardized_estimates(
+        design,
+        "injured",
+        weights=weights,
+        by=std_by,
+        ci_method=ci_method,
+        confidence=confidence,
+    )
+    pieces.append(
+        _standardized_rows(
+            incidence_std, "injury_incidence_std", f"{base_method}; {std_text}; {ci_text}"
+        )
+    )
+    rate_std = standardized_estimates(
+        design,
+        "n_episodes",
+        "person_years",
+        weights=weights,
+        by=std_by,
+        scale=1000.0,
+        ci_method="log",
+        confidence=confidence,
+    )
+    pieces.append(
+        _standardized_rows(
+            rate_std, "episode_rate_per_1000py_std", f"{base_method}; {std_text}; CI log scale"
+        )
+    )
+    table = pd.concat(pieces, ignore_index=True)
+    table["flag"] = [
+        stability_flag(n, est, se, settings)
+        for n, est, se in zip(table["n"], table["estimate"], table["se"], strict=True)
+    ]
+    return table[ESTIMATE_COLUMNS]
+
+
+def stability_flag(n: int, estimate: float, se: float, settings: dict) -> str:
+    """``"unstable"`` when n < ``unstable_min_n`` or RSE = se/estimate > ``unstable_max_rse``
+    (an estimate of 0 has no finite RSE and is flagged); otherwise ``""``."""
+    min_n = int(settings.get("unstable_min_n", 30))
+    max_rse = float(settings.get("unstable_max_rse", 0.30))
+    if n < min_n:
+        return "unstable"
+    if not estimate or math.isnan(estimate) or math.isnan(se):
+        return "unstable"
+    return "unstable" if se / abs(estimate) > max_rse else ""
+
+
+def _rows(table: pd.DataFrame, indicator: str, by: str | None, method: str) -> pd.DataFrame:
+    out = table.copy()
+    out.insert(0, "indicator", indicator)
+    out.insert(1, "by", by or "all")
+    out.insert(2, "level", "all" if by is None else out[by].astype(str))
+    if by is not None:
+        out = out.drop(columns=[by])
+    out["method"] = method
+    return out
+
+
+def _standardized_rows(table: pd.DataFrame, indicator: str, method: str) -> pd.DataFrame:
+    out = table.copy()
+    out.insert(0, "indicator", indicator)
+    out["deff"] = float("nan")
+    out["method"] = method
+    return out
+
+
+def _count_injured(table: pd.DataFrame, persons: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """For episodes per injured person, n is the number of injured persons in the domain."""
+    injured = persons[persons["injured"] == 1]
+    if by is None:
+        table["n"] = len(injured)
+        return table
+    counts = injured.groupby(by).size()
+    counts.index = counts.index.astype(str)
+    table["n"] = table[by].astype(str).map(counts).fillna(0).astype(int).to_numpy()
+    return table
