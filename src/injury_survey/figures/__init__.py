@@ -1,0 +1,62 @@
+"""Figures of the pilot, the plan and the report, in one house style, in Chinese and English.
+
+:mod:`~injury_survey.figures.style` holds the font, sizes, palette, the bilingual figure texts
+and :func:`save_figure`; :mod:`~injury_survey.figures.charts` holds one function per figure
+(domain-reference §6.6 F1–F10 and the plan's sample-size figure). Each takes a tidy table, a
+language and the codebook labels, and returns a matplotlib Figure::
+
+    from injury_survey.figures import incidence_by_age_sex, save_figure, figure_languages
+
+    for lang in figure_languages(config["report"]["language"]):
+        fig = incidence_by_age_sex(table, lang=lang, labels=codebook)
+        save_figure(fig, "results/baseline/figures", "f03_incidence_age_sex", lang=lang,
+                    caption=...)
+"""
+
+from injury_survey.figures.charts import (
+    baseline_followup_forest,
+    body_part_and_nature,
+    cause_place_heatmap,
+    incidence_by_age_sex,
+    injury_pyramid,
+    leading_causes,
+    leading_causes_by_age,
+    month_and_hour,
+    participant_flow,
+    population_pyramid,
+    recall_decay,
+    sample_size_sensitivity,
+)
+from injury_survey.figures.style import (
+    FIGURE_TEXTS,
+    Labels,
+    figure_languages,
+    figure_text,
+    house_style,
+    method_note,
+    save_figure,
+    use_house_style,
+)
+
+__all__ = [
+    "FIGURE_TEXTS",
+    "Labels",
+    "baseline_followup_forest",
+    "body_part_and_nature",
+    "cause_place_heatmap",
+    "figure_languages",
+    "figure_text",
+    "house_style",
+    "incidence_by_age_sex",
+    "injury_pyramid",
+    "leading_causes",
+    "leading_causes_by_age",
+    "method_note",
+    "month_and_hour",
+    "participant_flow",
+    "population_pyramid",
+    "recall_decay",
+    "sample_size_sensitivity",
+    "save_figure",
+    "use_house_style",
+]
