@@ -1,0 +1,241 @@
+"""Weighting steps checked against hand calculations (shown in comments)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from injury_survey.weighting import (
+    WeightingError,
+    base_weights,
+    census_by_report_age,
+    collapse_cells,
+    compute_weights,
+    kish_weighting_effect,
+    nonresponse_adjust,
+)
+
+
+def sample_list() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "hh_id": ["h1", "h2", "h3", "h4"],
+            "stratum_id": ["A", "A", "A", "B"],
+            "psu_id": ["p1", "p1", "p1", "p2"],
+            "pi_psu": [0.5, 0.5, 0.5, 0.25],
+            "pi_hh": [0.1, 0.1, 0.1, 0.2],
+        }
+    )
+
+
+def test_base_weight_is_inverse_of_both_stage_probabilities():
+    households = pd.DataFrame({"hh_id": ["h1", "h4"], "result_code": [1, 1]})
+    out = base_weights(households, sample_list()).set_index("hh_id")
+    # h1: 1 / (0.5 * 0.1) = 20; h4: 1 / (0.25 * 0.2) = 20
+    assert out.loc["h1", "weight_base"] == pytest.approx(20.0)
+    assert out.loc["h4", "weight_base"] == pytest.approx(20.0)
+    assert out.loc["h4", "stratum_id"] == "B"
+
+
+def test_household_missing_from_sample_list_names_file_and_row():
+    households = pd.DataFrame(
+        {
+            "hh_id": ["h1", "zz"],
+            "result_code": [1, 1],
+            "source_file": ["households.csv", "households.csv"],
+            "source_row": [2, 3],
+        }
+    )
+    with pytest.raises(WeightingError, match=r"zz \(households.csv, row 3\)"):
+        base_weights(households, sample_list())
+
+
+def households_for_nonresponse() -> pd.DataFrame:
+    # PSU p1: 6 eligible (codes 1,1,1,1,1,5), 1 vacant (6); PSU p2: 2 respondents, 1 refusal.
+    return pd.DataFrame(
+        {
+            "hh_id": [f"h{i}" for i in range(10)],
+            "stratum_id": ["A"] * 7 + ["A"] * 3,
+            "psu_id": ["p1"] * 7 + ["p2"] * 3,
+            "weight_base": [10.0] * 7 + [30.0] * 3,
+            "result_code": [1, 1, 1, 1, 1, 5, 6, 1, 2, 5],
+        }
+    )
+
+
+def test_nonresponse_adjustment_within_psu_excludes_ineligible():
+    out, classes = nonresponse_adjust(households_for_nonresponse(), by="psu", min_respondents=2)
+    # p1: eligible base weight 6*10 = 60, respondents 5*10 = 50 -> factor 1.2 -> w1 = 12;
+    # the vacant dwelling (code 6) is neither eligible nor weighted.
+    # p2: eligible 3*30 = 90, respondents 2*30 = 60 -> factor 1.5 -> w1 = 45.
+    by_id = out.set_index("hh_id")["weight_nr"]
+    assert by_id["h0"] == pytest.approx(12.0)
+    assert by_id["h7"] == pytest.approx(45.0)
+    assert pd.isna(by_id["h5"]) and pd.isna(by_id["h6"])
+    assert classes.set_index("nr_class").loc["PSU A/p1", "factor"] == pytest.approx(1.2)
+    # the eligible weight is preserved: 60 + 90 = 5*12 + 2*45
+    assert out["weight_nr"].sum() == pytest.approx(150.0)
+
+
+def test_small_psu_class_is_collapsed_into_its_stratum():
+    out, classes = nonresponse_adjust(households_for_nonresponse(), by="psu", min_respondents=5)
+    # p2 has 2 < 5 respondents; pooled alone it is still < 5, so the stratum is one class:
+    # eligible 60 + 90 = 150, respondents 50 + 60 = 110 -> factor 150/110.
+    assert len(classes) == 1 and bool(classes["collapsed"].iloc[0])
+    assert classes["factor"].iloc[0] == pytest.approx(150 / 110)
+    assert out.set_index("hh_id").loc["h7", "weight_nr"] == pytest.approx(30 * 150 / 110)
+
+
+def test_census_five_year_groups_sum_into_report_groups():
+    census = pd.DataFrame(
+        {
+            "stratum_id": ["A"] * 4,
+            "sex": [1] * 4,
+            "age_group": ["0-4", "5-9", "10-14", "85+"],
+            "population": [1, 2, 4, 8],
+        }
+    )
+    out = census_by_report_age(census, [0, 10])
+    assert out["age_group"].astype(str).tolist() == ["0-9", "10+"]
+    assert out["population"].tolist() == [3, 12]  # 1+2, 4+8
+    with pytest.raises(WeightingError, match="multiples of 5"):
+        census_by_report_age(census, [0, 12])
+
+
+def test_sparse_cells_merge_with_the_smaller_neighbouring_age_group():
+    counts = pd.DataFrame(
+        {
+            "stratum_id": ["A"] * 4,
+            "sex": [1] * 4,
+            "age_group": pd.Categorical(["0-14", "15-44", "45-64", "65+"], ordered=True),
+            "respondents": [30, 40, 5, 25],
+        }
+    )
+    labels = collapse_cells(counts, 20).tolist()
+    # 45-64 (5) merges with its smaller neighbour 65+ (25), giving 30 >= 20.
+    assert labels == ["A|1|0-14", "A|1|15-44", "A|1|45-64+65+", "A|1|45-64+65+"]
+
+
+def test_kish_weighting_effect_by_hand():
+    # w = 1, 1, 2, 4: n Σw² / (Σw)² = 4 * 22 / 64 = 1.375
+    assert kish_weighting_effect(pd.Series([1, 1, 2, 4])) == pytest.approx(1.375)
+
+
+def small_survey():
+    """Two strata x two PSUs x 3 households x 2 persons; census in 5-year groups."""
+    rows, persons, sample = [], [], []
+    for stratum in ("A", "B"):
+        for psu in ("1", "2"):
+            for k in range(3):
+                hh = f"{stratum}{psu}-{k}"
+                sample.append((hh, stratum, psu, 0.5, 0.2))
+                rows.append((hh, psu, 1))
+                for line, (sex, age) in enumerate(((1, 30), (2, 8 + 20 * k))):
+                    persons.append((f"{hh}-{line}", hh, sex, age, 0, 0, 1.0))
+    households = pd.DataFrame(rows, columns=["hh_id", "psu_id", "result_code"])
+    sample = pd.DataFrame(sample, columns=["hh_id", "stratum_id", "psu_id", "pi_psu", "pi_hh"])
+    persons = pd.DataFrame(
+        persons,
+        columns=["person_id", "hh_id", "sex", "age_years", "injured", "n_episodes", "person_years"],
+    )
+    census = pd.DataFrame(
+        [
+            (s, sex, f"{a}-{a + 4}", 100)
+            for s in ("A", "B")
+            for sex in (1, 2)
+            for a in range(0, 85, 5)
+        ]
+        + [(s, sex, "85+", 100) for s in ("A", "B") for sex in (1, 2)],
+        columns=["stratum_id", "sex", "age_group", "population"],
+    )
+    return households, persons, sample, census
+
+
+def test_poststratified_weights_hit_census_cells():
+    households, persons, sample, census = small_survey()
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    weights = result.persons
+    # base weight 1/(0.5*0.2) = 10, everyone responded.
+    assert (weights["weight_base"] == 10).all()
+    # Women in stratum A: two each aged 8, 28 and 48 (one per PSU). Census women of A:
+    # 0-14 = 3 five-year groups x 100 = 300 -> 300 / 2 = 150 each; 15-44 = 6 x 100 -> 300 each;
+    # 45+ = 45-49 ... 80-84 (8 groups) + 85+ = 900 -> 450 each.
+    women = weights[(weights["stratum_id"] == "A") & (weights["sex"] == 2)]
+    by_group = women.groupby("age_group")["weight"].unique()
+    assert by_group["0-14"] == pytest.approx([150.0])
+    assert by_group["15-44"] == pytest.approx([300.0])
+    assert by_group["45+"] == pytest.approx([450.0])
+    # Stratum and sex margins are pinned; the age margin is not, because the men's empty age
+    # cells were merged (their census is carried by the 30-year-olds).
+    check = result.totals_check
+    assert check.loc[check["margin"] != "age_group", "difference"].abs().max() < 1e-6
+    assert check.loc[check["margin"] == "age_group", "difference"].abs().max() > 1
+    assert {"person_years", "injured", "n_episodes"} <= set(weights.columns)
+
+
+def test_empty_cells_collapse_and_are_reported():
+    households, persons, sample, census = small_survey()
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    # Men are all 30: their 0-14 and 45+ cells are empty and merge into 15-44, so the men's
+    # weights carry the whole male census: 0-4 ... 80-84 and 85+ = 18 groups x 100 = 1800 / 6.
+    men = result.persons[(result.persons["stratum_id"] == "A") & (result.persons["sex"] == 1)]
+    # With min 1 the merge happens because 0 < 1.
+    assert men["calibration_cell"].iloc[0] == "A|1|0-14+15-44+45+"
+    assert men["weight"].iloc[0] == pytest.approx(1800 / 6)
+    assert any("merged" in note for note in result.notes)
+
+
+def test_person_in_unknown_household_is_an_error():
+    households, persons, sample, census = small_survey()
+    persons.loc[0, "hh_id"] = "nope"
+    with pytest.raises(WeightingError, match="belong to no household"):
+        compute_weights(households, persons, sample, census, settings={}, age_groups=[0, 15, 45])
+
+
+def test_raked_weights_hit_every_margin():
+    households, persons, sample, census = small_survey()
+    men = persons["sex"] == 1
+    persons.loc[men, "age_years"] = [10, 30, 50] * (int(men.sum()) // 3)
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "rake", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    # Margins from the census: each stratum 2 sexes x 18 groups x 100 = 3600; each sex 3600;
+    # age 0-14 = 2 strata x 2 sexes x 3 groups x 100 = 1200.
+    check = result.totals_check.set_index(["margin", "level"])
+    assert check.loc[("stratum_id", "A"), "census"] == 3600
+    assert check.loc[("age_group", "0-14"), "census"] == 1200
+    assert check["difference"].abs().max() < 1e-4
+    assert result.calibration.method == "rake"
+
+
+def test_raking_that_cannot_converge_says_so():
+    # Men are all 30 and women fill the age margins, so the margins cannot all be met.
+    households, persons, sample, census = small_survey()
+    with pytest.raises(ValueError, match="Calibration \\(rake\\) failed"):
+        compute_weights(
+            households,
+            persons,
+            sample,
+            census,
+            settings={"calibration": "rake", "min_cell_respondents": 1},
+            age_groups=[0, 15, 45],
+        )
