@@ -14,7 +14,7 @@ the degrees of freedom are R's domain ``degf`` (PSUs − strata among those hold
 Every method returns one row per domain level with the columns of :data:`RESULT_COLUMNS`:
 ``estimate, se, ci_lower, ci_upper, deff, df, n`` (after the ``by`` columns). ``deff`` is the
 design effect against simple random sampling *without* replacement, R's ``deff=TRUE`` (svy
-``deff="wor"``); ``n`` is the unweighted number of rows in the domain.
+``deff=self._deff``); ``n`` is the unweighted number of rows in the domain.
 
 Calibrated weights (post-stratification, raking) make the variance smaller for anything correlated
 with the calibration cells. R accounts for this when the design object itself was calibrated
@@ -154,6 +154,9 @@ class SurveyDesign:
         if lonely_psu == "fail":
             _fail_on_lonely_psus(self._data, strata, psu)
         self._sample = self._build_sample()
+        # deff against SRS without replacement needs the estimated population (Σw) to exceed the
+        # sample; weights that do not (e.g. all 1) get no deff rather than an error.
+        self._deff = "wor" if float(self._data[weight].sum()) > len(self._data) else None
 
     # ------------------------------------------------------------------ construction
 
@@ -233,8 +236,8 @@ class SurveyDesign:
             raise SurveyDesignError(f"ci_method must be 'logit' or 'beta', got {ci_method!r}.")
         self._check_analysis_columns([y], binary=[y])
         by_cols = _as_list(by)
-        result = self._sample.estimation.mean(
-            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        result = self._estimate(
+            "mean", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
         )
         table = _tidy(result, by_cols)
         table = self._add_counts(table, by_cols, where)
@@ -269,8 +272,8 @@ class SurveyDesign:
         """
         self._check_analysis_columns([y, x])
         by_cols = _as_list(by)
-        result = self._sample.estimation.ratio(
-            y, x, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        result = self._estimate(
+            "ratio", y, x, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
         )
         table = _tidy(result, by_cols)
         table = self._add_counts(table, by_cols, where)
@@ -295,8 +298,8 @@ class SurveyDesign:
         """Weighted mean ``Σw·y / Σw`` per domain (R ``svymean``), symmetric t interval."""
         self._check_analysis_columns([y])
         by_cols = _as_list(by)
-        result = self._sample.estimation.mean(
-            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        result = self._estimate(
+            "mean", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
         )
         table = self._add_counts(_tidy(result, by_cols), by_cols, where)
         return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
@@ -312,8 +315,8 @@ class SurveyDesign:
         """Weighted total ``Σw·y`` per domain (R ``svytotal``), symmetric t interval."""
         self._check_analysis_columns([y])
         by_cols = _as_list(by)
-        result = self._sample.estimation.total(
-            y, by=by, where=self._where(where), deff="wor", alpha=1 - confidence, drop_nulls=True
+        result = self._estimate(
+            "total", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
         )
         table = self._add_counts(_tidy(result, by_cols), by_cols, where)
         return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
@@ -379,6 +382,19 @@ class SurveyDesign:
         ]
 
     # ------------------------------------------------------------------ helpers
+
+    def _estimate(self, method: str, *args, **kwargs):
+        """Run an svy estimator with deff; where svy cannot form any deff (SRS variance 0, or
+        weights summing to no more than the sample), run it again without and report NaN."""
+        estimator = getattr(self._sample.estimation, method)
+        if self._deff is None:
+            return estimator(*args, **kwargs)
+        try:
+            return estimator(*args, deff=self._deff, **kwargs)
+        except svy.MethodError as exc:
+            if "Design effect" not in str(exc):
+                raise
+            return estimator(*args, **kwargs)
 
     def _where(self, where: tuple[str, object] | None):
         if where is None:
