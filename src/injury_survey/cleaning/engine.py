@@ -335,6 +335,9 @@ def _run_rule(
         result = rule.check(work, context)
     except SkipRule as exc:
         return f"skipped: {exc}", None
+    except KeyError as exc:
+        # A column the check reads is not in this data set (an optional questionnaire module).
+        return f"skipped: {rule.table} or a table it links to has no column {exc}", None
     index = work[rule.table].index
     if isinstance(result, pd.Series):
         result = result.to_frame(rule.column)
