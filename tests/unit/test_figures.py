@@ -82,6 +82,10 @@ TEXTS = {
     "incidence_crude": ("伤害发生率（粗率）", "Injury incidence, crude"),
     "incidence_std": ("伤害发生率（标化率）", "Injury incidence, age-standardized"),
     "cause_incidence": ("原因别发生率", "Cause-specific incidence"),
+    "case_cn_halfday": (
+        "经医疗机构诊断或因伤休息≥半天",
+        "diagnosed by a medical facility or ≥ half a day off",
+    ),
 }
 
 
@@ -256,7 +260,7 @@ def forest_table() -> pd.DataFrame:
     # 4 items (2 indicators + 2 causes) x (baseline, followup, difference) = 12 rows
     rows = []
     items = [
-        ("incidence_crude", None, None, 0.040, 0.034),
+        ("incidence_crude", "all", "all", 0.040, 0.034),  # estimates.csv's whole-population row
         ("incidence_std", None, None, 0.038, 0.033),
         ("cause_incidence", "cause", 3, 0.016, 0.013),
         ("cause_incidence", "cause", 1, 0.007, 0.006),
@@ -608,7 +612,7 @@ def test_without_the_font_registration_the_glyph_check_fails(monkeypatch):
 
 def test_save_figure_writes_png_svg_and_caption(tmp_path):
     fig = recall_decay(recall_table(), lang="zh")
-    caption = method_note("zh", case_definition="case_cn_halfday")
+    caption = method_note("zh", labels=LABELS, case_definition="case_cn_halfday")
     paths = save_figure(fig, tmp_path / "figures", "f10_recall", lang="zh", caption=caption)
     assert [p.name for p in paths] == [
         "f10_recall_zh.png",
@@ -648,9 +652,9 @@ def test_figure_languages():
 
 
 def test_method_note_states_weighting_ci_and_case_definition():
-    assert method_note("en", case_definition="case_cn_halfday") == (
+    assert method_note("en", labels=LABELS, case_definition="case_cn_halfday") == (
         "Weighted design-based estimates; 95 % CI (logit); case definition: diagnosed by a "
-        "medical facility, or ≥ half a day off."
+        "medical facility or ≥ half a day off."
     )
     assert method_note("zh", ci_method="beta", confidence=0.9) == (
         "加权的基于设计的估计；90%置信区间（Korn–Graubard法）。"
@@ -672,3 +676,41 @@ def test_wrap_label_rules():
     assert style.wrap_label("伤害发生率（标化率）", "zh", 9) == "伤害发生率（标化率）"
     # Chinese: break after the list separator "、" in the second half of the line
     assert style.wrap_label("锐器伤、咬伤、开放伤", "zh", 8) == "锐器伤、咬伤、\n开放伤"
+
+
+def test_codes_as_text_are_read_like_estimates_csv_levels():
+    # estimates.csv holds levels (and so sex and cause codes) as text: "1", "3"
+    table = incidence_table().assign(sex=lambda t: t["sex"].astype(str))
+    fig = incidence_by_age_sex(table, lang="en", labels=LABELS)
+    assert len([c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]) == 7
+    causes = cause_table().assign(level=lambda t: t["level"].astype(str))
+    ax = leading_causes(causes, lang="en", labels=LABELS).axes[0]
+    assert _ticklabels(ax)[0] == "Fall"
+    with pytest.raises(ValueError, match="not a code"):
+        leading_causes(causes.assign(level="fall"), lang="en", labels=LABELS)
+
+
+def test_english_code_labels_are_in_sentence_case():
+    class LowerCaseLabels(StandInLabels):
+        def label(self, variable, code, lang):
+            return super().label(variable, code, lang).lower()  # as the codebook writes them
+
+    ax = leading_causes(cause_table(), lang="en", labels=LowerCaseLabels()).axes[0]
+    assert _ticklabels(ax)[:2] == ["Fall", "Motor-vehicle\ntraffic crash"]
+
+
+def test_other_and_unknown_come_last_in_a_ranking():
+    class CodebookLike(StandInLabels):
+        def other_code(self, variable):
+            return 13 if variable == "cause" else None
+
+        def missing_codes(self, variable):
+            return []
+
+    # "other" (13) holds the largest share, 0.50, yet is drawn after the named causes
+    table = cause_table()
+    table.loc[table["level"] == 13, "estimate"] = 0.50
+    ax = leading_causes(table, lang="en", labels=CodebookLike()).axes[0]
+    assert _ticklabels(ax)[0] == "Fall" and _ticklabels(ax)[-1] == "Other"
+    top3 = leading_causes(table, lang="en", labels=CodebookLike(), top=3).axes[0]
+    assert "Other" not in _ticklabels(top3)

@@ -68,7 +68,9 @@ POPULATION_SOURCES = ("census", "sample_unweighted", "sample_weighted")
 PYRAMID_TIERS = ("not_treated", "outpatient", "inpatient", "death")
 WAVES = ("baseline", "followup")
 # Multiplier from the estimates table's unit to the unit drawn, and the axis text of that unit.
-UNIT_SCALE = {"percent": 100.0, "per_100": 100.0, "per_1000": 1000.0, "per_1000_py": 1000.0}
+# Proportions are fractions in the estimates table; rates are already in their unit there (e.g.
+# episode_rate_per_1000py is per 1 000 person-years), so only "percent" rescales.
+UNIT_SCALE = {"percent": 100.0, "per_100": 1.0, "per_1000": 1.0, "per_1000_py": 1.0}
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,11 +148,74 @@ def _age_order(values: Iterable[object]) -> list[object]:
 
 
 def _code(value: object) -> int:
-    return int(value)  # codes are integers (data contract); the codebook is keyed by int
+    """A code as the codebook keys it: 3, 3.0 and "3" (estimates.csv's ``level``) all give 3."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    if not number.is_integer():
+        raise ValueError(
+            f"{value!r} is not a code: coded fields hold integer codes (data contract); "
+            "check the table's code columns."
+        )
+    return int(number)
+
+
+def _sentence_case(text: str, lang: str) -> str:
+    """The codebook writes English labels in lower case ("fall"); a tick label starts upper."""
+    return text[:1].upper() + text[1:] if lang == "en" else text
 
 
 def _code_label(labels: Labels, variable: str, code: object, lang: str) -> str:
-    return labels.label(variable, _code(code), lang)
+    """The codebook label of ``code``, in sentence case for English ("fall" → "Fall")."""
+    return _sentence_case(str(labels.label(variable, _code(code), lang)), lang)
+
+
+def _residual_codes(labels: Labels, variable: str) -> set[int]:
+    """Codes of "other" and "don't know" for ``variable``, if the labels object knows them.
+
+    The codebook has ``other_code`` and ``missing_codes``; a plain labels object without them
+    just gets no special ordering.
+    """
+    codes: set[int] = set()
+    other_code = getattr(labels, "other_code", None)
+    missing_codes = getattr(labels, "missing_codes", None)
+    try:
+        if callable(other_code) and other_code(variable) is not None:
+            codes.add(int(other_code(variable)))
+        if callable(missing_codes):
+            codes |= {int(c) for c in missing_codes(variable)}
+    except KeyError:
+        return set()
+    return codes
+
+
+def _composition_order(rows: pd.DataFrame, labels: Labels, variable: str) -> pd.DataFrame:
+    """Largest share first, with "other" and "unknown" last whatever their size.
+
+    Ranking (顺位) is about named causes; a residual category at the top of a ranking would say
+    nothing about what to prevent.
+    """
+    residual = _residual_codes(labels, variable)
+    return (
+        rows.assign(
+            _residual=[_code(c) in residual for c in rows["level"]],
+            _share=rows["estimate"].fillna(-1.0),
+        )
+        .sort_values(["_residual", "_share"], ascending=[True, False], kind="stable")
+        .drop(columns=["_residual", "_share"])
+    )
+
+
+def _sex_codes(table: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """Copy with ``sex`` as int 1/2 (estimates.csv holds its levels as text)."""
+    out = table.copy()
+    try:
+        out["sex"] = [_code(v) for v in out["sex"]]
+    except ValueError as err:
+        raise ValueError(f"{figure}: column 'sex': {err}") from None
+    _require_values(out, "sex", (1, 2), figure)
+    return out
 
 
 def _percent_axis(axis) -> None:
@@ -331,9 +396,8 @@ def population_pyramid(
     figure = "population_pyramid (F2)"
     check_language(lang)
     _require_columns(table, ["age_group", "sex", "source", "share"], figure)
-    _require_values(table, "sex", (1, 2), figure)
     _require_values(table, "source", POPULATION_SOURCES, figure)
-    data = _numeric(table, ["share"], figure)
+    data = _numeric(_sex_codes(table, figure), ["share"], figure)
     ages = _age_order(data["age_group"])
     y_of = {age: i for i, age in enumerate(ages)}
     fig = new_figure(FULL_WIDTH_CM, max(7.0, 0.42 * len(ages) + 3.0))
@@ -432,8 +496,7 @@ def incidence_by_age_sex(
     figure = "incidence_by_age_sex (F3)"
     check_language(lang)
     _require_columns(table, ["age_group", "sex", "estimate", "ci_lower", "ci_upper"], figure)
-    _require_values(table, "sex", (1, 2), figure)
-    data = _numeric(table, ["estimate", "ci_lower", "ci_upper"], figure)
+    data = _numeric(_sex_codes(table, figure), ["estimate", "ci_lower", "ci_upper"], figure)
     data["state"] = _flag_state(data)
     ages = _age_order(data["age_group"])
     fig = new_figure(FULL_WIDTH_CM, 8.0)
@@ -533,9 +596,7 @@ def _bars_with_ci(
     colour: str = BAR_COLOUR,
 ) -> None:
     """Horizontal bars of a composition (% per level), largest on top, CI whiskers, values."""
-    rows = rows.assign(sort_key=rows["estimate"].fillna(-1.0)).sort_values(
-        "sort_key", ascending=False, kind="stable"
-    )
+    rows = _composition_order(rows, labels, variable)
     y = np.arange(len(rows))
     estimate = rows["estimate"].to_numpy() * PERCENT
     drawn = rows["state"].to_numpy() != FLAG_SUPPRESSED
@@ -614,12 +675,14 @@ def leading_causes(
         by == "cause" are drawn.
     top
         Draw only the ``top`` largest causes (the leading causes, 顺位); ``None`` draws all.
+        Bars run from the largest share down, with the codebook's "other" and "unknown" codes
+        last: they enter a top-``top`` list only when fewer named causes exist.
     """
     figure = "leading_causes (F4)"
     check_language(lang)
     rows = _composition_rows(table, "cause", figure)
     if top is not None:
-        rows = rows.sort_values("estimate", ascending=False, na_position="last").head(top)
+        rows = _composition_order(rows, labels, "cause").head(top)
     tick_labels = _level_labels(labels, "cause", rows["level"], lang)
     fig = new_figure(FULL_WIDTH_CM, max(5.0, _bar_rows_height_cm(tick_labels) + 2.4))
     ax = fig.add_subplot()
@@ -663,11 +726,7 @@ def leading_causes_by_age(
     axes = fig.subplots(n_rows, n_cols, sharex=True, squeeze=False).ravel()
     shown = []
     for ax, age in zip(axes, ages, strict=False):
-        panel = (
-            rows[rows["age_group"] == age]
-            .sort_values("estimate", ascending=False, na_position="last")
-            .head(top)
-        )
+        panel = _composition_order(rows[rows["age_group"] == age], labels, "cause").head(top)
         shown.append(panel)
         _bars_with_ci(ax, panel, variable="cause", lang=lang, labels=labels)
         ax.set_title(figure_text("age_years", lang, age=age_label(age)))
@@ -757,7 +816,7 @@ def cause_place_heatmap(
         ax.set_xticks(range(len(places)), place_names)
     else:
         ax.set_xticks(
-            range(len(places)), place_names, rotation=30, ha="right", rotation_mode="anchor"
+            range(len(places)), place_names, rotation=45, ha="right", rotation_mode="anchor"
         )
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -1005,11 +1064,12 @@ def baseline_followup_forest(
     table
         ``indicator``, ``wave`` (baseline, followup, difference), ``estimate``, ``ci_lower``,
         ``ci_upper``; optionally ``by`` and ``level`` (for a domain row such as a cause: the row is
-        labelled with the codebook label of ``level``; otherwise with
+        labelled with the codebook label of ``level``; for by = "all" or no ``by``, with
         ``labels.text(indicator, lang)``). Rows are drawn top to bottom in order of appearance.
     unit
-        Unit of all rows: "percent" or "per_100" (estimates are fractions, drawn ×100),
-        "per_1000" or "per_1000_py" (drawn ×1000).
+        Unit of all rows: "percent" (estimates are fractions, drawn ×100), or "per_100",
+        "per_1000", "per_1000_py" (rates, drawn as they are: estimates.csv holds them in their
+        unit).
     """
     figure = "baseline_followup_forest (F9)"
     check_language(lang)
@@ -1036,7 +1096,7 @@ def baseline_followup_forest(
     ]
     has_difference = (data["wave"] == "difference").any()
     fig = new_figure(
-        FULL_WIDTH_CM, max(5.5, _bar_rows_height_cm(item_labels, min_row_cm=0.9) + 2.6)
+        FULL_WIDTH_CM, max(5.5, _bar_rows_height_cm(item_labels, min_row_cm=1.1) + 2.6)
     )
     axes = fig.subplots(
         1,
@@ -1099,9 +1159,10 @@ def baseline_followup_forest(
 
 def _item_label(key: dict[str, object], labels: Labels, lang: str) -> str:
     by, level = key.get("by"), key.get("level")
-    if by is not None and level is not None and pd.notna(by) and pd.notna(level):
+    # estimates.csv marks a whole-population row with by = level = "all"
+    if by not in (None, "all") and level not in (None, "all"):
         return _code_label(labels, str(by), level, lang)
-    return labels.text(str(key["indicator"]), lang)
+    return _sentence_case(labels.text(str(key["indicator"]), lang), lang)
 
 
 # --------------------------------------------------------------------------------------------

@@ -352,15 +352,6 @@ FIGURE_TEXTS = _texts(
         ),
         "ci.logit": ("logit法", "logit"),
         "ci.beta": ("Korn–Graubard法", "Korn–Graubard"),
-        "case.case_cn_halfday": (
-            "经医疗机构诊断，或休息（休工/休学）≥ 半天",
-            "diagnosed by a medical facility, or ≥ half a day off",
-        ),
-        "case.case_1day": (
-            "经医生/护士处理，或休息 ≥ 1天",
-            "treated by a doctor or nurse, or ≥ 1 day off",
-        ),
-        "case.case_medical": ("在医疗机构就诊", "care received from a health facility"),
     }
 )
 
@@ -417,6 +408,7 @@ def thousands(value: float) -> str:
 def method_note(
     lang: str,
     *,
+    labels: Labels | None = None,
     weighted: bool = True,
     confidence: float | None = 0.95,
     ci_method: str | None = "logit",
@@ -426,9 +418,10 @@ def method_note(
 ) -> str:
     """One sentence of method notes for a caption, from the config's settings.
 
-    e.g. ``method_note("en", case_definition="case_1day")`` →
+    The case definition's wording comes from the codebook (``labels.text(case_definition,
+    lang)``), e.g. ``method_note("en", labels=codebook, case_definition="case_1day")`` →
     "Weighted design-based estimates; 95 % CI (logit); case definition: treated by a doctor or
-    nurse, or ≥ 1 day off."
+    nurse or ≥ 1 day off."
     """
     parts = [figure_text("method.weighted" if weighted else "method.unweighted", lang)]
     if confidence is not None and ci_method is not None:
@@ -441,11 +434,13 @@ def method_note(
             )
         )
     if case_definition is not None:
+        if labels is None:
+            raise ValueError("method_note needs labels (the codebook) to word the case definition.")
         parts.append(
             figure_text(
                 "method.case_definition",
                 lang,
-                definition=figure_text(f"case.{case_definition}", lang),
+                definition=labels.text(case_definition, lang),
             )
         )
     if unstable_min_n is not None and unstable_max_rse is not None:
