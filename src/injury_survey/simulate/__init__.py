@@ -8,6 +8,19 @@ deliberately planted data errors — and writes a survey folder in the data-cont
 truth file (:func:`write_survey`), so the pipeline's estimates can be checked against known values.
 """
 
+from injury_survey.simulate.fieldwork import field_survey, make_pilot, pilot_sample
 from injury_survey.simulate.population import CASE_DEFINITIONS, Population, simulate_population
+from injury_survey.simulate.problems import plant_problems
+from injury_survey.simulate.survey_folder import PRESETS, write_survey
 
-__all__ = ["CASE_DEFINITIONS", "Population", "simulate_population"]
+__all__ = [
+    "CASE_DEFINITIONS",
+    "PRESETS",
+    "Population",
+    "field_survey",
+    "make_pilot",
+    "pilot_sample",
+    "plant_problems",
+    "simulate_population",
+    "write_survey",
+]
