@@ -24,11 +24,11 @@ from matplotlib.patches import FancyBboxPatch, Polygon
 from matplotlib.text import Text
 from PIL import Image
 
-from injury_survey.figures import charts, style
-from injury_survey.figures.charts import (
+from injury_survey.figures import (
     baseline_followup_forest,
     body_part_and_nature,
     cause_place_heatmap,
+    charts,
     incidence_by_age_sex,
     injury_pyramid,
     leading_causes,
@@ -38,6 +38,7 @@ from injury_survey.figures.charts import (
     population_pyramid,
     recall_decay,
     sample_size_sensitivity,
+    style,
 )
 from injury_survey.figures.style import figure_languages, method_note, save_figure
 

@@ -1,8 +1,10 @@
 """Figures of the pilot, the plan and the report, in one house style, in Chinese and English.
 
 :mod:`~injury_survey.figures.style` holds the font, sizes, palette, the bilingual figure texts
-and :func:`save_figure`; :mod:`~injury_survey.figures.charts` holds one function per figure
-(domain-reference §6.6 F1–F10 and the plan's sample-size figure). Each takes a tidy table, a
+and :func:`save_figure`; :mod:`~injury_survey.figures.charts` (estimate figures F3–F9) and
+:mod:`~injury_survey.figures.sample_charts` (F1, F2, F10 and the plan's sample-size figure) hold
+one function per figure (domain-reference §6.6); :mod:`~injury_survey.figures.common` their
+shared table checks. Each takes a tidy table, a
 language and the codebook labels, and returns a matplotlib Figure::
 
     from injury_survey.figures import incidence_by_age_sex, save_figure, figure_languages
@@ -22,6 +24,8 @@ from injury_survey.figures.charts import (
     leading_causes,
     leading_causes_by_age,
     month_and_hour,
+)
+from injury_survey.figures.sample_charts import (
     participant_flow,
     population_pyramid,
     recall_decay,

@@ -1,4 +1,6 @@
-"""The report's figures F1–F10 (domain-reference §6.6) and the plan's sample-size figure (§5.3).
+"""The report's estimate figures F3–F9 (domain-reference §6.6): incidence, causes, place, pyramid,
+time, body part and nature, baseline vs follow-up. F1, F2, F10 and the plan's figure are in
+:mod:`injury_survey.figures.sample_charts`.
 
 Every function takes one tidy table (its columns are listed in the docstring; estimate columns
 follow the estimates contract ``indicator, by, level, estimate, se, ci_lower, ci_upper, deff, df,
@@ -15,7 +17,7 @@ symbol or a pale bar; one flagged "suppressed" is not drawn and shows "—" (dom
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,9 +26,29 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch, Patch, Polygon
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.patches import Polygon
 
+from injury_survey.figures.common import (
+    PERCENT,
+    add_footnote,
+    add_title,
+    age_order,
+    as_code,
+    as_numeric,
+    bar_rows_height_cm,
+    ci_half_widths,
+    code_label,
+    composition_order,
+    flag_state,
+    format_percent_axis,
+    format_value,
+    has_ci,
+    level_labels,
+    require_columns,
+    require_values,
+    sentence_case,
+    sex_codes,
+)
 from injury_survey.figures.style import (
     BAR_COLOUR,
     CI_STYLE,
@@ -35,11 +57,9 @@ from injury_survey.figures.style import (
     FULL_WIDTH_CM,
     LIGHT_GREY,
     NOTE_FONT_PT,
-    OKABE_ITO,
     REFERENCE_COLOUR,
     SEQUENTIAL_CMAP,
     SEX_COLOURS,
-    SMALL_FONT_PT,
     SUPPRESSED_MARK,
     WAVE_COLOURS,
     Labels,
@@ -48,21 +68,9 @@ from injury_survey.figures.style import (
     figure_text,
     new_figure,
     styled,
-    thousands,
     wrap_label,
 )
 
-PERCENT = 100.0
-
-FLOW_STEPS = (
-    "households_sampled",
-    "households_eligible",
-    "households_responded",
-    "persons",
-    "persons_injured",
-    "case_episodes",
-)
-POPULATION_SOURCES = ("census", "sample_unweighted", "sample_weighted")
 # Injury pyramid tiers from the base up (domain-reference §6.4 I10; care_level of the episodes
 # table: 0 none and 1 self/lay care → not_treated, 2 → outpatient, 3 → inpatient, 4 → death).
 PYRAMID_TIERS = ("not_treated", "outpatient", "inpatient", "death")
@@ -71,409 +79,6 @@ WAVES = ("baseline", "followup")
 # Proportions are fractions in the estimates table; rates are already in their unit there (e.g.
 # episode_rate_per_1000py is per 1 000 person-years), so only "percent" rescales.
 UNIT_SCALE = {"percent": 100.0, "per_100": 1.0, "per_1000": 1.0, "per_1000_py": 1.0}
-
-
-# --------------------------------------------------------------------------------------------
-# Table checks and small helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _require_columns(table: pd.DataFrame, columns: Iterable[str], figure: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{figure} needs a pandas DataFrame, got {type(table).__name__}.")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(
-            f"{figure}: the table lacks column(s) {missing}; it has {list(table.columns)}. "
-            "See the function's docstring for the table it draws."
-        )
-    if table.empty:
-        raise ValueError(f"{figure}: the table has no rows, so there is nothing to draw.")
-
-
-def _require_values(
-    table: pd.DataFrame, column: str, allowed: Sequence[object], figure: str
-) -> None:
-    unknown = sorted({str(v) for v in table[column].dropna() if v not in allowed})
-    if unknown:
-        raise ValueError(
-            f"{figure}: column {column!r} holds {unknown}, which this figure does not know; "
-            f"allowed values are {list(allowed)}."
-        )
-
-
-def _numeric(table: pd.DataFrame, columns: Iterable[str], figure: str) -> pd.DataFrame:
-    """Copy of ``table`` with ``columns`` as float (NA → NaN); a clear error for text values."""
-    out = table.copy()
-    for column in columns:
-        if column not in out.columns:
-            continue
-        converted = pd.to_numeric(out[column], errors="coerce")
-        bad = out[column].notna() & converted.isna()
-        if bad.any():
-            first = bad.idxmax()
-            raise ValueError(
-                f"{figure}: column {column!r} must be numeric; row {first} holds "
-                f"{out.at[first, column]!r}."
-            )
-        out[column] = converted.astype("float64")
-    return out
-
-
-def _flag_state(table: pd.DataFrame) -> pd.Series:
-    """Per row: "ok", "unstable" or "suppressed", read from the optional ``flag`` column."""
-    if "flag" not in table.columns:
-        return pd.Series("ok", index=table.index, dtype="object")
-    flag = table["flag"].astype("object").where(table["flag"].notna(), "")
-    flag = flag.map(lambda v: str(v).strip().lower())
-    state = pd.Series("ok", index=table.index, dtype="object")
-    state[flag != ""] = FLAG_UNSTABLE
-    state[flag.str.contains(FLAG_SUPPRESSED, regex=False)] = FLAG_SUPPRESSED
-    if "estimate" in table.columns:
-        state[table["estimate"].isna()] = FLAG_SUPPRESSED
-    return state
-
-
-def _age_sort_key(age_group: object) -> float:
-    """Lower bound of an age group label ("0-4" → 0, "65+" → 65) for ordering."""
-    text = str(age_group).strip().replace("–", "-").rstrip("+")
-    try:
-        return float(text.split("-")[0])
-    except ValueError:
-        return math.inf
-
-
-def _age_order(values: Iterable[object]) -> list[object]:
-    return sorted(pd.unique(pd.Series(list(values)).dropna()), key=_age_sort_key)
-
-
-def _code(value: object) -> int:
-    """A code as the codebook keys it: 3, 3.0 and "3" (estimates.csv's ``level``) all give 3."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = math.nan
-    if not number.is_integer():
-        raise ValueError(
-            f"{value!r} is not a code: coded fields hold integer codes (data contract); "
-            "check the table's code columns."
-        )
-    return int(number)
-
-
-def _sentence_case(text: str, lang: str) -> str:
-    """The codebook writes English labels in lower case ("fall"); a tick label starts upper."""
-    return text[:1].upper() + text[1:] if lang == "en" else text
-
-
-def _code_label(labels: Labels, variable: str, code: object, lang: str) -> str:
-    """The codebook label of ``code``, in sentence case for English ("fall" → "Fall")."""
-    return _sentence_case(str(labels.label(variable, _code(code), lang)), lang)
-
-
-def _residual_codes(labels: Labels, variable: str) -> set[int]:
-    """Codes of "other" and "don't know" for ``variable``, if the labels object knows them.
-
-    The codebook has ``other_code`` and ``missing_codes``; a plain labels object without them
-    just gets no special ordering.
-    """
-    codes: set[int] = set()
-    other_code = getattr(labels, "other_code", None)
-    missing_codes = getattr(labels, "missing_codes", None)
-    try:
-        if callable(other_code) and other_code(variable) is not None:
-            codes.add(int(other_code(variable)))
-        if callable(missing_codes):
-            codes |= {int(c) for c in missing_codes(variable)}
-    except KeyError:
-        return set()
-    return codes
-
-
-def _composition_order(rows: pd.DataFrame, labels: Labels, variable: str) -> pd.DataFrame:
-    """Largest share first, with "other" and "unknown" last whatever their size.
-
-    Ranking (顺位) is about named causes; a residual category at the top of a ranking would say
-    nothing about what to prevent.
-    """
-    residual = _residual_codes(labels, variable)
-    return (
-        rows.assign(
-            _residual=[_code(c) in residual for c in rows["level"]],
-            _share=rows["estimate"].fillna(-1.0),
-        )
-        .sort_values(["_residual", "_share"], ascending=[True, False], kind="stable")
-        .drop(columns=["_residual", "_share"])
-    )
-
-
-def _sex_codes(table: pd.DataFrame, figure: str) -> pd.DataFrame:
-    """Copy with ``sex`` as int 1/2 (estimates.csv holds its levels as text)."""
-    out = table.copy()
-    try:
-        out["sex"] = [_code(v) for v in out["sex"]]
-    except ValueError as err:
-        raise ValueError(f"{figure}: column 'sex': {err}") from None
-    _require_values(out, "sex", (1, 2), figure)
-    return out
-
-
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-
-
-def _ci_half_widths(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Error-bar extents ``[[below], [above]]``; a missing bound gives no whisker on that side."""
-    below = np.where(np.isnan(lower), 0.0, estimate - lower)
-    above = np.where(np.isnan(upper), 0.0, upper - estimate)
-    return np.vstack([np.clip(below, 0, None), np.clip(above, 0, None)])
-
-
-def _has_ci(table: pd.DataFrame) -> bool:
-    return {"ci_lower", "ci_upper"} <= set(table.columns)
-
-
-def _footnote(fig: Figure, lines: Sequence[str]) -> None:
-    """Notes under the figure, left-aligned; constrained layout keeps room for them."""
-    if lines:
-        fig.supxlabel(
-            "\n".join(lines),
-            x=0.01,
-            ha="left",
-            fontsize=NOTE_FONT_PT,
-            color="#333333",
-            linespacing=1.5,
-        )
-
-
-def _title(fig: Figure, text: str, show: bool) -> None:
-    if show:
-        fig.suptitle(text, x=0.01, ha="left")
-
-
-def _level_labels(labels: Labels, variable: str, codes: Iterable[object], lang: str) -> list[str]:
-    """Wrapped codebook labels of ``codes`` (one tick label per bar)."""
-    return [wrap_label(_code_label(labels, variable, code, lang), lang) for code in codes]
-
-
-def _bar_rows_height_cm(
-    tick_labels: Sequence[str], n_rows: int | None = None, min_row_cm: float = 0.0
-) -> float:
-    """Height of a horizontal-bar panel: enough per bar for its tallest (wrapped) label."""
-    lines = max((label.count("\n") + 1 for label in tick_labels), default=1)
-    row_cm = max(0.30 + 0.32 * lines, min_row_cm)
-    return (n_rows if n_rows is not None else len(tick_labels)) * row_cm
-
-
-def _value_text(value: float, decimals: int = 1) -> str:
-    return f"{value:.{decimals}f}"
-
-
-# --------------------------------------------------------------------------------------------
-# F1 participant flow
-# --------------------------------------------------------------------------------------------
-
-
-@styled
-def participant_flow(
-    table: pd.DataFrame, *, lang: str, labels: Labels | None = None, title: bool = True
-) -> Figure:
-    """F1: CONSORT-like flow from households sampled to injury episodes (domain-reference §6.6).
-
-    Parameters
-    ----------
-    table
-        One row per step, in order: ``step`` (one of households_sampled, households_eligible,
-        households_responded, persons, persons_injured, case_episodes; any subset, in this
-        order), ``count`` (integer) and optionally ``note`` or ``note_zh``/``note_en`` (text beside
-        the arrow *into* that step, e.g. the exclusions: "Vacant 12, refused 8"; for the first
-        step, beside its box).
-    lang, labels
-        Language "zh"/"en"; labels are not needed (step names are figure texts).
-    """
-    figure = "participant_flow (F1)"
-    check_language(lang)
-    _require_columns(table, ["step", "count"], figure)
-    _require_values(table, "step", FLOW_STEPS, figure)
-    order = [FLOW_STEPS.index(s) for s in table["step"]]
-    if order != sorted(order) or len(set(order)) != len(order):
-        raise ValueError(f"{figure}: steps must appear once each, in the order {list(FLOW_STEPS)}.")
-    steps = _numeric(table, ["count"], figure).reset_index(drop=True)
-    note_column = next((c for c in (f"note_{lang}", "note") if c in steps.columns), None)
-
-    n_steps = len(steps)
-    fig = new_figure(FULL_WIDTH_CM, 1.55 * n_steps + 1.2)
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(-0.6, n_steps - 0.4)
-    centre_x, box_w, box_h = 0.30, 0.44, 0.66
-    note_x = 0.58
-    for i, row in steps.iterrows():
-        y = n_steps - 1 - i
-        ax.add_patch(
-            FancyBboxPatch(
-                (centre_x - box_w / 2, y - box_h / 2),
-                box_w,
-                box_h,
-                boxstyle="round,pad=0,rounding_size=0.02",
-                facecolor="white",
-                edgecolor="#333333",
-                linewidth=0.8,
-            )
-        )
-        count = thousands(row["count"]) if pd.notna(row["count"]) else SUPPRESSED_MARK
-        ax.text(
-            centre_x,
-            y,
-            figure_text(f"flow.{row['step']}", lang) + "\n" + figure_text("count_n", lang, n=count),
-            ha="center",
-            va="center",
-            linespacing=1.3,
-        )
-        if i > 0:
-            ax.annotate(
-                "",
-                xy=(centre_x, y + box_h / 2),
-                xytext=(centre_x, y + 1 - box_h / 2),
-                arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.8},
-            )
-        note = row[note_column] if note_column else None
-        if note is not None and pd.notna(note) and str(note).strip():
-            note_y = y + 0.5 if i > 0 else y
-            arrow_from = centre_x if i > 0 else centre_x + box_w / 2
-            ax.annotate(
-                "",
-                xy=(note_x, note_y),
-                xytext=(arrow_from, note_y),
-                arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.6},
-            )
-            ax.text(
-                note_x + 0.01,
-                note_y,
-                _wrap_note(note, lang),
-                ha="left",
-                va="center",
-                fontsize=SMALL_FONT_PT,
-                bbox={
-                    "boxstyle": "round,pad=0.4",
-                    "facecolor": "#F4F4F4",
-                    "edgecolor": LIGHT_GREY,
-                    "linewidth": 0.6,
-                },
-            )
-    _title(fig, figure_text("f1.title", lang), title)
-    return fig
-
-
-def _wrap_note(note: object, lang: str) -> str:
-    width = 22 if lang == "zh" else 46
-    return "\n".join(wrap_label(part, lang, width) for part in str(note).split("\n"))
-
-
-# --------------------------------------------------------------------------------------------
-# F2 population pyramid: census vs sample
-# --------------------------------------------------------------------------------------------
-
-
-@styled
-def population_pyramid(
-    table: pd.DataFrame, *, lang: str, labels: Labels, title: bool = True
-) -> Figure:
-    """F2: age–sex structure of the census, the unweighted and the weighted sample.
-
-    A sample whose unweighted shares sit far from the census bars is what the calibration step
-    corrects (domain-reference §6.1 step 3); the weighted shares should then lie on the bars.
-
-    Parameters
-    ----------
-    table
-        ``age_group`` ("0-4" … "85+"), ``sex`` (1 male, 2 female), ``source`` (census,
-        sample_unweighted, sample_weighted) and ``share``: the fraction (0–1) of that source's
-        whole population in the age group × sex cell (each source sums to 1). Census rows are
-        drawn as bars, the sample as points (open: unweighted, filled: weighted).
-    """
-    figure = "population_pyramid (F2)"
-    check_language(lang)
-    _require_columns(table, ["age_group", "sex", "source", "share"], figure)
-    _require_values(table, "source", POPULATION_SOURCES, figure)
-    data = _numeric(_sex_codes(table, figure), ["share"], figure)
-    ages = _age_order(data["age_group"])
-    y_of = {age: i for i, age in enumerate(ages)}
-    fig = new_figure(FULL_WIDTH_CM, max(7.0, 0.42 * len(ages) + 3.0))
-    ax = fig.add_subplot()
-    side = {1: -1.0, 2: 1.0}  # males to the left
-    for sex in (1, 2):
-        colour = SEX_COLOURS[sex]
-        census = data[(data["source"] == "census") & (data["sex"] == sex)]
-        ax.barh(
-            [y_of[a] for a in census["age_group"]],
-            side[sex] * census["share"] * PERCENT,
-            height=0.8,
-            color=colour,
-            alpha=0.35,
-        )
-        for source, marker, face in (
-            ("sample_unweighted", "o", "white"),
-            ("sample_weighted", "D", "#222222"),
-        ):
-            rows = data[(data["source"] == source) & (data["sex"] == sex)]
-            if rows.empty:
-                continue
-            ax.plot(
-                side[sex] * rows["share"] * PERCENT,
-                [y_of[a] for a in rows["age_group"]],
-                linestyle="none",
-                marker=marker,
-                markersize=3.8,
-                markerfacecolor=face,
-                markeredgecolor="#222222",
-                markeredgewidth=0.7,
-            )
-    ax.axvline(0, color="#333333", linewidth=0.6)
-    ax.set_yticks(range(len(ages)), [age_label(a) for a in ages])
-    ax.set_ylim(-0.6, len(ages) - 0.4)
-    limit = np.nanmax(data["share"].to_numpy()) * PERCENT * 1.12
-    ax.set_xlim(-limit, limit)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):g}"))
-    ax.set_xlabel(figure_text("axis.population_share", lang))
-    ax.set_ylabel(figure_text("axis.age_group", lang))
-    for sex, x, ha in ((1, 0.02, "left"), (2, 0.98, "right")):
-        ax.text(
-            x,
-            1.0,
-            _code_label(labels, "sex", sex, lang),
-            transform=ax.transAxes,
-            ha=ha,
-            va="bottom",
-            color=SEX_COLOURS[sex],
-        )
-    handles = [
-        Patch(facecolor="#777777", alpha=0.45, label=figure_text("source.census", lang)),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markerfacecolor="white",
-            markeredgecolor="#222222",
-            label=figure_text("source.sample_unweighted", lang),
-        ),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="D",
-            markersize=3.8,
-            markerfacecolor="#222222",
-            markeredgecolor="#222222",
-            label=figure_text("source.sample_weighted", lang),
-        ),
-    ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    _title(fig, figure_text("f2.title", lang), title)
-    return fig
-
 
 # --------------------------------------------------------------------------------------------
 # F3 incidence by age group and sex
@@ -495,10 +100,10 @@ def incidence_by_age_sex(
     """
     figure = "incidence_by_age_sex (F3)"
     check_language(lang)
-    _require_columns(table, ["age_group", "sex", "estimate", "ci_lower", "ci_upper"], figure)
-    data = _numeric(_sex_codes(table, figure), ["estimate", "ci_lower", "ci_upper"], figure)
-    data["state"] = _flag_state(data)
-    ages = _age_order(data["age_group"])
+    require_columns(table, ["age_group", "sex", "estimate", "ci_lower", "ci_upper"], figure)
+    data = as_numeric(sex_codes(table, figure), ["estimate", "ci_lower", "ci_upper"], figure)
+    data["state"] = flag_state(data)
+    ages = age_order(data["age_group"])
     fig = new_figure(FULL_WIDTH_CM, 8.0)
     ax = fig.add_subplot()
     offset = {1: -0.12, 2: 0.12}
@@ -520,7 +125,7 @@ def incidence_by_age_sex(
         ax.errorbar(
             x,
             estimate,
-            yerr=_ci_half_widths(
+            yerr=ci_half_widths(
                 np.array([estimate]),
                 np.array([row.ci_lower * PERCENT]),
                 np.array([row.ci_upper * PERCENT]),
@@ -536,7 +141,7 @@ def incidence_by_age_sex(
     ax.set_ylim(bottom=0)
     ax.yaxis.grid(True)
     ax.set_axisbelow(True)
-    _percent_axis(ax.yaxis)
+    format_percent_axis(ax.yaxis)
     ax.set_xlabel(figure_text("axis.age_group", lang))
     ax.set_ylabel(figure_text("axis.incidence_percent", lang))
     handles = [
@@ -546,7 +151,7 @@ def incidence_by_age_sex(
             marker="o",
             linestyle="none",
             color=SEX_COLOURS[sex],
-            label=_code_label(labels, "sex", sex, lang),
+            label=code_label(labels, "sex", sex, lang),
         )
         for sex in (1, 2)
     ]
@@ -561,8 +166,8 @@ def incidence_by_age_sex(
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
     )
-    _footnote(fig, notes)
-    _title(fig, figure_text("f3.title", lang), title)
+    add_footnote(fig, notes)
+    add_title(fig, figure_text("f3.title", lang), title)
     return fig
 
 
@@ -573,15 +178,15 @@ def incidence_by_age_sex(
 
 def _composition_rows(table: pd.DataFrame, by: str, figure: str) -> pd.DataFrame:
     """Rows of a composition for variable ``by``: estimates-table rows (``by``, ``level``)."""
-    _require_columns(table, ["level", "estimate"], figure)
+    require_columns(table, ["level", "estimate"], figure)
     rows = table[table["by"] == by] if "by" in table.columns else table
     if rows.empty:
         raise ValueError(
             f"{figure}: no rows with by == {by!r}; the table has by = "
             f"{sorted(map(str, table['by'].dropna().unique()))}."
         )
-    rows = _numeric(rows, ["estimate", "ci_lower", "ci_upper"], figure)
-    rows["state"] = _flag_state(rows)
+    rows = as_numeric(rows, ["estimate", "ci_lower", "ci_upper"], figure)
+    rows["state"] = flag_state(rows)
     return rows
 
 
@@ -596,7 +201,7 @@ def _bars_with_ci(
     colour: str = BAR_COLOUR,
 ) -> None:
     """Horizontal bars of a composition (% per level), largest on top, CI whiskers, values."""
-    rows = _composition_order(rows, labels, variable)
+    rows = composition_order(rows, labels, variable)
     y = np.arange(len(rows))
     estimate = rows["estimate"].to_numpy() * PERCENT
     drawn = rows["state"].to_numpy() != FLAG_SUPPRESSED
@@ -610,13 +215,13 @@ def _bars_with_ci(
         hatch=None,
     )
     top = widths.copy()
-    if _has_ci(rows):
+    if has_ci(rows):
         lower = rows["ci_lower"].to_numpy() * PERCENT
         upper = rows["ci_upper"].to_numpy() * PERCENT
         ax.errorbar(
             widths[drawn],
             y[drawn],
-            xerr=_ci_half_widths(widths[drawn], lower[drawn], upper[drawn]),
+            xerr=ci_half_widths(widths[drawn], lower[drawn], upper[drawn]),
             fmt="none",
             ecolor="#222222",
             **CI_STYLE,
@@ -625,18 +230,18 @@ def _bars_with_ci(
     if value_labels:
         for yi, value, end, is_drawn in zip(y, widths, top, drawn, strict=True):
             ax.annotate(
-                _value_text(value) if is_drawn else SUPPRESSED_MARK,
+                format_value(value) if is_drawn else SUPPRESSED_MARK,
                 xy=(end, yi),
                 xytext=(3, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=NOTE_FONT_PT,
             )
-    ax.set_yticks(y, _level_labels(labels, variable, rows["level"], lang))
+    ax.set_yticks(y, level_labels(labels, variable, rows["level"], lang))
     ax.set_ylim(len(rows) - 0.5, -0.5)  # largest on top
     ax.set_xlim(0, max(np.nanmax(top), 1e-9) * 1.18)
     ax.tick_params(axis="y", length=0)
-    _percent_axis(ax.xaxis)
+    format_percent_axis(ax.xaxis)
 
 
 def _composition_notes(
@@ -682,14 +287,14 @@ def leading_causes(
     check_language(lang)
     rows = _composition_rows(table, "cause", figure)
     if top is not None:
-        rows = _composition_order(rows, labels, "cause").head(top)
-    tick_labels = _level_labels(labels, "cause", rows["level"], lang)
-    fig = new_figure(FULL_WIDTH_CM, max(5.0, _bar_rows_height_cm(tick_labels) + 2.4))
+        rows = composition_order(rows, labels, "cause").head(top)
+    tick_labels = level_labels(labels, "cause", rows["level"], lang)
+    fig = new_figure(FULL_WIDTH_CM, max(5.0, bar_rows_height_cm(tick_labels) + 2.4))
     ax = fig.add_subplot()
     _bars_with_ci(ax, rows, variable="cause", lang=lang, labels=labels)
     ax.set_xlabel(figure_text("axis.percent_of_episodes", lang))
-    _footnote(fig, _composition_notes(rows, lang))
-    _title(fig, figure_text("f4.title", lang), title)
+    add_footnote(fig, _composition_notes(rows, lang))
+    add_title(fig, figure_text("f4.title", lang), title)
     return fig
 
 
@@ -713,20 +318,20 @@ def leading_causes_by_age(
     """
     figure = "leading_causes_by_age (F4)"
     check_language(lang)
-    _require_columns(table, ["age_group"], figure)
+    require_columns(table, ["age_group"], figure)
     rows = _composition_rows(table, "cause", figure)
-    ages = _age_order(rows["age_group"])
+    ages = age_order(rows["age_group"])
     n_cols = 2 if len(ages) > 1 else 1
     n_rows = math.ceil(len(ages) / n_cols)
-    tick_labels = _level_labels(labels, "cause", rows["level"].dropna().unique(), lang)
-    panel_cm = _bar_rows_height_cm(
+    tick_labels = level_labels(labels, "cause", rows["level"].dropna().unique(), lang)
+    panel_cm = bar_rows_height_cm(
         tick_labels, n_rows=min(top, rows.groupby("age_group").size().max())
     )
     fig = new_figure(FULL_WIDTH_CM, n_rows * (panel_cm + 1.4) + 1.6)
     axes = fig.subplots(n_rows, n_cols, sharex=True, squeeze=False).ravel()
     shown = []
     for ax, age in zip(axes, ages, strict=False):
-        panel = _composition_order(rows[rows["age_group"] == age], labels, "cause").head(top)
+        panel = composition_order(rows[rows["age_group"] == age], labels, "cause").head(top)
         shown.append(panel)
         _bars_with_ci(ax, panel, variable="cause", lang=lang, labels=labels)
         ax.set_title(figure_text("age_years", lang, age=age_label(age)))
@@ -743,8 +348,8 @@ def leading_causes_by_age(
         if i >= len(ages) - n_cols:
             ax.set_xlabel(figure_text("axis.percent_of_episodes", lang))
             ax.xaxis.set_tick_params(labelbottom=True)
-    _footnote(fig, _composition_notes(drawn, lang))
-    _title(fig, figure_text("f4.title_by_age", lang), title)
+    add_footnote(fig, _composition_notes(drawn, lang))
+    add_title(fig, figure_text("f4.title_by_age", lang), title)
     return fig
 
 
@@ -775,22 +380,22 @@ def cause_place_heatmap(
     """
     figure = "cause_place_heatmap (F5)"
     check_language(lang)
-    _require_columns(table, ["cause", "place", "estimate"], figure)
-    data = _numeric(table, ["estimate"], figure)
-    data["state"] = _flag_state(data)
-    causes = sorted({_code(c) for c in data["cause"].dropna()})
-    places = sorted({_code(p) for p in data["place"].dropna()})
+    require_columns(table, ["cause", "place", "estimate"], figure)
+    data = as_numeric(table, ["estimate"], figure)
+    data["state"] = flag_state(data)
+    causes = sorted({as_code(c) for c in data["cause"].dropna()})
+    places = sorted({as_code(p) for p in data["place"].dropna()})
     values = np.zeros((len(causes), len(places)))
     suppressed = np.zeros_like(values, dtype=bool)
     for row in data.itertuples(index=False):
-        i, j = causes.index(_code(row.cause)), places.index(_code(row.place))
+        i, j = causes.index(as_code(row.cause)), places.index(as_code(row.place))
         if row.state == FLAG_SUPPRESSED:
             suppressed[i, j] = True
         else:
             values[i, j] = row.estimate * PERCENT
     shown = np.ma.masked_array(values, mask=suppressed)
-    cause_names = _level_labels(labels, "cause", causes, lang)
-    place_names = [_code_label(labels, "place", p, lang) for p in places]
+    cause_names = level_labels(labels, "cause", causes, lang)
+    place_names = [code_label(labels, "place", p, lang) for p in places]
     if lang == "zh":
         place_names = [wrap_label(n, lang, 4) for n in place_names]
         label_cm = 0.45 * max(n.count("\n") + 1 for n in place_names) + 1.6
@@ -798,7 +403,7 @@ def cause_place_heatmap(
         place_names = [wrap_label(n, lang, 24) for n in place_names]
         longest = max(len(line) for n in place_names for line in n.split("\n"))
         label_cm = 0.16 * longest + 1.8  # rotated labels: their length sets the height
-    fig = new_figure(FULL_WIDTH_CM, _bar_rows_height_cm(cause_names) + label_cm + 1.2)
+    fig = new_figure(FULL_WIDTH_CM, bar_rows_height_cm(cause_names) + label_cm + 1.2)
     ax = fig.add_subplot()
     # cells carry their numbers, so colour only guides the eye and needs no colour bar
     norm = Normalize(vmin=0, vmax=max(float(values.max()), 1e-9))
@@ -808,7 +413,7 @@ def cause_place_heatmap(
             if suppressed[i, j]:
                 text, colour = SUPPRESSED_MARK, "#333333"
             else:
-                text = _value_text(values[i, j])
+                text = format_value(values[i, j])
                 colour = "white" if norm(values[i, j]) > 0.6 else "#222222"
             ax.text(j, i, text, ha="center", va="center", fontsize=NOTE_FONT_PT, color=colour)
     ax.set_yticks(range(len(causes)), cause_names)
@@ -824,7 +429,7 @@ def cause_place_heatmap(
     ax.set_xlabel(figure_text("axis.place", lang))
     ax.set_ylabel(figure_text("axis.cause", lang))
     if suppressed.any():
-        _footnote(
+        add_footnote(
             fig,
             [
                 figure_text("note.suppressed_below", lang, k=suppress_below)
@@ -832,7 +437,7 @@ def cause_place_heatmap(
                 else figure_text("note.suppressed", lang)
             ],
         )
-    _title(fig, figure_text("f5.title", lang), title)
+    add_title(fig, figure_text("f5.title", lang), title)
     return fig
 
 
@@ -869,9 +474,9 @@ def injury_pyramid(
     """
     figure = "injury_pyramid (F6)"
     check_language(lang)
-    _require_columns(table, ["tier", "estimate"], figure)
-    _require_values(table, "tier", PYRAMID_TIERS, figure)
-    data = _numeric(table, ["estimate", "ci_lower", "ci_upper"], figure)
+    require_columns(table, ["tier", "estimate"], figure)
+    require_values(table, "tier", PYRAMID_TIERS, figure)
+    data = as_numeric(table, ["estimate", "ci_lower", "ci_upper"], figure)
     if data["tier"].duplicated().any():
         raise ValueError(f"{figure}: each tier must appear once.")
     data = data.set_index("tier").reindex([t for t in PYRAMID_TIERS if t in set(table["tier"])])
@@ -907,7 +512,7 @@ def injury_pyramid(
             if np.isnan(rate)
             else figure_text("f6.rate", lang, value=_rate_text(rate))
         )
-        if _has_ci(data) and not np.isnan(data.at[tier, "ci_lower"]):
+        if has_ci(data) and not np.isnan(data.at[tier, "ci_lower"]):
             value += f" ({_rate_text(data.at[tier, 'ci_lower'])}–{_rate_text(data.at[tier, 'ci_upper'])})"
         ax.text(
             label_x,
@@ -925,8 +530,8 @@ def injury_pyramid(
     if ratio:
         notes.append(figure_text("f6.ratio", lang, ratio=ratio))
     notes.append(figure_text("f6.width_note", lang))
-    _footnote(fig, notes)
-    _title(fig, figure_text("f6.title", lang), title)
+    add_footnote(fig, notes)
+    add_title(fig, figure_text("f6.title", lang), title)
     return fig
 
 
@@ -966,24 +571,24 @@ def month_and_hour(
     """
     figure = "month_and_hour (F7)"
     check_language(lang)
-    _require_columns(table, ["by", "level", "estimate"], figure)
+    require_columns(table, ["by", "level", "estimate"], figure)
     fig = new_figure(FULL_WIDTH_CM, 6.8)
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [12, 20]})
     panels = (("month", range(1, 13), "f7.month"), ("hour", range(24), "f7.hour"))
     for ax, (by, levels, label_key) in zip(axes, panels, strict=True):
-        rows = _numeric(
+        rows = as_numeric(
             table[table["by"] == by], ["level", "estimate", "ci_lower", "ci_upper"], figure
         )
-        _require_values(rows, "level", list(levels), figure)
+        require_values(rows, "level", list(levels), figure)
         rows = rows.set_index(rows["level"].astype(int)).reindex(list(levels))
         estimate = rows["estimate"].fillna(0.0).to_numpy() * PERCENT
         ax.bar(list(levels), estimate, width=0.75, color=BAR_COLOUR)
-        if _has_ci(rows):
+        if has_ci(rows):
             known = rows["ci_lower"].notna().to_numpy()
             ax.errorbar(
                 np.array(list(levels))[known],
                 estimate[known],
-                yerr=_ci_half_widths(
+                yerr=ci_half_widths(
                     estimate[known],
                     rows["ci_lower"].to_numpy()[known] * PERCENT,
                     rows["ci_upper"].to_numpy()[known] * PERCENT,
@@ -997,9 +602,9 @@ def month_and_hour(
         ax.set_xlim(min(levels) - 0.6, max(levels) + 0.6)
         ax.yaxis.grid(True)
         ax.set_axisbelow(True)
-        _percent_axis(ax.yaxis)
+        format_percent_axis(ax.yaxis)
     axes[0].set_ylabel(figure_text("axis.percent_of_episodes", lang))
-    _title(fig, figure_text("f7.title", lang), title)
+    add_title(fig, figure_text("f7.title", lang), title)
     return fig
 
 
@@ -1017,15 +622,15 @@ def body_part_and_nature(
     """
     figure = "body_part_and_nature (F8)"
     check_language(lang)
-    _require_columns(table, ["by", "level", "estimate"], figure)
+    require_columns(table, ["by", "level", "estimate"], figure)
     panels = [(by, f"f8.{by}") for by in ("body_part", "nature")]
     n_rows = max((table["by"] == by).sum() for by, _ in panels)
     tick_labels = [
         label
         for by, _ in panels
-        for label in _level_labels(labels, by, table.loc[table["by"] == by, "level"], lang)
+        for label in level_labels(labels, by, table.loc[table["by"] == by, "level"], lang)
     ]
-    fig = new_figure(FULL_WIDTH_CM, max(5.5, _bar_rows_height_cm(tick_labels, n_rows) + 2.6))
+    fig = new_figure(FULL_WIDTH_CM, max(5.5, bar_rows_height_cm(tick_labels, n_rows) + 2.6))
     axes = fig.subplots(1, 2)
     notes: list[str] = []
     for ax, (by, title_key) in zip(axes, panels, strict=True):
@@ -1034,8 +639,8 @@ def body_part_and_nature(
         ax.set_title(figure_text(title_key, lang))
         ax.set_xlabel(figure_text("axis.percent_of_episodes", lang))
         notes += [n for n in _composition_notes(rows, lang) if n not in notes]
-    _footnote(fig, notes)
-    _title(fig, figure_text("f8.title", lang), title)
+    add_footnote(fig, notes)
+    add_title(fig, figure_text("f8.title", lang), title)
     return fig
 
 
@@ -1075,9 +680,9 @@ def baseline_followup_forest(
     check_language(lang)
     if unit not in UNIT_SCALE:
         raise ValueError(f"{figure}: unit must be one of {list(UNIT_SCALE)}, got {unit!r}.")
-    _require_columns(table, ["indicator", "wave", "estimate", "ci_lower", "ci_upper"], figure)
-    _require_values(table, "wave", (*WAVES, "difference"), figure)
-    data = _numeric(table, ["estimate", "ci_lower", "ci_upper"], figure)
+    require_columns(table, ["indicator", "wave", "estimate", "ci_lower", "ci_upper"], figure)
+    require_values(table, "wave", (*WAVES, "difference"), figure)
+    data = as_numeric(table, ["estimate", "ci_lower", "ci_upper"], figure)
     scale = UNIT_SCALE[unit]
     for column in ("estimate", "ci_lower", "ci_upper"):
         data[column] = data[column] * scale
@@ -1095,9 +700,7 @@ def baseline_followup_forest(
         for it in items
     ]
     has_difference = (data["wave"] == "difference").any()
-    fig = new_figure(
-        FULL_WIDTH_CM, max(5.5, _bar_rows_height_cm(item_labels, min_row_cm=1.1) + 2.6)
-    )
+    fig = new_figure(FULL_WIDTH_CM, max(5.5, bar_rows_height_cm(item_labels, min_row_cm=1.1) + 2.6))
     axes = fig.subplots(
         1,
         2 if has_difference else 1,
@@ -1112,7 +715,7 @@ def baseline_followup_forest(
         axes[0].errorbar(
             rows["estimate"],
             y,
-            xerr=_ci_half_widths(
+            xerr=ci_half_widths(
                 rows["estimate"].to_numpy(),
                 rows["ci_lower"].to_numpy(),
                 rows["ci_upper"].to_numpy(),
@@ -1137,7 +740,7 @@ def baseline_followup_forest(
         axes[1].errorbar(
             rows["estimate"],
             y,
-            xerr=_ci_half_widths(
+            xerr=ci_half_widths(
                 rows["estimate"].to_numpy(),
                 rows["ci_lower"].to_numpy(),
                 rows["ci_upper"].to_numpy(),
@@ -1153,7 +756,7 @@ def baseline_followup_forest(
         axes[1].xaxis.grid(True)
         axes[1].set_axisbelow(True)
     fig.legend(loc="outside lower center", ncols=2)
-    _title(fig, figure_text("f9.title", lang), title)
+    add_title(fig, figure_text("f9.title", lang), title)
     return fig
 
 
@@ -1161,162 +764,5 @@ def _item_label(key: dict[str, object], labels: Labels, lang: str) -> str:
     by, level = key.get("by"), key.get("level")
     # estimates.csv marks a whole-population row with by = level = "all"
     if by not in (None, "all") and level not in (None, "all"):
-        return _code_label(labels, str(by), level, lang)
-    return _sentence_case(labels.text(str(key["indicator"]), lang), lang)
-
-
-# --------------------------------------------------------------------------------------------
-# F10 recall decay
-# --------------------------------------------------------------------------------------------
-
-
-def recent_mean(episodes_by_month: pd.Series) -> float:
-    """Mean episodes per month over months 0–2 before interview: the least recall-affected level.
-
-    Minor injuries are forgotten with time, so with no recall loss episodes by months before
-    interview would be flat; a fall below this reference line in earlier months estimates the
-    under-reporting (domain-reference §6.6 F10).
-    """
-    recent = episodes_by_month.reindex([0, 1, 2]).fillna(0.0)
-    return float(recent.mean())
-
-
-@styled
-def recall_decay(
-    table: pd.DataFrame, *, lang: str, labels: Labels | None = None, title: bool = True
-) -> Figure:
-    """F10: injury episodes by completed months between injury and interview, 0–11.
-
-    Parameters
-    ----------
-    table
-        ``months_before`` (0–11; 0 = the month before the interview date) and ``episodes``
-        (weighted or unweighted count). A dashed line marks the mean of months 0–2
-        (:func:`recent_mean`).
-    """
-    figure = "recall_decay (F10)"
-    check_language(lang)
-    _require_columns(table, ["months_before", "episodes"], figure)
-    data = _numeric(table, ["months_before", "episodes"], figure)
-    _require_values(data, "months_before", list(range(12)), figure)
-    counts = (
-        data.groupby(data["months_before"].astype(int))["episodes"]
-        .sum()
-        .reindex(range(12), fill_value=0.0)
-    )
-    reference = recent_mean(counts)
-    fig = new_figure(FULL_WIDTH_CM, 7.0)
-    ax = fig.add_subplot()
-    ax.bar(counts.index, counts.to_numpy(), width=0.75, color=BAR_COLOUR)
-    ax.axhline(
-        reference,
-        color=OKABE_ITO["vermillion"],
-        linestyle="--",
-        linewidth=1.0,
-        label=figure_text("f10.reference", lang),
-    )
-    ax.set_xticks(range(12))
-    ax.set_xlim(-0.6, 11.6)
-    ax.set_xlabel(figure_text("f10.months_before", lang))
-    ax.set_ylabel(figure_text("f10.episodes", lang))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.grid(True)
-    ax.set_axisbelow(True)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    _title(fig, figure_text("f10.title", lang), title)
-    return fig
-
-
-# --------------------------------------------------------------------------------------------
-# Plan: sample-size sensitivity
-# --------------------------------------------------------------------------------------------
-
-
-@styled
-def sample_size_sensitivity(
-    table: pd.DataFrame,
-    *,
-    lang: str,
-    labels: Labels | None = None,
-    chosen: tuple[float, float] | None = None,
-    precision_type: str = "relative",
-    title: bool = True,
-) -> Figure:
-    """Plan figure: households needed against the incidence prior, one line per precision.
-
-    The sample size falls steeply with the prior p (relative precision: n₀ = z²(1−p)/(ε²p),
-    domain-reference §5.3), which is why the prior deserves the plan's attention.
-
-    Parameters
-    ----------
-    table
-        ``incidence_prior`` (fraction), ``precision`` (ε for relative, d for absolute, fraction)
-        and ``households`` (households needed), one row per grid point.
-    chosen
-        ``(incidence_prior, precision)`` of the plan's chosen setting, highlighted and labelled.
-    precision_type
-        "relative" or "absolute", as config ``plan.precision_type``.
-    """
-    figure = "sample_size_sensitivity (plan)"
-    check_language(lang)
-    if precision_type not in ("relative", "absolute"):
-        raise ValueError(
-            f"{figure}: precision_type must be relative or absolute, got {precision_type!r}."
-        )
-    _require_columns(table, ["incidence_prior", "precision", "households"], figure)
-    data = _numeric(table, ["incidence_prior", "precision", "households"], figure)
-    fig = new_figure(FULL_WIDTH_CM, 8.0)
-    ax = fig.add_subplot()
-    markers = ("o", "s", "^", "D", "v", "P")
-    for i, (precision, rows) in enumerate(data.sort_values("incidence_prior").groupby("precision")):
-        symbol = "ε" if precision_type == "relative" else "d"
-        ax.plot(
-            rows["incidence_prior"] * PERCENT,
-            rows["households"],
-            marker=markers[i % len(markers)],
-            markersize=3.5,
-            label=f"{symbol} = {precision * PERCENT:g}%",
-        )
-    if chosen is not None:
-        prior, precision = chosen
-        hit = data[
-            np.isclose(data["incidence_prior"], prior) & np.isclose(data["precision"], precision)
-        ]
-        if hit.empty:
-            raise ValueError(
-                f"{figure}: the chosen plan (incidence_prior={prior}, precision={precision}) is not "
-                "a point of the table's grid; add it to plan.incidence_grid/precision_grid."
-            )
-        households = float(hit["households"].iloc[0])
-        ax.plot(
-            prior * PERCENT,
-            households,
-            marker="o",
-            markersize=10,
-            markerfacecolor="none",
-            markeredgecolor=OKABE_ITO["black"],
-            markeredgewidth=1.2,
-            linestyle="none",
-        )
-        ax.annotate(
-            figure_text("plan.chosen", lang, households=thousands(households)),
-            xy=(prior * PERCENT, households),
-            xytext=(14, 14),
-            textcoords="offset points",
-            arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.6},
-            fontsize=SMALL_FONT_PT,
-        )
-    ax.set_xlabel(figure_text("plan.incidence", lang))
-    ax.set_ylabel(figure_text("plan.households", lang))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: thousands(v)))
-    _percent_axis(ax.xaxis)
-    ax.set_ylim(bottom=0)
-    ax.grid(True)
-    ax.set_axisbelow(True)
-    ax.legend(
-        title=figure_text(f"plan.{precision_type}", lang),
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
-    _title(fig, figure_text("plan.title", lang), title)
-    return fig
+        return code_label(labels, str(by), level, lang)
+    return sentence_case(labels.text(str(key["indicator"]), lang), lang)
