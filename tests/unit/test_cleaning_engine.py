@@ -431,3 +431,17 @@ def test_interviewer_table(result):
     assert table.loc["I1", "proxy_share"] == pytest.approx(0.5)
     assert table.loc["I1", "median_minutes"] == 30
     assert table.loc["I2", "n_persons"] == 0 and pd.isna(table.loc["I2", "incidence"])
+
+
+def test_survey_without_any_injury_cleans():
+    # A pilot may record no injury at all: an empty episodes table must not break anything.
+    tables = survey()
+    tables["households"] = tables["households"].iloc[[0]]
+    tables["persons"] = tables["persons"].iloc[[0, 1]].assign(
+        injured_12m=_int([2, 2]), n_episodes_12m=_int([0, 0])
+    )
+    tables["episodes"] = tables["episodes"].iloc[0:0]
+    out = clean(tables)
+    assert out.issues.empty
+    assert out.accounting["rejected_rows"].sum() == 0
+    assert out.tables["persons"]["injured"].tolist() == [0, 0]

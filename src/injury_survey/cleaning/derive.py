@@ -223,7 +223,9 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.S
     if column not in table.columns or key not in table.columns:
         return pd.Series(pd.NA, index=keys.index)
     source = table.loc[table[key].notna(), [key, column]].drop_duplicates(key, keep="first")
-    return keys.map(source.set_index(key)[column])
+    by_key = source.set_index(key)[column]
+    # reindex keeps the column's dtype (dates stay dates), also for an empty table.
+    return by_key.reindex(keys.to_numpy()).set_axis(keys.index)
 
 
 def derive_households(

@@ -375,6 +375,8 @@ def _reason_text(rule_id: pd.Series, column: pd.Series, message: pd.Series) -> p
 
 
 def _reasons_of(rule: Rule, flagged: pd.DataFrame) -> pd.DataFrame:
+    if not flagged.to_numpy().any():
+        return _empty_reasons()
     long = flagged.stack()
     long = long[long]
     rows = long.index.get_level_values(0)

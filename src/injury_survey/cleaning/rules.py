@@ -224,7 +224,9 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.S
     if column not in table.columns or key not in table.columns:
         return pd.Series(pd.NA, index=keys.index, dtype="object")
     source = table.loc[table[key].notna(), [key, column]].drop_duplicates(key, keep="first")
-    return keys.map(source.set_index(key)[column])
+    by_key = source.set_index(key)[column]
+    # reindex keeps the column's dtype (dates stay dates), also for an empty table.
+    return by_key.reindex(keys.to_numpy()).set_axis(keys.index)
 
 
 def _count_by(keys: pd.Series, child: pd.DataFrame, fk: str) -> pd.Series:
@@ -328,12 +330,19 @@ def check_duplicate_households(tables: Tables, context: RuleContext) -> pd.DataF
         address = hh["address_hash"]
         out["address_hash"] = _known(address) & address.duplicated(keep=False)
     if "birth_date" in persons.columns:
-        roster = persons[["hh_id", "sex", "birth_date"]].copy()
-        roster["member"] = roster["sex"].astype("str") + "|" + roster["birth_date"].astype("str")
-        complete = roster.groupby("hh_id")["member"].agg(lambda m: m.notna().all() and len(m) >= 2)
-        # Sorted member list = the household's roster signature (one join per household).
-        signature = roster.groupby("hh_id")["member"].agg(lambda m: ";".join(sorted(m.dropna())))
-        signature = signature[complete.reindex(signature.index, fill_value=False)]
+        known = persons["sex"].notna() & persons["birth_date"].notna()
+        member = (persons["sex"].astype("str") + "|" + persons["birth_date"].astype("str")).where(
+            known
+        )
+        roster = pd.DataFrame({"hh_id": persons["hh_id"], "member": member}).dropna(
+            subset=["hh_id"]
+        )
+        by_hh = roster.groupby("hh_id")["member"]
+        size = by_hh.size()
+        complete = size.index[(by_hh.count() == size) & (size >= 2)]
+        # The sorted member list is the household's roster signature.
+        listed = roster[roster["hh_id"].isin(complete)].sort_values(["hh_id", "member"])
+        signature = listed.groupby("hh_id")["member"].agg(";".join)
         repeated = signature[signature.duplicated(keep=False)].index
         out["roster"] = _isin(hh["hh_id"], repeated)
     if not out:
@@ -368,7 +377,7 @@ def _double_entry(table: str) -> Check:
         out = {}
         for name in fields:
             a = first[name]
-            b = first[key].map(second[name])
+            b = second[name].reindex(first[key].to_numpy()).set_axis(first.index)
             a_text, b_text = a.astype("str"), b.astype("str")
             differs = (a.isna() != b.isna()) | (a.notna() & b.notna() & (a_text != b_text))
             out[name] = _true(differs) & _isin(first[key], second.index)
