@@ -40,7 +40,12 @@ from injury_survey.figures import (
     sample_size_sensitivity,
     style,
 )
-from injury_survey.figures.style import figure_languages, method_note, save_figure
+from injury_survey.figures.style import (
+    figure_caption,
+    figure_languages,
+    method_note,
+    save_figure,
+)
 
 LANGS = ["zh", "en"]
 
@@ -715,3 +720,15 @@ def test_other_and_unknown_come_last_in_a_ranking():
     assert _ticklabels(ax)[0] == "Fall" and _ticklabels(ax)[-1] == "Other"
     top3 = leading_causes(table, lang="en", labels=CodebookLike(), top=3).axes[0]
     assert "Other" not in _ticklabels(top3)
+
+
+def test_figure_caption_joins_what_source_and_method():
+    method = method_note("en", ci_method="beta")
+    assert figure_caption("f3", "en", source="Demo Town survey 2026", method=method) == (
+        "Injury incidence (%) by age group and sex, with confidence intervals. "
+        "Source: Demo Town survey 2026. "
+        "Weighted design-based estimates; 95 % CI (Korn–Graubard)."
+    )
+    assert figure_caption("f4.caption_by_age", "zh", top=5).startswith("各年龄组前5位伤害原因")
+    for figure in ("f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "plan"):
+        assert figure_caption(figure, "zh") and figure_caption(figure, "en")

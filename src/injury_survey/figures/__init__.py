@@ -11,8 +11,14 @@ language and the codebook labels, and returns a matplotlib Figure::
 
     for lang in figure_languages(config["report"]["language"]):
         fig = incidence_by_age_sex(table, lang=lang, labels=codebook)
+        caption = figure_caption(
+            "f3", lang, source=survey_name, method=method_note(lang, labels=codebook, ...)
+        )
         save_figure(fig, "results/baseline/figures", "f03_incidence_age_sex", lang=lang,
-                    caption=...)
+                    caption=caption)
+
+Figures are plain ``matplotlib.figure.Figure`` objects (no pyplot window, no display needed);
+a notebook shows one by making it the cell's last expression or with ``display(fig)``.
 """
 
 from injury_survey.figures.charts import (
@@ -34,6 +40,7 @@ from injury_survey.figures.sample_charts import (
 from injury_survey.figures.style import (
     FIGURE_TEXTS,
     Labels,
+    figure_caption,
     figure_languages,
     figure_text,
     house_style,
@@ -48,6 +55,7 @@ __all__ = [
     "baseline_followup_forest",
     "body_part_and_nature",
     "cause_place_heatmap",
+    "figure_caption",
     "figure_languages",
     "figure_text",
     "house_style",

@@ -341,6 +341,63 @@ FIGURE_TEXTS = _texts(
         "plan.relative": ("相对精度 ε", "Relative precision ε"),
         "plan.absolute": ("绝对精度 d", "Absolute precision d"),
         "plan.chosen": ("选定方案：{households}户", "Chosen plan: {households} households"),
+        # captions: what each figure shows (figure_caption adds source and method)
+        "f1.caption": (
+            "调查对象流程：从抽中住户到伤害人次各环节的数量及排除原因。",
+            "Participant flow: numbers at each step from households sampled to injury episodes, "
+            "with the reasons for exclusion.",
+        ),
+        "f2.caption": (
+            "样本（未加权、加权）与普查人口的年龄性别构成比较（占总人口%）。",
+            "Age–sex structure of the sample, unweighted and weighted, compared with the census "
+            "(% of the population).",
+        ),
+        "f3.caption": (
+            "不同年龄组、性别的伤害发生率（%）及其置信区间。",
+            "Injury incidence (%) by age group and sex, with confidence intervals.",
+        ),
+        "f4.caption": (
+            "伤害原因构成（占伤害人次%）及其置信区间。",
+            "Causes of injury episodes (% of episodes), with confidence intervals.",
+        ),
+        "f4.caption_by_age": (
+            "各年龄组前{top}位伤害原因（占该年龄组伤害人次%）及其置信区间。",
+            "The {top} leading causes of injury within each age group (% of the group's "
+            "episodes), with confidence intervals.",
+        ),
+        "f5.caption": (
+            "伤害原因与发生地点的交叉分布（占全部伤害人次%）。",
+            "Injury episodes by cause and place of occurrence (% of all episodes).",
+        ),
+        "f6.caption": (
+            "伤害金字塔：每千人死亡、住院、门急诊及未就医的伤害数；宽度按对数刻度。",
+            "Injury pyramid: deaths, hospitalizations, outpatient or emergency care and injuries "
+            "not medically treated per 1,000 persons; widths on a log scale.",
+        ),
+        "f7.caption": (
+            "伤害发生的月份与时刻分布（占月份/时刻已知的伤害人次%）。",
+            "Month and hour of injury (% of the episodes with a known month or hour).",
+        ),
+        "f8.caption": (
+            "伤害部位与伤害性质构成（占伤害人次%）及其置信区间。",
+            "Body part and nature of injury (% of episodes), with confidence intervals.",
+        ),
+        "f9.caption": (
+            "基线与随访调查的估计值及差值（随访−基线）及其置信区间；各原因的变化仅作描述。",
+            "Baseline and follow-up estimates and their difference (follow-up − baseline), with "
+            "confidence intervals; changes by cause are descriptive.",
+        ),
+        "f10.caption": (
+            "按伤害发生距调查月数的伤害人次；若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",
+            "Injury episodes by months before the interview; without recall loss the bars would "
+            "be about level. Dashed line: mean of months 0–2.",
+        ),
+        "plan.caption": (
+            "不同预期发生率与精度下所需的调查户数；圆圈为选定方案。",
+            "Households needed by expected incidence and precision; the circle marks the chosen "
+            "plan.",
+        ),
+        "caption.source": ("资料来源：{source}。", "Source: {source}."),
         # caption method notes
         "method.weighted": ("加权的基于设计的估计", "Weighted design-based estimates"),
         "method.unweighted": ("未加权", "Unweighted"),
@@ -451,6 +508,24 @@ def method_note(
         )
     separator, end = ("；", "。") if lang == "zh" else ("; ", ".")
     return separator.join(parts) + end
+
+
+def figure_caption(
+    figure: str, lang: str, *, source: str | None = None, method: str | None = None, **fields
+) -> str:
+    """Caption for ``save_figure``: what is shown, then the source, then the method notes.
+
+    ``figure`` is the figure's text prefix ("f3", "f4", "plan" …; "f4.caption_by_age" for a
+    variant), ``source`` e.g. the survey's name and year from the config, ``method`` usually
+    :func:`method_note`; ``fields`` fill the caption's placeholders (``top`` for F4 by age).
+    """
+    key = figure if "." in figure else f"{figure}.caption"
+    parts = [figure_text(key, lang, **fields)]
+    if source:
+        parts.append(figure_text("caption.source", lang, source=source))
+    if method:
+        parts.append(method)
+    return ("" if lang == "zh" else " ").join(parts)
 
 
 def save_figure(
