@@ -381,6 +381,50 @@ class SurveyDesign:
             ["term", "estimate", "se", "ci_lower", "ci_upper", "p_value", "df", "odds_ratio"]
         ]
 
+    def rao_scott(
+        self, row: str, column: str, *, where: tuple[str, object] | None = None
+    ) -> pd.DataFrame:
+        """Rao–Scott tests of independence of two categorical columns (R ``svychisq``).
+
+        The Pearson X² of the weighted table is referred to the distribution it has under the
+        design (Rao & Scott 1984; Lumley 2010, §6.1): the **second-order** correction divides it
+        by the trace of the design-effect matrix and refers it to an F with Satterthwaite degrees
+        of freedom ``(ν, ν·df)`` (R ``statistic = "F"``, the default and the one to report); the
+        **first-order** correction divides it by the mean generalised design effect and refers
+        it to χ² with ``(r−1)(c−1)`` df (R ``statistic = "Chisq"``). Returns two rows,
+        ``test`` = "F" and "Chisq", with ``statistic, df_num, df_den, p_value`` (``df_den`` NaN
+        for Chisq). ``where`` restricts to a domain on the full design.
+        """
+        self._check_analysis_columns([row, column])
+        table = self._sample.categorical.tabulate(row, column, where=self._where(where))
+        tests = table.stats
+        if tests is None:
+            raise SurveyDesignError(
+                f"No Rao–Scott test for {row} × {column}: the table needs at least two levels "
+                "of each."
+            )
+        rows = [
+            {
+                "test": "Chisq",
+                "statistic": float(tests.chisq.value),
+                "df_num": float(tests.chisq.df),
+                "df_den": math.nan,
+                "p_value": float(tests.chisq.p_value),
+            }
+        ]
+        if tests.f is not None:
+            rows.insert(
+                0,
+                {
+                    "test": "F",
+                    "statistic": float(tests.f.value),
+                    "df_num": float(tests.f.df_num),
+                    "df_den": float(tests.f.df_den),
+                    "p_value": float(tests.f.p_value),
+                },
+            )
+        return pd.DataFrame(rows)
+
     # ------------------------------------------------------------------ helpers
 
     def _estimate(self, method: str, *args, **kwargs):
