@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,9 @@ WAVES = ("baseline", "followup")
 # Multiplier from the estimates table's unit to the unit drawn, and the axis text of that unit.
 # Proportions are fractions in the estimates table; rates are already in their unit there (e.g.
 # episode_rate_per_1000py is per 1 000 person-years), so only "percent" rescales.
-UNIT_SCALE = {"percent": 100.0, "per_100": 1.0, "per_1000": 1.0, "per_1000_py": 1.0}
+UNIT_SCALE = MappingProxyType(
+    {"percent": 100.0, "per_100": 1.0, "per_1000": 1.0, "per_1000_py": 1.0}
+)
 
 # --------------------------------------------------------------------------------------------
 # F3 incidence by age group and sex

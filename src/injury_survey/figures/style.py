@@ -191,20 +191,17 @@ def use_house_style() -> None:
 
 
 def styled(build: Callable[P, Figure]) -> Callable[P, Figure]:
-    """Decorator: build the figure inside the house style and lay it out once before returning.
+    """Decorator: build the figure inside the house style.
 
-    Matplotlib reads most rc settings when an artist is created, and creates tick labels lazily at
-    the first draw. Drawing once inside the style makes every tick label, legend and layout carry
-    the house font, so a notebook displaying the figure later, under its own settings, shows the
-    same figure (and no missing-glyph boxes).
+    Matplotlib reads the font, sizes and colours when each artist is created (new tick labels
+    copy the first tick's), so a figure built inside the style keeps it when a notebook later
+    displays it under its own settings.
     """
 
     @functools.wraps(build)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
         with house_style():
-            fig = build(*args, **kwargs)
-            fig.draw_without_rendering()
-        return fig
+            return build(*args, **kwargs)
 
     return wrapper
 
