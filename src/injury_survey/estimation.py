@@ -218,3 +218,74 @@ def _count_injured(table: pd.DataFrame, persons: pd.DataFrame, by: str | None) -
     counts.index = counts.index.astype(str)
     table["n"] = table[by].astype(str).map(counts).fillna(0).astype(int).to_numpy()
     return table
+
+
+# ---------------------------------------------------------------------- display tables
+
+_PERCENT_INDICATORS = {"injury_incidence", "injury_incidence_std"}
+
+
+def _formatted(row: pd.Series) -> str:
+    """'4.4 (3.7–5.2)': incidence in %, rates in their own unit, one or two decimals."""
+    scale, decimals = (100, 1) if row["indicator"] in _PERCENT_INDICATORS else (1, 2)
+    if row["indicator"].startswith("episode_rate"):
+        decimals = 1
+    if pd.isna(row["estimate"]):
+        return "—"
+    estimate = f"{row['estimate'] * scale:.{decimals}f}"
+    if pd.isna(row["ci_lower"]):
+        return estimate
+    return f"{estimate} ({row['ci_lower'] * scale:.{decimals}f}–{row['ci_upper'] * scale:.{decimals}f})"
+
+
+def headline_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFrame:
+    """Overall and by-sex values of every indicator, crude and standardised, as display text.
+
+    Incidence is shown in %, rates per 1 000 person-years; each cell is "estimate (95 % CI)".
+    """
+    rows = estimates[estimates["by"].isin(["all", "sex"])].copy()
+    rows["group"] = [
+        codebook.text("total", lang) if by == "all" else codebook.label("sex", int(level), lang)
+        for by, level in zip(rows["by"], rows["level"], strict=True)
+    ]
+    rows["indicator_label"] = [_indicator_label(i, codebook, lang) for i in rows["indicator"]]
+    rows["value"] = rows.apply(_formatted, axis=1)
+    table = rows.pivot(index="indicator_label", columns="group", values="value")
+    order = [_indicator_label(i, codebook, lang) for i in dict.fromkeys(rows["indicator"])]
+    table = table.loc[order, list(dict.fromkeys(rows["group"]))]
+    return table.rename_axis(None, axis=1).rename_axis(None, axis=0)
+
+
+def _indicator_label(indicator: str, codebook, lang: str) -> str:
+    unit = " (%)" if indicator in _PERCENT_INDICATORS else ""
+    return codebook.text(indicator, lang) + unit
+
+
+def domain_table(estimates: pd.DataFrame, by: str, codebook) -> pd.DataFrame:
+    """Incidence and episode rate by the levels of one grouping, with deff, n and flags, labelled
+    in Chinese and English from the codebook."""
+    rows = estimates[(estimates["by"] == by) & ~estimates["indicator"].str.endswith("_std")].copy()
+    rows["value"] = rows.apply(_formatted, axis=1)
+    coded = by in codebook.variables
+    rows["group"] = [
+        f"{codebook.label(by, int(level), 'zh')} {codebook.label(by, int(level), 'en')}"
+        if coded
+        else str(level)
+        for level in rows["level"]
+    ]
+    wide = rows.pivot(index="group", columns="indicator", values="value")
+    incidence = rows[rows["indicator"] == "injury_incidence"].set_index("group")
+    wide["deff"] = incidence["deff"].round(2)
+    wide["n"] = incidence["n"]
+    wide["flag"] = incidence["flag"]
+    order = list(dict.fromkeys(rows["group"]))
+    columns = [c for c in ESTIMATE_INDICATOR_ORDER if c in wide.columns] + ["deff", "n", "flag"]
+    headers = {
+        i: f"{_indicator_label(i, codebook, 'zh')} {_indicator_label(i, codebook, 'en')}"
+        for i in ESTIMATE_INDICATOR_ORDER
+    }
+    table = wide.loc[order, columns].rename(columns=headers)
+    return table.rename_axis(None, axis=1).rename_axis(None, axis=0)
+
+
+ESTIMATE_INDICATOR_ORDER = ["injury_incidence", "episode_rate_per_1000py", "episodes_per_injured"]

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from injury_survey import sample_size as ss
+from injury_survey.figures import figure_text
 from injury_survey.sampling import draw_sample
 
 # Used only when the pilot cannot give a response rate (e.g. no eligible household).
@@ -119,8 +120,11 @@ def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) 
         .rename_axis("stratum_id")
         .reset_index()
     )
-    sensitivity = ss.sensitivity_grid(
-        settings["incidence_grid"], settings["precision_grid"], **common
+    # The chosen setting is always a point of the grid, so the figure can highlight it.
+    incidences = sorted({*settings["incidence_grid"], settings["incidence_prior"]})
+    precisions = sorted({*settings["precision_grid"], settings["precision"]})
+    sensitivity = ss.sensitivity_grid(incidences, precisions, **common).rename(
+        columns={"incidence": "incidence_prior"}
     )
     responding_persons = size.households * value["household_size"] * value["response_rate"]
     p1 = settings["incidence_prior"]
@@ -201,3 +205,16 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def sensitivity_caption(settings: dict, lang: str) -> str:
+    """Caption of the plan's sensitivity figure: what is shown and the fixed settings."""
+    fixed = f"deff {settings['deff']:g}, {settings['households_per_psu']} " + (
+        "户/PSU" if lang == "zh" else "households per PSU"
+    )
+    if lang == "zh":
+        return f"{figure_text('plan.title', lang)}。其余参数固定：{fixed}；应答率和户均人数取自预调查。"
+    return (
+        f"{figure_text('plan.title', lang)}. Other settings fixed: {fixed}; response rate and "
+        "household size from the pilot."
+    )

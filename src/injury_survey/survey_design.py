@@ -679,7 +679,7 @@ def _to_polars(frame: pd.DataFrame) -> pl.DataFrame:
     plain = {}
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+        if isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype) or values.dtype == object:
             plain[column] = values.astype(object).where(values.notna(), None)
         elif pd.api.types.is_integer_dtype(values.dtype) and values.isna().any():
             plain[column] = values.astype("float64")

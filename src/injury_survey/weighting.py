@@ -513,3 +513,34 @@ def _where(row: pd.Series, id_column: str) -> str:
     if SOURCE_FILE in row.index and SOURCE_ROW in row.index:
         text += f" ({row[SOURCE_FILE]}, row {row[SOURCE_ROW]})"
     return text
+
+
+def age_sex_structure(persons: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
+    """Census vs sample age–sex structure by 5-year age group (figure F2, table T2).
+
+    Tidy rows ``age_group, sex, source, share`` with ``source`` ∈ {census, sample_unweighted,
+    sample_weighted}; each source's shares sum to 1. ``persons`` needs ``age_group_5y``, ``sex``
+    and ``weight``; ``census`` the contract's ``sex, age_group, population``. After calibration to
+    report age groups the weighted shares match the census within each report group, not
+    necessarily within every 5-year group.
+    """
+    _require(persons, ["age_group_5y", "sex", "weight"], "weights")
+    people = persons.assign(age_group=persons["age_group_5y"].astype(str), one=1.0)
+    frames = [
+        census.assign(age_group=census["age_group"].astype(str), value=census["population"])
+        .groupby(["age_group", "sex"], as_index=False)["value"]
+        .sum()
+        .assign(source="census"),
+        people.groupby(["age_group", "sex"], as_index=False)["one"]
+        .sum()
+        .rename(columns={"one": "value"})
+        .assign(source="sample_unweighted"),
+        people.groupby(["age_group", "sex"], as_index=False)["weight"]
+        .sum()
+        .rename(columns={"weight": "value"})
+        .assign(source="sample_weighted"),
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    table["sex"] = table["sex"].astype(int)
+    table["share"] = table["value"] / table.groupby("source")["value"].transform("sum")
+    return table[["age_group", "sex", "source", "share"]]

@@ -1,0 +1,48 @@
+"""Reading and writing the files one stage hands to the next, under ``results/``.
+
+One place knows the file names inside a stage's output folder, so the notebooks stay short and
+the Snakefile's declared outputs can be checked against it (tests/e2e).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from injury_survey.cleaning import CleanResult
+
+CLEAN_TABLES = ("households", "persons", "episodes")
+
+
+def write_clean(result: CleanResult, out_dir: str | Path) -> None:
+    """Clean tables as Parquet; rejected rows, issues, rule summary and row accounting as CSV.
+
+    ``rejected.csv`` stacks the rejected rows of every table (column ``table`` first), each with
+    all its raw columns, its file and spreadsheet row, and every rule it failed.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in CLEAN_TABLES:
+        result.tables[name].to_parquet(out / f"{name}.parquet", index=False)
+    if "deaths" in result.tables:
+        result.tables["deaths"].to_parquet(out / "deaths.parquet", index=False)
+    rejected = [
+        frame.assign(table=name) for name, frame in result.rejected.items() if not frame.empty
+    ]
+    stacked = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame()
+    if not stacked.empty:
+        stacked = stacked[["table", *[c for c in stacked.columns if c != "table"]]]
+    stacked.to_csv(out / "rejected.csv", index=False, encoding="utf-8-sig")
+    result.issues.to_csv(out / "issues.csv", index=False, encoding="utf-8-sig")
+    result.summary.to_csv(out / "rule_summary.csv", index=False, encoding="utf-8-sig")
+    result.accounting.to_csv(out / "accounting.csv", index=False)
+
+
+def read_clean(clean_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The clean tables written by :func:`write_clean` (``deaths`` only if it exists)."""
+    folder = Path(clean_dir)
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in CLEAN_TABLES}
+    if (folder / "deaths.parquet").exists():
+        tables["deaths"] = pd.read_parquet(folder / "deaths.parquet")
+    return tables
