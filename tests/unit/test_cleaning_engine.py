@@ -437,11 +437,35 @@ def test_survey_without_any_injury_cleans():
     # A pilot may record no injury at all: an empty episodes table must not break anything.
     tables = survey()
     tables["households"] = tables["households"].iloc[[0]]
-    tables["persons"] = tables["persons"].iloc[[0, 1]].assign(
-        injured_12m=_int([2, 2]), n_episodes_12m=_int([0, 0])
+    tables["persons"] = (
+        tables["persons"].iloc[[0, 1]].assign(injured_12m=_int([2, 2]), n_episodes_12m=_int([0, 0]))
     )
     tables["episodes"] = tables["episodes"].iloc[0:0]
     out = clean(tables)
     assert out.issues.empty
     assert out.accounting["rejected_rows"].sum() == 0
     assert out.tables["persons"]["injured"].tolist() == [0, 0]
+
+
+def test_cell_reported_by_intake_is_not_reported_again():
+    # Intake could not read P12's sex (V3) and left it missing; R_REQUIRED would find it again.
+    tables = survey()
+    persons = tables["persons"]
+    persons.loc[persons["person_id"] == "P12", "sex"] = NA
+    prior = issues_for(
+        persons,
+        persons["person_id"] == "P12",
+        table="persons",
+        column="sex",
+        rule_id="V3",
+        severity="error",
+        message_en="Required value missing",
+        message_zh="必填项缺失",
+        id_column="person_id",
+    )
+    out = clean(tables, prior_issues=prior)
+    about_p12 = out.issues[out.issues["record_id"] == "P12"]
+    assert about_p12["rule_id"].tolist() == ["V3"]
+    summary = out.summary.set_index(["rule_id", "table", "column"])
+    assert summary.loc[("R_REQUIRED", "persons", "sex"), "n_rows"] == 0
+    assert out.rejected["persons"].set_index("person_id").loc["P12", "rule_ids"] == "V3"

@@ -628,7 +628,9 @@ def test_k4_and_k7_skip_when_their_columns_are_absent():
     for name in ("households", "persons", "episodes"):
         del tables[f"{name}_pass2"]
     summary = run(tables).summary.set_index(["rule_id", "table"])
-    assert summary.loc[("K4", "households"), "status"].startswith("skipped: no address_hash")
+    assert summary.loc[("K4", "households"), "status"].startswith(
+        "skipped: no address_hash in households"
+    )
     for name in ("households", "persons", "episodes"):
         assert summary.loc[("K7", name), "status"] == f"skipped: no {name}_pass2 table"
 
@@ -658,3 +660,14 @@ def test_k7_lists_each_differing_field():
     result = run(tables, [r for r in RULES if r.key == ("K7", "persons", "(fields)")])
     assert sorted(result.issues["column"]) == ["age_years", "sex"]
     assert set(result.issues["value"]) == {"38", "2"}  # the first pass's values
+
+
+def test_module_without_any_answer_is_skipped_not_rejected():
+    # Intake adds the traffic columns as all-missing when the questionnaire had no traffic module:
+    # the traffic skip checks must then not reject every traffic injury.
+    tables = good_survey()
+    for column in ("traffic_role", "traffic_vehicle", "traffic_counterpart", "safety_device"):
+        tables["episodes"][column] = pd.array([NA, NA], dtype="Int64")
+    found = evaluate_rules(tables, CONTEXT, [rule_with_key(("S4", "episodes", "(traffic)"))])
+    assert found.summary[0]["status"].startswith("skipped: no answer in the traffic columns")
+    assert found.issues.empty

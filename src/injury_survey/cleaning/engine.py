@@ -82,6 +82,8 @@ ACCOUNTING_COLUMNS = [
     "interviews_set_aside",
 ]
 REASON_SEPARATOR = "; "
+# Engine rules that re-find what intake's V rules report (a required value missing, a bad code).
+_INTAKE_OVERLAP = ("R_REQUIRED", "R_CODE")
 
 # Columns without which the tables cannot even be linked (the rules check the rest).
 _STRUCTURE_COLUMNS = {
@@ -174,6 +176,7 @@ def clean_survey(
                 {
                     "table": errors["table"],
                     "row": errors["row"].astype(int),
+                    "column": errors["column"],
                     "rule_id": errors["rule_id"],
                     "reason_en": _reason_text(
                         errors["rule_id"], errors["column"], errors["message_en"]
@@ -185,6 +188,9 @@ def clean_survey(
             )
         )
         summary_rows.extend(_prior_summary(prior))
+        issue_frames[0], reasons[0] = _drop_cells_reported_by_intake(
+            issue_frames[0], reasons[0], prior, summary_rows
+        )
 
     own = pd.concat(reasons, ignore_index=True) if reasons else _empty_reasons()
     own = own.drop_duplicates(["table", "row", "rule_id", "reason_en"])
@@ -387,6 +393,7 @@ def _reasons_of(rule: Rule, flagged: pd.DataFrame) -> pd.DataFrame:
         {
             "table": rule.table,
             "row": rows.to_numpy(),
+            "column": columns.to_numpy(),
             "rule_id": rule.id,
             "reason_en": _reason_text(
                 rule_id, columns, pd.Series([rule.message_en] * n)
@@ -399,7 +406,7 @@ def _reasons_of(rule: Rule, flagged: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_reasons() -> pd.DataFrame:
-    return pd.DataFrame(columns=["table", "row", "rule_id", "reason_en", "reason_zh"])
+    return pd.DataFrame(columns=["table", "row", "column", "rule_id", "reason_en", "reason_zh"])
 
 
 def _empty_issues() -> pd.DataFrame:
@@ -439,6 +446,61 @@ def _prior_issues(
         found = pd.Series(rows, index=out.index[mine]).dropna().astype(int)
         out.loc[found.index, "hh_id"] = household_of[name].loc[found.to_numpy()].to_numpy()
     return out
+
+
+def _drop_cells_reported_by_intake(
+    issues: pd.DataFrame, reasons: pd.DataFrame, prior: pd.DataFrame, summary: list[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Report an empty or unknown-coded cell once: intake's V-rule wins over R_REQUIRED/R_CODE.
+
+    Intake sets a value it cannot read to missing and reports it (V1–V3); the engine's
+    required-value check would then report the same cell again. The rule summary is updated.
+    """
+    errors = prior[(prior["severity"] == "error") & prior["row"].notna()]
+    if errors.empty or issues.empty:
+        return issues, reasons
+    cells = set(
+        zip(
+            errors["table"],
+            errors["source_file"],
+            errors["source_row"].astype(int),
+            errors["column"],
+            strict=True,
+        )
+    )
+    overlap = issues["rule_id"].isin(_INTAKE_OVERLAP) & pd.Series(
+        [
+            (t, f, int(r), c) in cells
+            for t, f, r, c in zip(
+                issues["table"],
+                issues["source_file"],
+                issues["source_row"],
+                issues["column"],
+                strict=True,
+            )
+        ],
+        index=issues.index,
+        dtype=bool,
+    )
+    row_cells = set(zip(errors["table"], errors["row"].astype(int), errors["column"], strict=True))
+    reason_overlap = reasons["rule_id"].isin(_INTAKE_OVERLAP) & pd.Series(
+        [
+            (t, int(r), c) in row_cells
+            for t, r, c in zip(reasons["table"], reasons["row"], reasons["column"], strict=True)
+        ],
+        index=reasons.index,
+        dtype=bool,
+    )
+    issues = issues[~overlap]
+    for record in summary:
+        if record["rule_id"] in _INTAKE_OVERLAP and record["status"] == "ran":
+            mine = issues[
+                (issues["rule_id"] == record["rule_id"])
+                & (issues["table"] == record["table"])
+                & (issues["column"] == record["column"])
+            ]
+            record["n_rows"] = len(mine)
+    return issues, reasons[~reason_overlap]
 
 
 def _prior_summary(prior: pd.DataFrame) -> list[dict]:

@@ -326,10 +326,10 @@ def check_one_head(tables: Tables, context: RuleContext) -> pd.Series:
 def check_duplicate_households(tables: Tables, context: RuleContext) -> pd.DataFrame:
     hh, persons = tables["households"], tables["persons"]
     out = {}
-    if "address_hash" in hh.columns:
+    if "address_hash" in hh.columns and hh["address_hash"].notna().any():
         address = hh["address_hash"]
         out["address_hash"] = _known(address) & address.duplicated(keep=False)
-    if "birth_date" in persons.columns:
+    if "birth_date" in persons.columns and persons["birth_date"].notna().any():
         known = persons["sex"].notna() & persons["birth_date"].notna()
         member = (persons["sex"].astype("str") + "|" + persons["birth_date"].astype("str")).where(
             known
@@ -346,7 +346,7 @@ def check_duplicate_households(tables: Tables, context: RuleContext) -> pd.DataF
         repeated = signature[signature.duplicated(keep=False)].index
         out["roster"] = _isin(hh["hh_id"], repeated)
     if not out:
-        raise SkipRule("no address_hash column in households and no birth_date column in persons")
+        raise SkipRule("no address_hash in households and no birth_date in persons")
     return pd.DataFrame(out, index=hh.index)
 
 
@@ -477,9 +477,17 @@ def check_injured_count_missing(tables: Tables, context: RuleContext) -> pd.Seri
 
 
 def _module_fields(ep: pd.DataFrame, fields, module: str) -> list[str]:
+    """Columns of an optional questionnaire module that hold at least one answer.
+
+    Intake adds a conditional column the file lacks as all-missing; a module with no answer in
+    the whole table was most likely not on the questionnaire, so its skip checks do not run.
+    """
     present = _present_fields(ep, fields)
-    if not present:
-        raise SkipRule(f"episodes has no {module} columns ({', '.join(fields)})")
+    if not any(ep[f].notna().any() for f in present):
+        raise SkipRule(
+            f"no answer in the {module} columns of episodes ({', '.join(fields)}): "
+            f"questionnaire without the {module} module?"
+        )
     return present
 
 
