@@ -215,7 +215,6 @@ def _bars_with_ci(
         widths,
         height=0.68,
         color=[LIGHT_GREY if u else colour for u in unstable],
-        hatch=None,
     )
     top = widths.copy()
     if has_ci(rows):
