@@ -671,3 +671,29 @@ def test_module_without_any_answer_is_skipped_not_rejected():
     found = evaluate_rules(tables, CONTEXT, [rule_with_key(("S4", "episodes", "(traffic)"))])
     assert found.summary[0]["status"].startswith("skipped: no answer in the traffic columns")
     assert found.issues.empty
+
+
+def test_good_survey_is_clean_under_the_package_codebook():
+    from injury_survey.codebook import load_codebook
+
+    result = clean_survey(
+        good_survey(),
+        load_codebook(),
+        recall=RECALL,
+        case_definition="case_cn_halfday",
+        age_groups=[0, 15, 45, 65],
+    )
+    assert result.issues.empty, result.messages("error") + result.messages("warn")
+
+
+def test_code_groups_come_from_the_codebook_when_it_has_them():
+    class OtherEdition(StandInCodebook):
+        def group(self, variable, name):
+            if (variable, name) == ("cause", "traffic"):
+                return [3]  # an edition in which code 3 is a traffic crash
+            raise KeyError(name)
+
+    context = RuleContext(codebook=OtherEdition(), recall=RECALL)
+    found = evaluate_rules(good_survey(), context, [rule_with_key(("C1", "episodes", "place"))])
+    # E1 (cause 3, at home) is now a traffic injury away from the street: flagged.
+    assert set(found.issues["source_row"].astype(int)) == {2}

@@ -31,7 +31,9 @@ from injury_survey.cleaning.derive import CASE_DEFINITIONS, RESPONDED_CODES, per
 
 Tables = Mapping[str, pd.DataFrame]
 
-# §2.7 code numbers the rules refer to (NISS national list; activity: NJU national list).
+# §2.7 code numbers the rules refer to (NISS national list; activity: NJU national list). Where the
+# codebook defines a group (cause traffic/fall/systemic, activity traffic, occupation employed,
+# education tertiary, care_level inpatient) the codebook's numbers are used instead.
 CAUSE_TRAFFIC = (1, 2)
 CAUSE_FALL = 3
 CAUSE_BURN = 7
@@ -58,7 +60,7 @@ OCCUPATION_STUDENT = 2
 OCCUPATION_RETIRED = 5
 OCCUPATION_EMPLOYED = tuple(range(6, 12))
 EDUCATION_NONE_CHILD = 1
-EDUCATION_COLLEGE = 6
+EDUCATION_TERTIARY = (6, 7)  # 大专, 大学及以上
 RELATION_HEAD, RELATION_SPOUSE, RELATION_CHILD = 1, 2, 3
 MARITAL_NEVER = 1
 SCHOOL_HOLIDAY_MONTHS = (2, 7, 8)  # winter (Spring Festival) and summer holidays, approximate
@@ -256,6 +258,21 @@ def _codes(context: RuleContext, variable: str) -> list[int]:
     if codes is None or len(codes) == 0:
         raise SkipRule(f"the codebook has no code list for '{variable}'")
     return [int(c) for c in codes]
+
+
+def _group(context: RuleContext, variable: str, name: str, default) -> list[int]:
+    """A named code set from the codebook (``codebook.group``), else the §2.7 default.
+
+    Keeping these sets in the codebook lets a questionnaire edition with other code numbers
+    (§0.1, §10) use the same rules.
+    """
+    getter = getattr(context.codebook, "group", None)
+    if getter is not None:
+        try:
+            return [int(c) for c in getter(variable, name)]
+        except (KeyError, LookupError, ValueError):
+            pass
+    return [default] if np.isscalar(default) else list(default)
 
 
 def other_code(codebook: Any, variable: str) -> int | None:
@@ -493,28 +510,30 @@ def _module_fields(ep: pd.DataFrame, fields, module: str) -> list[str]:
 
 def check_traffic_fields_missing(tables: Tables, context: RuleContext) -> pd.DataFrame:
     ep = tables["episodes"]
-    traffic = _isin(ep["cause"], CAUSE_TRAFFIC)
+    traffic = _isin(ep["cause"], _group(context, "cause", "traffic", CAUSE_TRAFFIC))
     fields = _module_fields(ep, TRAFFIC_FIELDS, "traffic")
     return pd.DataFrame({f: traffic & ep[f].isna() for f in fields}, index=ep.index)
 
 
 def check_traffic_fields_not_skipped(tables: Tables, context: RuleContext) -> pd.DataFrame:
     ep = tables["episodes"]
-    other = _known(ep["cause"]) & ~_isin(ep["cause"], CAUSE_TRAFFIC)
+    other = _known(ep["cause"]) & ~_isin(
+        ep["cause"], _group(context, "cause", "traffic", CAUSE_TRAFFIC)
+    )
     fields = _module_fields(ep, TRAFFIC_FIELDS, "traffic")
     return pd.DataFrame({f: other & _known(ep[f]) for f in fields}, index=ep.index)
 
 
 def check_fall_fields_missing(tables: Tables, context: RuleContext) -> pd.DataFrame:
     ep = tables["episodes"]
-    fall = _isin(ep["cause"], CAUSE_FALL)
+    fall = _isin(ep["cause"], _group(context, "cause", "fall", CAUSE_FALL))
     fields = _module_fields(ep, FALL_FIELDS, "fall")
     return pd.DataFrame({f: fall & ep[f].isna() for f in fields}, index=ep.index)
 
 
 def check_fall_fields_not_skipped(tables: Tables, context: RuleContext) -> pd.DataFrame:
     ep = tables["episodes"]
-    other = _known(ep["cause"]) & ~_isin(ep["cause"], CAUSE_FALL)
+    other = _known(ep["cause"]) & ~_isin(ep["cause"], _group(context, "cause", "fall", CAUSE_FALL))
     fields = _module_fields(ep, FALL_FIELDS, "fall")
     return pd.DataFrame({f: other & _known(ep[f]) for f in fields}, index=ep.index)
 
@@ -522,7 +541,8 @@ def check_fall_fields_not_skipped(tables: Tables, context: RuleContext) -> pd.Da
 def check_inpatient_without_days(tables: Tables, context: RuleContext) -> pd.Series:
     ep = tables["episodes"]
     days = _col(ep, "hospital_days").astype("Float64")
-    return _isin(ep["care_level"], CARE_INPATIENT) & ~_true(days >= 1)
+    inpatient = _group(context, "care_level", "inpatient", CARE_INPATIENT)
+    return _isin(ep["care_level"], inpatient) & ~_true(days >= 1)
 
 
 def check_hospital_days_not_inpatient(tables: Tables, context: RuleContext) -> pd.Series:
@@ -684,7 +704,8 @@ def check_student_age(tables: Tables, context: RuleContext) -> pd.Series:
 
 def check_working_child(tables: Tables, context: RuleContext) -> pd.Series:
     p = tables["persons"]
-    return _isin(p["occupation"], OCCUPATION_EMPLOYED) & _true(p["age_years"] < 16)
+    employed = _group(context, "occupation", "employed", OCCUPATION_EMPLOYED)
+    return _isin(p["occupation"], employed) & _true(p["age_years"] < 16)
 
 
 def check_working_child_episode(tables: Tables, context: RuleContext) -> pd.Series:
@@ -695,11 +716,11 @@ def check_working_child_episode(tables: Tables, context: RuleContext) -> pd.Seri
 def check_retired_or_graduate_young(tables: Tables, context: RuleContext) -> pd.DataFrame:
     p = tables["persons"]
     age = p["age_years"]
+    tertiary = _group(context, "education", "tertiary", EDUCATION_TERTIARY)
     return pd.DataFrame(
         {
             "occupation": _isin(p["occupation"], OCCUPATION_RETIRED) & _true(age < 45),
-            "education": _true(_col(p, "education").astype("Float64") >= EDUCATION_COLLEGE)
-            & _true(age < 18),
+            "education": _isin(_col(p, "education"), tertiary) & _true(age < 18),
         },
         index=p.index,
     )
@@ -728,20 +749,25 @@ def check_marriage_and_relations(tables: Tables, context: RuleContext) -> pd.Dat
 def check_traffic_place(tables: Tables, context: RuleContext) -> pd.Series:
     ep = tables["episodes"]
     return (
-        _isin(ep["cause"], CAUSE_TRAFFIC) & _known(ep["place"]) & ~_isin(ep["place"], PLACE_STREET)
+        _isin(ep["cause"], _group(context, "cause", "traffic", CAUSE_TRAFFIC))
+        & _known(ep["place"])
+        & ~_isin(ep["place"], PLACE_STREET)
     )
 
 
 def check_traffic_activity(tables: Tables, context: RuleContext) -> pd.Series:
     ep = tables["episodes"]
     activity = ep["activity"]
-    return _isin(ep["cause"], CAUSE_TRAFFIC) & _known(activity) & ~_isin(activity, ACTIVITY_TRAFFIC)
+    traffic = _isin(ep["cause"], _group(context, "cause", "traffic", CAUSE_TRAFFIC))
+    expected = _group(context, "activity", "traffic", ACTIVITY_TRAFFIC)
+    return traffic & _known(activity) & ~_isin(activity, expected)
 
 
 def check_breathing_body_part(tables: Tables, context: RuleContext) -> pd.Series:
     ep = tables["episodes"]
     part = ep["body_part"]
-    return _isin(ep["cause"], CAUSE_BREATHING) & _known(part) & ~_isin(part, BODY_WHOLE)
+    breathing = _group(context, "cause", "systemic", CAUSE_BREATHING)
+    return _isin(ep["cause"], breathing) & _known(part) & ~_isin(part, BODY_WHOLE)
 
 
 def _any_nature(ep: pd.DataFrame, codes) -> pd.Series:
@@ -792,7 +818,8 @@ def check_inpatient_days_off(tables: Tables, context: RuleContext) -> pd.Series:
     ep = tables["episodes"]
     days_off = ep["days_off"].astype("Float64")
     hospital = ep["hospital_days"].astype("Float64")
-    return _isin(ep["care_level"], CARE_INPATIENT) & _true(days_off < hospital)
+    inpatient = _group(context, "care_level", "inpatient", CARE_INPATIENT)
+    return _isin(ep["care_level"], inpatient) & _true(days_off < hospital)
 
 
 def check_death_consistency(tables: Tables, context: RuleContext) -> pd.DataFrame:
