@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from injury_survey.cleaning.derive import CARE_DIAGNOSED, ELIGIBLE_CODES, RESPONDED_CODES
-from injury_survey.cleaning.rules import (
+from injury_survey.cleaning.checks import (
     CARE_INPATIENT,
     CAUSE_FALL,
     CAUSE_OTHER,
@@ -31,6 +30,7 @@ from injury_survey.cleaning.rules import (
     TRAFFIC_FIELDS,
     other_code,
 )
+from injury_survey.cleaning.derive import CARE_DIAGNOSED, ELIGIBLE_CODES, RESPONDED_CODES
 
 RESULT_CODES = (1, 2, 3, 4, 5, 6, 7, 8, 96)
 """Household result codes (§2.2, adapted from DHS): 1 completed … 8 not found, 96 other."""
