@@ -54,6 +54,8 @@ def ensure_env(env: Path, requirements: list[str], stamp_text: str) -> None:
     uv = bin_path(env, "uv")
     if not uv.exists():
         say(f"installing uv {UV_VERSION} into {env.name}/")
+        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode:
+            run([python, "-m", "ensurepip", "--default-pip"])  # an env made without pip
         run(
             [
                 python,
@@ -127,6 +129,7 @@ def main(argv: list[str]) -> int:
     profile = ["--workflow-profile", "workflow/profiles/default"]
     code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
     if code == 0 and not extra:
+        (ROOT / "results" / "report").mkdir(parents=True, exist_ok=True)
         code = subprocess.call(
             [snakemake, "--cores", "1", "--report", "results/report/snakemake_report.html"],
             cwd=ROOT,

@@ -13,13 +13,23 @@ WAVES = config["survey"]["waves"]
 INDEX_TITLE = f"{config['survey']['name_zh']} / {config['survey']['name_en']}"
 REPO = Path(workflow.basedir)
 
-# Code is an input of every notebook rule, so editing the package or a notebook reruns what
-# depends on it. Paths are absolute (from the Snakefile's folder) so --directory runs work.
-PACKAGE_FILES = sorted(
-    str(p)
-    for p in (REPO / "src" / "injury_survey").rglob("*")
-    if p.is_file() and p.suffix in {".py", ".yaml", ".csv"} and "__pycache__" not in p.parts
-)
+# Code is an input of every notebook rule, so editing a notebook or the package modules it uses
+# reruns what depends on it (and nothing else). Paths are absolute, from the Snakefile's folder,
+# so --directory runs work.
+PACKAGE = REPO / "src" / "injury_survey"
+SHARED_MODULES = ("__init__.py", "config.py", "issues.py", "results.py", "codebook.py", "data")
+
+
+def package_files(*modules):
+    """Source and data files of the named package modules (files or subpackages) and the
+    modules every stage uses."""
+    files = []
+    for name in (*SHARED_MODULES, *modules):
+        path = PACKAGE / name
+        found = path.rglob("*") if path.is_dir() else [path]
+        files += [str(p) for p in found if p.is_file() and "__pycache__" not in p.parts]
+    return sorted(set(files))
+
 
 wildcard_constraints:
     wave="|".join(WAVES),
@@ -36,7 +46,7 @@ def codebook_files():
 
 def wave_tables(wildcards):
     """Input tables of one formal survey wave, as mapped in config tables.waves.<wave>."""
-    return config["tables"]["waves"][wildcards.wave]
+    return list(config["tables"]["waves"][wildcards.wave].values())
 
 
 def papermill_parameters(**parameters):

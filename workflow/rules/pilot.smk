@@ -5,8 +5,9 @@ rule clean_pilot:
     input:
         notebook=notebook("01_clean_pilot"),
         tables=list(config["tables"]["pilot"].values()),
+        frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=PACKAGE_FILES,
+        code=package_files("intake.py", "cleaning", "pilot.py", "sample_size.py"),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
         households="results/pilot/households.parquet",
@@ -30,7 +31,7 @@ rule plan_survey:
         notebook=notebook("02_plan_survey"),
         pilot_summary="results/pilot/pilot_summary.yaml",
         frame=config["tables"]["frame"],
-        code=PACKAGE_FILES,
+        code=package_files("intake.py", "plan.py", "sample_size.py", "sampling.py", "figures"),
     output:
         notebook="results/notebooks/02_plan_survey.ipynb",
         plan="results/plan/plan.yaml",

@@ -5,8 +5,9 @@ rule clean_survey:
     input:
         notebook=notebook("03_clean_survey"),
         tables=wave_tables,
+        frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=PACKAGE_FILES,
+        code=package_files("intake.py", "cleaning"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
         households="results/{wave}/clean/households.parquet",
@@ -30,7 +31,7 @@ rule compute_weights:
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
-        code=PACKAGE_FILES,
+        code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
@@ -48,7 +49,7 @@ rule estimate_indicators:
     input:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
-        code=PACKAGE_FILES,
+        code=package_files("estimation.py", "standardize.py", "survey_design.py", "weighting.py"),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
         estimates="results/{wave}/estimates.csv",
