@@ -1,0 +1,180 @@
+"""Report tables T1–T22 of the formal survey (domain-reference §6.5), every one design-based.
+
+Four groups, one per notebook:
+
+- :func:`profile_tables` — T1 sample, T2 age–sex structure, T6 causes, T7 leading causes by age,
+  T8 intent, T9 place × cause, T10 activity × cause, T11 nature, T12 body part, T13 nature × body
+  part, T19 traffic, T20 falls;
+- :func:`burden_tables` — T3 incidence by sex (crude, standardised), T4 age × sex, T5 risk groups,
+  T14 care, T15 days off, T16 costs, T17 outcome, T18 deaths (if the deaths table exists), the
+  injury pyramid and the recall-decay diagnostic;
+- :func:`risk_factor_tables` — survey-weighted logistic regression (odds ratios) and Rao–Scott
+  tests of the two-way tables;
+- :func:`quality_tables` — T22 data-quality appendix.
+
+:func:`build_report_tables` makes them all; :func:`write_tables` writes one tidy CSV per table and
+the formatted bilingual workbook ``report_tables.xlsx``. Every table is a :class:`Table` whose
+``data`` is tidy (keys with their codebook labels, ``indicator``, ``unit``, ``estimate, se,
+ci_lower, ci_upper, deff, df, n, n_cases, flag, suppressed``) in the shapes the figures of
+:mod:`injury_survey.figures` take, and whose notes name the case definition, the recall window,
+the standard population where relevant and the method. Conventions: :mod:`.core`.
+
+Usage in a notebook::
+
+    tables = profile_tables(weights, clean_tables, census, config=config, codebook=codebook)
+    tables["T6"].data                      # tidy
+    write_tables(tables, "results/baseline/tables", codebook=codebook)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from injury_survey.report_tables.burden import build_burden
+from injury_survey.report_tables.core import (
+    ReportData,
+    ReportSettings,
+    ReportTablesError,
+    Table,
+    Words,
+    garwood_ci,
+    weighted_median,
+)
+from injury_survey.report_tables.profile import build_profile
+from injury_survey.report_tables.quality import build_quality
+from injury_survey.report_tables.risk import build_risk
+from injury_survey.report_tables.workbook import format_cell, write_tables
+from injury_survey.survey_design import CalibrationSpec
+from injury_survey.weighting import calibration_spec
+
+__all__ = [
+    "ReportData",
+    "ReportSettings",
+    "ReportTablesError",
+    "Table",
+    "build_report_tables",
+    "burden_tables",
+    "format_cell",
+    "garwood_ci",
+    "prepare_report_data",
+    "profile_tables",
+    "quality_tables",
+    "risk_factor_tables",
+    "weighted_median",
+    "write_tables",
+]
+
+
+def prepare_report_data(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    *,
+    config: Mapping[str, Any],
+    calibration: CalibrationSpec | None | str = "config",
+) -> ReportData:
+    """Persons and case episodes with their designs, from ``weights.parquet`` and the clean tables.
+
+    ``calibration="config"`` rebuilds the calibration record from config ``weights.calibration``
+    (:func:`injury_survey.weighting.calibration_spec`) when the weights carry its columns, so
+    person-level SEs credit the calibration; pass a :class:`CalibrationSpec` or None to choose.
+    """
+    settings = ReportSettings.from_config(config)
+    if isinstance(calibration, str):
+        calibration = _calibration_from_config(config, weights)
+    return ReportData(weights, clean_tables, settings=settings, calibration=calibration)
+
+
+def _calibration_from_config(
+    config: Mapping[str, Any], weights: pd.DataFrame
+) -> CalibrationSpec | None:
+    method = (config.get("weights") or {}).get("calibration")
+    if method in (None, "none"):
+        return None
+    spec = calibration_spec(method)
+    if spec is None:
+        return None
+    needed = [spec.weight_before, *spec.cells]
+    return spec if all(column in weights.columns for column in needed) else None
+
+
+def profile_tables(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    census: pd.DataFrame,
+    *,
+    config: Mapping[str, Any],
+    codebook,
+    data: ReportData | None = None,
+) -> dict[str, Table]:
+    """T1, T2, T6–T13, T19, T20 (the profile notebook)."""
+    data = data or prepare_report_data(weights, clean_tables, config=config)
+    return build_profile(data, census, Words(codebook))
+
+
+def burden_tables(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    *,
+    config: Mapping[str, Any],
+    codebook,
+    data: ReportData | None = None,
+) -> dict[str, Table]:
+    """T3–T5, T14–T18, the injury pyramid and the recall-decay diagnostic (burden notebook)."""
+    data = data or prepare_report_data(weights, clean_tables, config=config)
+    return build_burden(data, Words(codebook))
+
+
+def risk_factor_tables(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    *,
+    config: Mapping[str, Any],
+    codebook,
+    data: ReportData | None = None,
+) -> dict[str, Table]:
+    """The logistic model and the Rao–Scott tests (risk-factor notebook)."""
+    data = data or prepare_report_data(weights, clean_tables, config=config)
+    return build_risk(data, Words(codebook))
+
+
+def quality_tables(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    *,
+    config: Mapping[str, Any],
+    codebook,
+    data: ReportData | None = None,
+) -> dict[str, Table]:
+    """T22, the data-quality appendix."""
+    data = data or prepare_report_data(weights, clean_tables, config=config)
+    return build_quality(data, Words(codebook), dict(clean_tables))
+
+
+def build_report_tables(
+    weights: pd.DataFrame,
+    clean_tables: Mapping[str, pd.DataFrame],
+    census: pd.DataFrame,
+    *,
+    config: Mapping[str, Any],
+    codebook,
+) -> dict[str, Table]:
+    """Every report table, keyed by id (T1 … T22, pyramid, recall_decay, risk_model,
+    risk_tests), in report order."""
+    data = prepare_report_data(weights, clean_tables, config=config)
+    words = Words(codebook)
+    tables = {
+        **build_profile(data, census, words),
+        **build_burden(data, words),
+        **build_risk(data, words),
+        **build_quality(data, words, dict(clean_tables)),
+    }
+    return dict(sorted(tables.items(), key=lambda item: _report_order(item[0])))
+
+
+def _report_order(table_id: str) -> tuple[int, str]:
+    if table_id.startswith("T") and table_id[1:].isdigit():
+        return (int(table_id[1:]), table_id)
+    return (100, table_id)

@@ -1,0 +1,289 @@
+"""Risk factors (I15): survey-weighted logistic regression and Rao–Scott tests of two-way tables.
+
+Published district reports often use ordinary χ² tests and unweighted logistic regression; the
+pipeline gives the design-based versions and says so (domain-reference §6.2):
+
+- **logistic regression** of being injured (I1, 0/1) on sex, age group, occupation, education
+  and community (stratum), R ``svyglm(injured ~ …, family = quasibinomial)``: coefficients by
+  pseudo-likelihood with the survey weights, Taylor-linearised (sandwich) variances clustered by
+  PSU, and Wald CIs and tests with ``t`` on the residual design degrees of freedom
+  (#PSU − #strata − #coefficients + 1). Odds ratios are ``exp(β)`` with ``exp`` of the CI;
+- **Rao–Scott** adjusted tests of independence for the cross-tables of the report (injured × each
+  risk group on the person design; cause × place, cause × activity, nature × body part and
+  care level × cause on the episode design): second-order F (the one to read) and first-order χ²
+  (Rao & Scott 1984; R ``svychisq``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from injury_survey.report_tables.core import (
+    ReportData,
+    Table,
+    Words,
+    finish,
+    make_table,
+    notes,
+    order_columns,
+)
+from injury_survey.survey_design import SurveyDesign
+
+MODEL_COVARIATES = ("sex", "age_group", "occupation", "education", "stratum_id")
+# (table id, row variable, column variable, design): the cross-tables that get a test.
+PERSON_TESTS = ("sex", "age_group", "education", "occupation", "marital", "hukou")
+EPISODE_TESTS = (
+    ("T9", "cause", "place"),
+    ("T10", "cause", "activity"),
+    ("T13", "nature_1", "body_part"),
+    ("T14", "cause", "care_level"),
+)
+
+
+def risk_model(
+    data: ReportData, words: Words, covariates: Sequence[str] = MODEL_COVARIATES
+) -> Table:
+    """Odds ratios of being injured from the survey-weighted logistic model.
+
+    Every covariate is categorical with its first (lowest) level as reference; a reference row
+    (OR = 1, ``flag`` "reference") is included for each. Persons with a missing covariate
+    (education under age 6, for instance) are left out and counted in the notes. Columns:
+    ``variable, level`` (+ labels), ``estimate`` (odds ratio), ``ci_lower``, ``ci_upper``,
+    ``p_value``, ``coefficient``, ``se`` (logit scale), ``df``, ``n`` (persons at the level),
+    ``n_cases`` (injured persons at the level).
+    """
+    settings = data.settings
+    present = list(dict.fromkeys(c for c in covariates if c in data.persons.columns))
+    frame = data.persons[
+        list(dict.fromkeys(["stratum_id", "psu_id", "weight", "injured", *present]))
+    ]
+    frame = frame.copy()
+    for column in present:
+        frame[column] = _level_values(frame[column])
+    complete = frame[present].notna().all(axis=1)
+    dropped = int((~complete).sum())
+    frame = frame[complete].reset_index(drop=True)
+    # Treatment (dummy) coding with each variable's first level as reference, built here so that
+    # a dummy exactly collinear with earlier columns can be left out, as R's svyglm reports an
+    # aliased coefficient as NA (e.g. education "pre-school child" and occupation "pre-school
+    # child" describe the same persons, so their dummy sets add up alike).
+    levels = {c: sorted(frame[c].unique(), key=_sort_key) for c in present}
+    dummies = {
+        f"_d_{c}_{i}": (frame[c] == level).astype(float)
+        for c in present
+        for i, level in enumerate(levels[c])
+        if i > 0
+    }
+    kept = _independent_columns(pd.DataFrame(dummies))
+    design = SurveyDesign(
+        frame[["stratum_id", "psu_id", "weight", "injured"]].assign(
+            **{name: dummies[name] for name in kept}
+        ),
+        lonely_psu=settings.lonely_psu,
+    )
+    coefficients = design.logistic("injured", kept)
+    rows = []
+    for column in present:
+        for index, level in enumerate(levels[column]):
+            at_level = frame[column] == level
+            base = {
+                "variable": column,
+                "level": level,
+                "n": int(at_level.sum()),
+                "n_cases": int(frame.loc[at_level, "injured"].sum()),
+            }
+            if index == 0:
+                rows.append({**base, "estimate": 1.0, "reference": True})
+                continue
+            term = f"_d_{column}_{index}"
+            match = coefficients[coefficients["term"] == term]
+            if match.empty:  # aliased: collinear with earlier terms, no estimate (R: NA)
+                rows.append({**base, "estimate": float("nan"), "aliased": True})
+                continue
+            fit = match.iloc[0]
+            rows.append(
+                {
+                    **base,
+                    "coefficient": fit["estimate"],
+                    "se": fit["se"],
+                    "estimate": fit["odds_ratio"],
+                    "ci_lower": _exp(fit["ci_lower"]),
+                    "ci_upper": _exp(fit["ci_upper"]),
+                    "p_value": fit["p_value"],
+                    "df": fit["df"],
+                    "reference": False,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table = finish(table, settings, indicator="odds_ratio", unit="odds_ratio")
+    # RSE of an odds ratio is not the stability criterion here: the n rule only.
+    table["reference"] = table["reference"].fillna(False).astype(bool)
+    table["aliased"] = table.get("aliased", pd.Series(False, index=table.index))
+    table["aliased"] = table["aliased"].fillna(False).astype(bool)
+    # svy keeps the last iterate of a coefficient that separation sends to ±∞ and gives it no
+    # SE: such a level gets no odds ratio and the flag "not_identified".
+    not_identified = ~table["reference"] & ~table["aliased"] & table["se"].isna()
+    table.loc[not_identified, ["estimate", "coefficient"]] = float("nan")
+    table["flag"] = [
+        "reference"
+        if ref
+        else "aliased"
+        if aliased
+        else "not_identified"
+        if unidentified
+        else ("unstable" if n < settings.unstable_min_n else "")
+        for ref, aliased, unidentified, n in zip(
+            table["reference"], table["aliased"], not_identified, table["n"], strict=True
+        )
+    ]
+    for lang in ("zh", "en"):
+        table[f"variable_{lang}"] = [words.variable_label(v, lang) for v in table["variable"]]
+        table[f"level_{lang}"] = [
+            _level_label(words, v, level, lang)
+            for v, level in zip(table["variable"], table["level"], strict=True)
+        ]
+    table = order_columns(table, ["variable", "level"])
+    df = int(coefficients["df"].iloc[0]) if len(coefficients) else None
+    fields = {
+        lang: {
+            "df": df,
+            "n": len(frame),
+            "dropped": words.text("notes", "logistic_dropped", lang, k=dropped) if dropped else "",
+        }
+        for lang in ("zh", "en")
+    }
+    note = notes(words, settings, [("logistic", fields)])
+    return make_table(
+        "risk_model", words, table, note, row_keys=["variable", "level"], title_key="risk_model"
+    )
+
+
+def rao_scott_tests(data: ReportData, words: Words) -> Table:
+    """Rao–Scott F (second order) and χ² (first order) tests for the report's two-way tables.
+
+    Person level: injured × each risk group present (sex, age group, education, occupation,
+    marital status, household registration), on the full person design (persons with a missing
+    group are outside the domain). Episode level: the cross-tables T9, T10, T13 and T14 on the
+    episode design. ``estimate`` is the test statistic; ``p_value``, ``df_num``, ``df_den``.
+    """
+    settings = data.settings
+    rows = []
+    groups = [g for g in PERSON_TESTS if g in data.persons.columns]
+    extra = {}
+    for group in groups:
+        values = data.persons[group]
+        if group == "age_group":
+            extra[f"_test_{group}"] = values.astype(str)
+        else:
+            extra[f"_test_{group}"] = pd.to_numeric(values, errors="coerce").fillna(-1).astype(int)
+        extra[f"_known_{group}"] = values.notna().astype(int)
+    person_design = data.person_design(extra)
+    for group in groups:
+        result = person_design.rao_scott("injured", f"_test_{group}", where=(f"_known_{group}", 1))
+        rows.append(
+            result.assign(
+                table="T4" if group in ("sex", "age_group") else "T5",
+                row="injured",
+                column=group,
+                level="person",
+            )
+        )
+    for table_id, row_variable, column_variable in EPISODE_TESTS:
+        episodes = data.episodes
+        if row_variable not in episodes or column_variable not in episodes:
+            continue
+        r = pd.to_numeric(episodes[row_variable], errors="coerce")
+        c = pd.to_numeric(episodes[column_variable], errors="coerce")
+        if r.nunique() < 2 or c.nunique() < 2:
+            continue
+        design = data.episode_design(
+            {
+                "_row": r.fillna(-1).astype(int),
+                "_column": c.fillna(-1).astype(int),
+                "_known": (r.notna() & c.notna()).astype(int),
+            }
+        )
+        result = design.rao_scott("_row", "_column", where=("_known", 1))
+        rows.append(
+            result.assign(table=table_id, row=row_variable, column=column_variable, level="episode")
+        )
+    frame = pd.concat(rows, ignore_index=True).rename(columns={"statistic": "estimate"})
+    frame["indicator"] = frame["test"].map({"F": "rao_scott_f", "Chisq": "rao_scott_chisq"})
+    frame["unit"] = "statistic"
+    frame["flag"] = ""
+    frame["suppressed"] = False
+    for lang in ("zh", "en"):
+        frame[f"row_{lang}"] = [_test_variable_label(words, v, lang) for v in frame["row"]]
+        frame[f"column_{lang}"] = [words.variable_label(v, lang) for v in frame["column"]]
+    frame = order_columns(frame, ["table", "row", "column", "test"])
+    note = notes(words, settings, ["rao_scott"])
+    return make_table(
+        "risk_tests",
+        words,
+        frame,
+        note,
+        row_keys=["table", "row", "column"],
+        title_key="risk_tests",
+    )
+
+
+def build_risk(data: ReportData, words: Words) -> dict[str, Table]:
+    """The risk-factor tables: the logistic model and the Rao–Scott tests."""
+    tables = [risk_model(data, words), rao_scott_tests(data, words)]
+    return {table.id: table for table in tables}
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def _level_values(values: pd.Series) -> pd.Series:
+    """Levels as text: integer codes as "3", text (age groups, strata) as is; missing stays."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().sum() == values.notna().sum():
+        return numeric.map(lambda v: str(int(v)) if pd.notna(v) else None)
+    return (
+        values.astype(object)
+        .where(values.notna(), None)
+        .map(lambda v: None if v is None else str(v))
+    )
+
+
+def _test_variable_label(words: Words, variable: str, lang: str) -> str:
+    if variable == "injured":
+        return words.codebook.text("injury_incidence", lang)
+    return words.variable_label("nature" if variable == "nature_1" else variable, lang)
+
+
+def _independent_columns(dummies: pd.DataFrame) -> list[str]:
+    """Columns kept in order while each adds to the rank of [intercept, kept columns]."""
+    kept: list[str] = []
+    basis = np.ones((len(dummies), 1))
+    for name in dummies.columns:
+        candidate = np.column_stack([basis, dummies[name].to_numpy()])
+        if np.linalg.matrix_rank(candidate) > basis.shape[1]:
+            basis = candidate
+            kept.append(name)
+    return kept
+
+
+def _sort_key(level: str) -> tuple[float, str]:
+    digits = "".join(ch if ch.isdigit() else " " for ch in str(level)).split()
+    return (float(digits[0]) if digits else float("inf"), str(level))
+
+
+def _level_label(words: Words, variable: str, level: str, lang: str) -> str:
+    if str(level).isdigit():
+        try:
+            words.codebook.variable(variable)
+            return words.label(variable, int(level), lang)
+        except (KeyError, AttributeError):
+            return str(level)
+    return str(level)
+
+
+def _exp(value: float) -> float:
+    return math.exp(value) if pd.notna(value) else float("nan")

@@ -1,0 +1,300 @@
+"""Writing the report tables: one tidy CSV per table and one formatted XLSX workbook.
+
+The CSVs are the full tidy data (codes and labels, every estimate, unsuppressed) for reuse; the
+workbook is the public version, one sheet per table laid out as in a printed report: bilingual
+headers ("伤害原因 Cause"), labels in both languages, estimates as % or per 1 000 with one
+decimal and their CI as ``12.3 (10.1–14.8)``, cells with fewer than ``report.suppress_below``
+unweighted cases shown as "—", unstable estimates marked "*", footnotes and the table notes
+(case definition, recall window, standard population, method) below the table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
+
+SUPPRESSED_MARK = "—"
+UNSTABLE_MARK = "*"
+WORKBOOK_NAME = "report_tables.xlsx"
+
+# File name of each table's CSV (T06_cause.csv …); tables not listed use their id.
+CSV_NAMES = {
+    "T1": "T01_sample",
+    "T2": "T02_age_sex_structure",
+    "T3": "T03_incidence_by_sex",
+    "T4": "T04_incidence_by_age_sex",
+    "T5": "T05_incidence_by_group",
+    "T6": "T06_cause",
+    "T7": "T07_leading_causes_by_age",
+    "T8": "T08_intent",
+    "T9": "T09_place_by_cause",
+    "T10": "T10_activity_by_cause",
+    "T11": "T11_nature",
+    "T12": "T12_body_part",
+    "T13": "T13_nature_by_body_part",
+    "T14": "T14_care_by_cause",
+    "T15": "T15_days_off_by_cause",
+    "T16": "T16_costs",
+    "T17": "T17_outcome",
+    "T18": "T18_deaths",
+    "T19": "T19_traffic",
+    "T20": "T20_falls",
+    "T22": "T22_data_quality",
+    "pyramid": "injury_pyramid",
+    "recall_decay": "recall_decay",
+    "risk_model": "risk_factors_logistic",
+    "risk_tests": "risk_factors_rao_scott",
+}
+
+# Display: multiplier and decimals per unit of the tidy data (see core's conventions).
+UNIT_FORMAT = {
+    "proportion": (100.0, 1),
+    "per_1000": (1.0, 1),
+    "per_1000_py": (1.0, 1),
+    "per_100000_py": (1.0, 1),
+    "days": (1.0, 1),
+    "mean": (1.0, 1),
+    "yuan": (1.0, 0),
+    "count": (1.0, 0),
+    "odds_ratio": (1.0, 2),
+    "ratio": (1.0, 2),
+    "statistic": (1.0, 2),
+}
+
+
+def write_tables(
+    tables: Mapping[str, Table],
+    out_dir: str | Path,
+    *,
+    codebook,
+    workbook_name: str = WORKBOOK_NAME,
+) -> dict[str, Path]:
+    """Write each table's tidy CSV (UTF-8 with BOM, for Excel) and the formatted workbook.
+
+    Returns the paths written, keyed by table id (and ``"workbook"``).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    words = Words(codebook)
+    written: dict[str, Path] = {}
+    for table_id, table in tables.items():
+        path = out / f"{CSV_NAMES.get(table_id, table_id)}.csv"
+        table.data.to_csv(path, index=False, encoding="utf-8-sig")
+        written[table_id] = path
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables.values():
+        _write_sheet(book, table, words)
+    path = out / workbook_name
+    book.save(path)
+    written["workbook"] = path
+    return written
+
+
+# ------------------------------------------------------------------------------- one sheet
+
+
+def format_value(value: float, unit: str) -> str:
+    """A number in its unit's display form: proportions as %, one decimal for rates."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return ""
+    scale, decimals = UNIT_FORMAT.get(unit, (1.0, 1))
+    return f"{float(value) * scale:,.{decimals}f}"
+
+
+def format_cell(row: Mapping, unit: str | None = None) -> str:
+    """``12.3 (10.1–14.8)`` with "*" for unstable; "—" when suppressed; CI left out if absent."""
+    if bool(row.get("suppressed", False)):
+        return SUPPRESSED_MARK
+    unit = unit or row.get("unit", "")
+    text = format_value(row.get("estimate"), unit)
+    if not text:
+        return ""
+    lower, upper = row.get("ci_lower"), row.get("ci_upper")
+    if _finite(lower) and _finite(upper):
+        text += f" ({format_value(lower, unit)}–{format_value(upper, unit)})"
+    p_value = row.get("p_value")
+    if _finite(p_value):
+        text += f"; P={p_value:.3f}" if p_value >= 0.001 else "; P<0.001"
+    if FLAG_UNSTABLE in str(row.get("flag", "") or "").split(";"):
+        text += f" {UNSTABLE_MARK}"
+    return text
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and not pd.isna(value) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A header in both languages: "伤害原因 Cause" (English with a capital)."""
+    en = en[:1].upper() + en[1:] if en else en
+    return f"{zh} {en}".strip() if zh != en else zh
+
+
+def _key_header(words: Words, key: str) -> str:
+    if key in ("by", "level", "variable", "item", "section", "row", "column", "table"):
+        heading = {
+            "by": "variable",
+            "variable": "variable",
+            "level": "category",
+            "item": "category",
+            "section": "indicator",
+            "row": "variable",
+            "column": "variable",
+            "table": "table",
+        }[key]
+        return bilingual(*words.both("headings", heading))
+    if key == "rank":
+        return bilingual(*words.both("headings", "rank"))
+    name = "nature" if key == "nature_1" else key
+    return bilingual(words.variable_label(name, "zh"), words.variable_label(name, "en"))
+
+
+def _row_label(table: pd.DataFrame, key: str, index) -> str:
+    zh, en = f"{key}_zh", f"{key}_en"
+    value = table.at[index, key]
+    if zh in table.columns and en in table.columns:
+        return bilingual(str(table.at[index, zh]), str(table.at[index, en]))
+    return "" if pd.isna(value) else str(value)
+
+
+def _column_header(words: Words, data: pd.DataFrame, keys: Sequence[str], values: tuple) -> str:
+    parts = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        if key == "indicator":
+            parts.append(bilingual(*_indicator_words(words, str(value))))
+            continue
+        rows = data[data[key] == value]
+        if f"{key}_zh" in data.columns and not rows.empty:
+            parts.append(bilingual(str(rows[f"{key}_zh"].iloc[0]), str(rows[f"{key}_en"].iloc[0])))
+        else:
+            parts.append(str(value))
+    return " | ".join(parts)
+
+
+def _indicator_words(words: Words, indicator: str) -> tuple[str, str]:
+    for lookup in (
+        lambda: (words.codebook.text(indicator, "zh"), words.codebook.text(indicator, "en")),
+        lambda: words.both("terms", indicator),
+    ):
+        try:
+            return lookup()
+        except (KeyError, AttributeError):
+            continue
+    return indicator, indicator
+
+
+def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
+    sheet = book.create_sheet(title=table.id[:31])
+    data = table.data.reset_index(drop=True)
+    bold = Font(bold=True)
+    sheet.cell(row=1, column=1, value=f"{table.id} {table.title_zh}").font = bold
+    sheet.cell(row=2, column=1, value=table.title_en).font = Font(italic=True)
+    row_keys = [k for k in table.row_keys if k in data.columns]
+    column_keys = [k for k in table.column_keys if k in data.columns]
+    header_row = 4
+    for position, key in enumerate(row_keys, start=1):
+        cell = sheet.cell(row=header_row, column=position, value=_key_header(words, key))
+        cell.font = bold
+    if column_keys:
+        groups = list(dict.fromkeys(_tuple(data.loc[i, column_keys]) for i in data.index))
+    else:
+        groups = [()]
+    show_n = column_keys == ["indicator"]
+    position = len(row_keys) + 1
+    group_columns = {}
+    for group in groups:
+        header = _column_header(words, data, column_keys, group) if group else ""
+        sheet.cell(row=header_row, column=position, value=header or "").font = bold
+        group_columns[group] = position
+        position += 1
+        if show_n:
+            sheet.cell(
+                row=header_row, column=position, value=bilingual(*words.both("headings", "n"))
+            ).font = bold
+            position += 1
+    records = data.to_dict("records")
+    cells: dict[tuple, dict] = {}
+    first_of_row: dict[tuple, int] = {}
+    for index, record in enumerate(records):
+        row_key = tuple(_key(record[k]) for k in row_keys)
+        group = tuple(_key(record[k]) for k in column_keys)
+        cells.setdefault((row_key, group), record)
+        first_of_row.setdefault(row_key, index)
+    any_suppressed = bool(data.get("suppressed", pd.Series(False)).any())
+    any_unstable = (
+        data.get("flag", pd.Series("", dtype=str)).astype(str).str.contains(FLAG_UNSTABLE).any()
+    )
+    excel_row = header_row + 1
+    for row_key, first in first_of_row.items():
+        for position, key in enumerate(row_keys, start=1):
+            sheet.cell(row=excel_row, column=position, value=_row_label(data, key, first))
+        for group, column in group_columns.items():
+            record = cells.get((row_key, tuple(_key(v) for v in group)))
+            if record is None:
+                continue
+            sheet.cell(row=excel_row, column=column, value=format_cell(record))
+            if show_n:
+                count = record.get("n_cases", record.get("n"))
+                shown = (
+                    SUPPRESSED_MARK
+                    if record.get("suppressed")
+                    else ("" if pd.isna(count) else int(count))
+                )
+                sheet.cell(row=excel_row, column=column + 1, value=shown)
+        excel_row += 1
+    excel_row += 1
+    footnotes = []
+    if any_suppressed:
+        footnotes.append(_footnote(table, "—"))
+    if any_unstable:
+        footnotes.append(_footnote(table, "*"))
+    for text in [*footnotes, _without_marks(table.notes_zh), _without_marks(table.notes_en)]:
+        if text:
+            cell = sheet.cell(row=excel_row, column=1, value=text)
+            cell.alignment = Alignment(wrap_text=False)
+            excel_row += 1
+    for column in range(1, position + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 22
+
+
+def _footnote(table: Table, mark: str) -> str:
+    """The footnote sentence starting with ``mark`` from the notes (zh, then en)."""
+    sentences = []
+    for text in (table.notes_zh, table.notes_en):
+        for piece in text.replace("。", "。\n").replace(". ", ".\n").splitlines():
+            if piece.strip().startswith(mark):
+                sentences.append(piece.strip())
+    return " ".join(sentences)
+
+
+def _without_marks(text: str) -> str:
+    """The notes without the "—"/"*" footnote sentences (written above them when used)."""
+    pieces = text.replace("。", "。\n").replace(". ", ".\n").splitlines()
+    kept = [p for p in pieces if not p.strip().startswith((SUPPRESSED_MARK, UNSTABLE_MARK))]
+    joiner = "" if "。" in text else " "
+    return joiner.join(p.strip() for p in kept)
+
+
+def _tuple(values) -> tuple:
+    return tuple(values.tolist()) if hasattr(values, "tolist") else tuple(values)
+
+
+def _key(value):
+    """A hashable cell key; every missing value is the same key."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
