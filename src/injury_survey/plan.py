@@ -128,14 +128,17 @@ def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) 
     )
     responding_persons = size.households * value["household_size"] * value["response_rate"]
     p1 = settings["incidence_prior"]
-    p2 = ss.minimum_detectable_change(
-        responding_persons, p1, settings["deff"], power=settings["power"]
-    )
+    try:
+        p2 = ss.minimum_detectable_change(
+            responding_persons, p1, settings["deff"], power=settings["power"]
+        )
+    except ValueError:  # even a fall to zero would go undetected at this size
+        p2 = None
     detectable = {
         "persons_per_survey": responding_persons,
         "baseline_incidence": p1,
         "detectable_followup_incidence": p2,
-        "detectable_relative_fall": (p1 - p2) / p1,
+        "detectable_relative_fall": None if p2 is None else (p1 - p2) / p1,
         "alpha": 0.05,
         "power": settings["power"],
         "deff": settings["deff"],
