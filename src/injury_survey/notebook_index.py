@@ -32,8 +32,13 @@ def notebook_summary(ipynb: Path) -> tuple[str, str]:
                     break
                 continue
             paragraph.append(line.strip())
-        return title, " ".join(paragraph)
+        return title, _plain_text(" ".join(paragraph))
     return ipynb.stem, ""
+
+
+def _plain_text(markdown: str) -> str:
+    """The summary without Markdown emphasis and code marks."""
+    return markdown.replace("**", "").replace("`", "")
 
 
 def render_index(title: str, html_files: list[Path], out: Path) -> str:

@@ -12,6 +12,7 @@ exception's own message, which for bad input names the file, row, column and wha
 from __future__ import annotations
 
 import argparse
+import pprint
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,25 @@ from pathlib import Path
 import papermill
 import yaml
 from papermill.exceptions import PapermillExecutionError
+from papermill.translators import PythonTranslator, papermill_translators
+
+
+class ReadableTranslator(PythonTranslator):
+    """Injected parameters as readable Python: Chinese text kept as is (papermill would write
+    ``"\\u793a…"``), the config mapping laid out one key per line. Parameters are plain YAML
+    values, for which ``repr`` is a valid Python literal."""
+
+    @classmethod
+    def translate_str(cls, val):
+        return repr(val)
+
+    @classmethod
+    def translate_dict(cls, val):
+        return pprint.pformat(val, width=100, sort_dicts=False)
+
+    @classmethod
+    def translate_list(cls, val):
+        return pprint.pformat(val, width=100)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     parameters = yaml.safe_load(args.yaml) or {}
+    papermill_translators.register("python", ReadableTranslator)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     print(f"Running {args.notebook.name} -> {args.output}", file=sys.stderr, flush=True)
