@@ -285,6 +285,8 @@ def costs_by_cause(data: ReportData, words: Words) -> Table:
                 median_indicator="cost_medical_median",
                 unit="yuan",
             )
+            if by != "cause":  # the all-episodes rows are given once, in the cause block
+                part = part[part[by] != ALL]
             part["by"] = by
             part = part.rename(columns={by: "level"})
             parts.append(part.assign(imputed=name))
@@ -295,7 +297,9 @@ def costs_by_cause(data: ReportData, words: Words) -> Table:
     frame = label_columns(frame, {"level": "@by"}, words)
     total_label = {lang: words.text("headings", "all", lang) for lang in ("zh", "en")}
     for lang in ("zh", "en"):
-        frame.loc[frame["level"] == ALL, f"level_{lang}"] = total_label[lang]
+        frame.loc[(frame["level"] == ALL) & (frame["by"] == "cause"), f"level_{lang}"] = (
+            total_label[lang]
+        )
     frame = order_columns(frame, ["imputed", "by", "level"])
     known = int(pd.to_numeric(episodes["cost_medical"], errors="coerce").notna().sum())
     missing = len(episodes) - known

@@ -82,6 +82,9 @@ def sample_description(data: ReportData, words: Words) -> Table:
                 }
             )
     frame = pd.DataFrame(blocks)
+    total = words.both("headings", "all")
+    frame["stratum_id_zh"] = [total[0] if s == "all" else s for s in frame["stratum_id"]]
+    frame["stratum_id_en"] = [total[1] if s == "all" else s for s in frame["stratum_id"]]
     frame = finish(frame, data.settings)
     # Counts describe the fieldwork; they are neither unstable nor disclosive.
     frame["flag"] = ""
@@ -250,8 +253,9 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
     rates = finish(rates, data.settings, indicator="rate_per_1000", unit="per_1000")
     frame = pd.concat([shares, rates], ignore_index=True)
     frame["_age"] = frame["age_group"].map(_age_lower)
-    frame = frame.sort_values(["_age", "rank", "level", "indicator"], kind="stable").drop(
-        columns="_age"
+    frame["_indicator"] = frame["indicator"].map({"share_within_age": 0, "rate_per_1000": 1})
+    frame = frame.sort_values(["_age", "rank", "level", "_indicator"], kind="stable").drop(
+        columns=["_age", "_indicator"]
     )
     frame = label_columns(frame, {"level": "cause"}, words)
     frame = order_columns(frame, ["age_group", "rank", "by", "level"])
@@ -361,25 +365,28 @@ def falls_table(data: ReportData, words: Words) -> Table:
     parts = []
     for population, domain in (("all", falls), (oldest, falls & (episodes["age_group"] == oldest))):
         part = _domain_compositions(data, words, ["fall_type", "fall_reason"], domain)
-        part.insert(0, "population", population)
+        part.insert(0, "subgroup", population)
         parts.append(part)
     counts = data.per_person(pd.Series(1.0, index=episodes.index), falls)
     rates = person_rates(data, {"falls": counts}, by="age_group").drop(columns="key")
     rates = rates.rename(columns={"age_group": "level"})
     rates["level"] = rates["level"].astype(str)
     rates.insert(0, "by", "age_group")
-    rates.insert(0, "population", "all")
+    rates.insert(0, "subgroup", "all")
     rates = finish(rates, data.settings, indicator="rate_per_1000", unit="per_1000")
     rates["level_zh"] = rates["level"]
     rates["level_en"] = rates["level"]
     frame = pd.concat([*parts, rates], ignore_index=True)
-    frame = order_columns(frame, ["population", "by", "level"])
+    all_ages = words.both("terms", "all_ages")
+    frame["subgroup_zh"] = [all_ages[0] if g == "all" else g for g in frame["subgroup"]]
+    frame["subgroup_en"] = [all_ages[1] if g == "all" else g for g in frame["subgroup"]]
+    frame = order_columns(frame, ["subgroup", "by", "level"])
     note = notes(
         words,
         data.settings,
         [("falls", {"oldest": data.settings.age_groups[-1]}), "composition", "rates"],
     )
-    return make_table("T20", words, frame, note, row_keys=["population", "by", "level"])
+    return make_table("T20", words, frame, note, row_keys=["subgroup", "by", "level"])
 
 
 def _domain_compositions(

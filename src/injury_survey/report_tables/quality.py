@@ -156,13 +156,16 @@ def quality_table(data: ReportData, words: Words, clean_tables: dict | None = No
         ["sample_description", "quality"],
         df=data.base_person_design.degrees_of_freedom,
     )
-    return make_table("T22", words, out, note, row_keys=["section", "item"])
+    return make_table(
+        "T22", words, out, note, row_keys=["section", "item", "indicator"], column_keys=()
+    )
 
 
 def _item_label(words: Words, item: str, lang: str) -> str:
     """A question ``table.column`` by its codebook label; indicators by their report name."""
     name = item.split(".", 1)[-1]
     for lookup in (
+        lambda: words.codebook.text(f"tables.{name}", lang),
         lambda: words.codebook.variable_label("nature" if name == "nature_1" else name, lang),
         lambda: words.codebook.text(name, lang),
         lambda: words.text("terms", name, lang),

@@ -79,11 +79,17 @@ def risk_model(
         if i > 0
     }
     kept = _independent_columns(pd.DataFrame(dummies))
+    # The calibration is credited (as R svyglm on a calibrated design) when every person is in
+    # the model; with persons left out the weights are taken as fixed.
+    calibration = data.calibration if dropped == 0 else None
+    design_columns = ["stratum_id", "psu_id", "weight", "injured"]
+    if calibration is not None:
+        design_columns += [calibration.weight_before, *calibration.cells]
+    design_frame = data.persons.loc[complete.to_numpy(), design_columns].reset_index(drop=True)
     design = SurveyDesign(
-        frame[["stratum_id", "psu_id", "weight", "injured"]].assign(
-            **{name: dummies[name] for name in kept}
-        ),
+        design_frame.assign(**{name: dummies[name].to_numpy() for name in kept}),
         lonely_psu=settings.lonely_psu,
+        calibration=calibration,
     )
     coefficients = design.logistic("injured", kept)
     rows = []

@@ -148,25 +148,50 @@ def _key_header(words: Words, key: str) -> str:
             "by": "variable",
             "variable": "variable",
             "level": "category",
-            "item": "category",
-            "section": "indicator",
-            "row": "variable",
-            "column": "variable",
+            "item": "item",
+            "section": "section",
+            "row": "row_variable",
+            "column": "column_variable",
             "table": "table",
         }[key]
         return bilingual(*words.both("headings", heading))
-    if key == "rank":
-        return bilingual(*words.both("headings", "rank"))
+    if key in ("rank", "subgroup", "imputed", "row_variable", "column_variable"):
+        return bilingual(*words.both("headings", key))
     name = "nature" if key == "nature_1" else key
     return bilingual(words.variable_label(name, "zh"), words.variable_label(name, "en"))
 
 
-def _row_label(table: pd.DataFrame, key: str, index) -> str:
+def _row_label(words: Words, table: pd.DataFrame, key: str, index) -> str:
+    """A row's label: its label columns, else the words for a variable, indicator or section."""
     zh, en = f"{key}_zh", f"{key}_en"
     value = table.at[index, key]
     if zh in table.columns and en in table.columns:
         return bilingual(str(table.at[index, zh]), str(table.at[index, en]))
-    return "" if pd.isna(value) else str(value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if key in ("by", "variable", "row", "column"):
+        name = "nature" if text == "nature_1" else text
+        return bilingual(words.variable_label(name, "zh"), words.variable_label(name, "en"))
+    if key == "indicator":
+        return bilingual(*_indicator_words(words, text))
+    for group in ("sections", "terms"):
+        try:
+            return bilingual(*words.both(group, text))
+        except KeyError:
+            continue
+    return text
+
+
+def _shows_n(data: pd.DataFrame, column_keys: Sequence[str], group: tuple) -> bool:
+    """An n column follows a group of estimates (not counts, tests or cross-table cells)."""
+    if list(column_keys) not in (["indicator"], []):
+        return False
+    rows = data
+    for key, value in zip(column_keys, group, strict=True):
+        rows = rows[rows[key] == value]
+    units = set(rows.get("unit", pd.Series(dtype=str)).dropna())
+    return bool(units) and not units <= {"count", "statistic", "ratio"}
 
 
 def _column_header(words: Words, data: pd.DataFrame, keys: Sequence[str], values: tuple) -> str:
@@ -213,15 +238,20 @@ def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
         groups = list(dict.fromkeys(_tuple(data.loc[i, column_keys]) for i in data.index))
     else:
         groups = [()]
-    show_n = column_keys == ["indicator"]
     position = len(row_keys) + 1
     group_columns = {}
     for group in groups:
-        header = _column_header(words, data, column_keys, group) if group else ""
+        header = (
+            _column_header(words, data, column_keys, group)
+            if group
+            else bilingual(
+                words.codebook.text("estimate", "zh"), words.codebook.text("estimate", "en")
+            )
+        )
         sheet.cell(row=header_row, column=position, value=header or "").font = bold
         group_columns[group] = position
         position += 1
-        if show_n:
+        if _shows_n(data, column_keys, group):
             sheet.cell(
                 row=header_row, column=position, value=bilingual(*words.both("headings", "n"))
             ).font = bold
@@ -241,14 +271,16 @@ def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
     excel_row = header_row + 1
     for row_key, first in first_of_row.items():
         for position, key in enumerate(row_keys, start=1):
-            sheet.cell(row=excel_row, column=position, value=_row_label(data, key, first))
+            sheet.cell(row=excel_row, column=position, value=_row_label(words, data, key, first))
         for group, column in group_columns.items():
             record = cells.get((row_key, tuple(_key(v) for v in group)))
             if record is None:
                 continue
             sheet.cell(row=excel_row, column=column, value=format_cell(record))
-            if show_n:
-                count = record.get("n_cases", record.get("n"))
+            if _shows_n(data, column_keys, group):
+                count = record.get("n_cases")
+                if count is None or pd.isna(count):
+                    count = record.get("n")
                 shown = (
                     SUPPRESSED_MARK
                     if record.get("suppressed")
