@@ -46,7 +46,15 @@ from injury_survey.report_tables.core import (
 from injury_survey.report_tables.profile import build_profile
 from injury_survey.report_tables.quality import build_quality
 from injury_survey.report_tables.risk import build_risk
-from injury_survey.report_tables.workbook import format_cell, write_tables
+from injury_survey.report_tables.workbook import (
+    format_cell,
+    formatted_table,
+    read_tables,
+    table_footnotes,
+    report_order,
+    write_tables,
+    write_workbook,
+)
 from injury_survey.survey_design import CalibrationSpec
 from injury_survey.weighting import calibration_spec
 
@@ -58,13 +66,18 @@ __all__ = [
     "build_report_tables",
     "burden_tables",
     "format_cell",
+    "formatted_table",
     "garwood_ci",
     "prepare_report_data",
     "profile_tables",
     "quality_tables",
+    "read_tables",
+    "report_order",
     "risk_factor_tables",
+    "table_footnotes",
     "weighted_median",
     "write_tables",
+    "write_workbook",
 ]
 
 
@@ -171,10 +184,4 @@ def build_report_tables(
         **build_risk(data, words),
         **build_quality(data, words, dict(clean_tables)),
     }
-    return dict(sorted(tables.items(), key=lambda item: _report_order(item[0])))
-
-
-def _report_order(table_id: str) -> tuple[int, str]:
-    if table_id.startswith("T") and table_id[1:].isdigit():
-        return (int(table_id[1:]), table_id)
-    return (100, table_id)
+    return dict(sorted(tables.items(), key=lambda item: report_order(item[0])))

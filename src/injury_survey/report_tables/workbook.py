@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -24,6 +25,7 @@ from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
 SUPPRESSED_MARK = "—"
 UNSTABLE_MARK = "*"
 WORKBOOK_NAME = "report_tables.xlsx"
+TABLES_INDEX = "tables.yaml"
 
 # File name of each table's CSV (T06_cause.csv …); tables not listed use their id.
 CSV_NAMES = {
@@ -75,28 +77,79 @@ def write_tables(
     out_dir: str | Path,
     *,
     codebook,
-    workbook_name: str = WORKBOOK_NAME,
+    workbook_name: str | None = WORKBOOK_NAME,
 ) -> dict[str, Path]:
-    """Write each table's tidy CSV (UTF-8 with BOM, for Excel) and the formatted workbook.
+    """Write each table's tidy CSV (UTF-8 with BOM, for Excel), the tables' titles, notes and
+    layout (``tables.yaml``, so :func:`read_tables` can rebuild them) and, unless
+    ``workbook_name`` is None, the formatted workbook.
 
-    Returns the paths written, keyed by table id (and ``"workbook"``).
+    Returns the paths written, keyed by table id (and ``"workbook"``, ``"index"``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    words = Words(codebook)
     written: dict[str, Path] = {}
+    index = []
     for table_id, table in tables.items():
         path = out / f"{CSV_NAMES.get(table_id, table_id)}.csv"
         table.data.to_csv(path, index=False, encoding="utf-8-sig")
         written[table_id] = path
+        index.append(
+            {
+                "id": table.id,
+                "csv": path.name,
+                "title_zh": table.title_zh,
+                "title_en": table.title_en,
+                "notes_zh": table.notes_zh,
+                "notes_en": table.notes_en,
+                "row_keys": list(table.row_keys),
+                "column_keys": list(table.column_keys),
+            }
+        )
+    written["index"] = out / TABLES_INDEX
+    written["index"].write_text(
+        yaml.safe_dump(index, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    if workbook_name is not None:
+        written["workbook"] = write_workbook(tables, out / workbook_name, codebook=codebook)
+    return written
+
+
+def write_workbook(tables: Mapping[str, Table], path: str | Path, *, codebook) -> Path:
+    """The formatted bilingual workbook, one sheet per table in the order given."""
+    words = Words(codebook)
     book = Workbook()
     book.remove(book.active)
     for table in tables.values():
         _write_sheet(book, table, words)
-    path = out / workbook_name
     book.save(path)
-    written["workbook"] = path
-    return written
+    return Path(path)
+
+
+def read_tables(*folders: str | Path) -> dict[str, Table]:
+    """The tables written by :func:`write_tables` into ``folders``, in report order."""
+    tables: dict[str, Table] = {}
+    for folder in map(Path, folders):
+        index = yaml.safe_load((folder / TABLES_INDEX).read_text(encoding="utf-8"))
+        for entry in index:
+            data = pd.read_csv(folder / entry["csv"], encoding="utf-8-sig")
+            tables[entry["id"]] = Table(
+                id=entry["id"],
+                title_zh=entry["title_zh"],
+                title_en=entry["title_en"],
+                data=data,
+                notes_zh=entry["notes_zh"],
+                notes_en=entry["notes_en"],
+                row_keys=tuple(entry["row_keys"]),
+                column_keys=tuple(entry["column_keys"]),
+            )
+    return dict(sorted(tables.items(), key=lambda item: report_order(item[0])))
+
+
+def report_order(table_id: str) -> tuple[int, str]:
+    """T1 … T22 by number, then the named tables (pyramid, recall decay, risk factors)."""
+    if table_id.startswith("T") and table_id[1:].isdigit():
+        return (int(table_id[1:]), table_id)
+    return (100, table_id)
 
 
 # ------------------------------------------------------------------------------- one sheet
@@ -222,24 +275,23 @@ def _indicator_words(words: Words, indicator: str) -> tuple[str, str]:
     return indicator, indicator
 
 
-def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
-    sheet = book.create_sheet(title=table.id[:31])
+def formatted_table(table: Table, codebook) -> pd.DataFrame:
+    """The public layout of a table, as the workbook sheet and the notebooks show it.
+
+    One row per combination of ``row_keys`` (bilingual labels), one column per combination of
+    ``column_keys`` (bilingual headers) holding "estimate (95 % CI)" text, followed by an n column
+    where the table reports one; suppressed cells read "—", unstable ones carry "*".
+    """
+    words = Words(codebook)
     data = table.data.reset_index(drop=True)
-    bold = Font(bold=True)
-    sheet.cell(row=1, column=1, value=f"{table.id} {table.title_zh}").font = bold
-    sheet.cell(row=2, column=1, value=table.title_en).font = Font(italic=True)
     row_keys = [k for k in table.row_keys if k in data.columns]
     column_keys = [k for k in table.column_keys if k in data.columns]
-    header_row = 4
-    for position, key in enumerate(row_keys, start=1):
-        cell = sheet.cell(row=header_row, column=position, value=_key_header(words, key))
-        cell.font = bold
     if column_keys:
         groups = list(dict.fromkeys(_tuple(data.loc[i, column_keys]) for i in data.index))
     else:
         groups = [()]
-    position = len(row_keys) + 1
-    group_columns = {}
+    headers: list[str] = [_key_header(words, key) for key in row_keys]
+    group_headers: dict[tuple, tuple[str, str | None]] = {}
     for group in groups:
         header = (
             _column_header(words, data, column_keys, group)
@@ -247,15 +299,19 @@ def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
             else bilingual(
                 words.codebook.text("estimate", "zh"), words.codebook.text("estimate", "en")
             )
+        ) or ""
+        n_header = (
+            bilingual(*words.both("headings", "n")) if _shows_n(data, column_keys, group) else None
         )
-        sheet.cell(row=header_row, column=position, value=header or "").font = bold
-        group_columns[group] = position
-        position += 1
-        if _shows_n(data, column_keys, group):
-            sheet.cell(
-                row=header_row, column=position, value=bilingual(*words.both("headings", "n"))
-            ).font = bold
-            position += 1
+        # Two groups may share a header text: keep columns apart with an invisible suffix.
+        while header in headers:
+            header += "​"
+        headers.append(header)
+        if n_header is not None:
+            while n_header in headers:
+                n_header += "​"
+            headers.append(n_header)
+        group_headers[group] = (header, n_header)
     records = data.to_dict("records")
     cells: dict[tuple, dict] = {}
     first_of_row: dict[tuple, int] = {}
@@ -264,42 +320,60 @@ def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
         group = tuple(_key(record[k]) for k in column_keys)
         cells.setdefault((row_key, group), record)
         first_of_row.setdefault(row_key, index)
-    any_suppressed = bool(data.get("suppressed", pd.Series(False)).any())
-    any_unstable = (
-        data.get("flag", pd.Series("", dtype=str)).astype(str).str.contains(FLAG_UNSTABLE).any()
-    )
-    excel_row = header_row + 1
+    rows = []
     for row_key, first in first_of_row.items():
-        for position, key in enumerate(row_keys, start=1):
-            sheet.cell(row=excel_row, column=position, value=_row_label(words, data, key, first))
-        for group, column in group_columns.items():
+        row = {_key_header(words, key): _row_label(words, data, key, first) for key in row_keys}
+        for group, (header, n_header) in group_headers.items():
             record = cells.get((row_key, tuple(_key(v) for v in group)))
             if record is None:
                 continue
-            sheet.cell(row=excel_row, column=column, value=format_cell(record))
-            if _shows_n(data, column_keys, group):
+            row[header] = format_cell(record)
+            if n_header is not None:
                 count = record.get("n_cases")
                 if count is None or pd.isna(count):
                     count = record.get("n")
-                shown = (
+                row[n_header] = (
                     SUPPRESSED_MARK
                     if record.get("suppressed")
                     else ("" if pd.isna(count) else int(count))
                 )
-                sheet.cell(row=excel_row, column=column + 1, value=shown)
-        excel_row += 1
-    excel_row += 1
+        rows.append(row)
+    return pd.DataFrame(rows, columns=headers, dtype=object).fillna("")
+
+
+def table_footnotes(table: Table) -> list[str]:
+    """Footnotes for "—" and "*" where the table has such cells, then the notes (zh, en)."""
+    data = table.data
     footnotes = []
-    if any_suppressed:
-        footnotes.append(_footnote(table, "—"))
-    if any_unstable:
-        footnotes.append(_footnote(table, "*"))
-    for text in [*footnotes, _without_marks(table.notes_zh), _without_marks(table.notes_en)]:
-        if text:
-            cell = sheet.cell(row=excel_row, column=1, value=text)
-            cell.alignment = Alignment(wrap_text=False)
-            excel_row += 1
-    for column in range(1, position + 1):
+    if bool(data.get("suppressed", pd.Series(False)).fillna(False).astype(bool).any()):
+        footnotes.append(_footnote(table, SUPPRESSED_MARK))
+    flags = data.get("flag", pd.Series("", dtype=str)).fillna("").astype(str)
+    if flags.str.contains(FLAG_UNSTABLE).any():
+        footnotes.append(_footnote(table, UNSTABLE_MARK))
+    return [
+        t for t in [*footnotes, _without_marks(table.notes_zh), _without_marks(table.notes_en)] if t
+    ]
+
+
+def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
+    sheet = book.create_sheet(title=table.id[:31])
+    bold = Font(bold=True)
+    sheet.cell(row=1, column=1, value=f"{table.id} {table.title_zh}").font = bold
+    sheet.cell(row=2, column=1, value=table.title_en).font = Font(italic=True)
+    layout = formatted_table(table, words.codebook)
+    header_row = 4
+    for position, header in enumerate(layout.columns, start=1):
+        sheet.cell(row=header_row, column=position, value=header.rstrip("\u200b")).font = bold
+    for offset, values in enumerate(layout.itertuples(index=False), start=1):
+        for position, value in enumerate(values, start=1):
+            if value != "":
+                sheet.cell(row=header_row + offset, column=position, value=value)
+    excel_row = header_row + len(layout) + 2
+    for text in table_footnotes(table):
+        cell = sheet.cell(row=excel_row, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=False)
+        excel_row += 1
+    for column in range(1, len(layout.columns) + 2):
         sheet.column_dimensions[get_column_letter(column)].width = 22
 
 
