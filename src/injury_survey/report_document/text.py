@@ -1,0 +1,146 @@
+"""The document's words (``words.yaml``), its languages and the number formats of its prose.
+
+A text the document shows is a :class:`Bilingual` ``{"zh": …, "en": …}``; the template prints
+the languages of ``report.language`` (zh, en, or both side by side). Numbers are formatted here,
+once, so the prose, the headline table and the tests agree on "4.4" for 0.044131.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+Bilingual = dict[str, str]
+
+LANGUAGE_SETTINGS = {"zh": ("zh",), "en": ("en",), "both": ("zh", "en")}
+
+
+def report_languages(setting: str) -> tuple[str, ...]:
+    """The languages a ``report.language`` setting prints, Chinese first."""
+    try:
+        return LANGUAGE_SETTINGS[setting]
+    except KeyError:
+        raise ValueError(
+            f"report.language is {setting!r}; use one of {sorted(LANGUAGE_SETTINGS)} "
+            "(config/config.yaml)."
+        ) from None
+
+
+class DocumentWords:
+    """The headings, labels and sentences of ``report_document/words.yaml``."""
+
+    def __init__(self) -> None:
+        path = files("injury_survey") / "report_document" / "words.yaml"
+        with path.open(encoding="utf-8") as handle:
+            self._words: dict[str, Any] = yaml.safe_load(handle)
+
+    def both(self, key: str, **fields: object) -> Bilingual:
+        """The entry ``key`` ("headings.methods", "labels.weight_steps.base" …), filled in."""
+        entry: Any = self._words
+        for part in _split_key(key):
+            try:
+                entry = entry[part]
+            except (KeyError, TypeError):
+                raise KeyError(
+                    f"No document word {key!r}: add it (zh and en) to "
+                    "src/injury_survey/report_document/words.yaml."
+                ) from None
+        return {lang: entry[lang].format(**fields) for lang in ("zh", "en")}
+
+    def has(self, key: str) -> bool:
+        try:
+            self.both(key)
+        except (KeyError, IndexError):
+            return False
+        return True
+
+
+def _split_key(key: str) -> list[str]:
+    """ "labels.weight_steps.non-response adjusted" → three parts (a key may hold spaces)."""
+    group, _, rest = key.partition(".")
+    if group in ("labels",) and "." in rest:
+        sub, _, item = rest.partition(".")
+        return [group, sub, item]
+    return [group, rest] if rest else [group]
+
+
+def bilingual(zh: str, en: str) -> Bilingual:
+    return {"zh": zh, "en": en}
+
+
+def per_language(build: Any) -> Bilingual:
+    """``{"zh": build("zh"), "en": build("en")}``."""
+    return {lang: build(lang) for lang in ("zh", "en")}
+
+
+def join_sentences(parts: list[Bilingual]) -> Bilingual:
+    """Sentences run together: no space in Chinese, one in English."""
+    return {
+        "zh": "".join(p["zh"] for p in parts if p["zh"]),
+        "en": " ".join(p["en"] for p in parts if p["en"]),
+    }
+
+
+def sentence_case(text: str) -> str:
+    """The codebook's English labels are lower case ("injury incidence"); a label starts upper."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+# ---------------------------------------------------------------------------------- numbers
+
+
+def is_number(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value: Any, decimals: int = 1) -> str:
+    """``1234.56`` → ``"1,234.6"``; missing → "—"."""
+    if not is_number(value):
+        return "—"
+    return f"{float(value):,.{decimals}f}"
+
+
+def percent(value: Any, decimals: int = 1) -> str:
+    """A fraction as per cent without the sign: ``0.044131`` → ``"4.4"``."""
+    if not is_number(value):
+        return "—"
+    return f"{float(value) * 100:,.{decimals}f}"
+
+
+def count(value: Any) -> str:
+    """A count with thousands separators: ``5696`` → ``"5,696"``."""
+    if not is_number(value):
+        return "—"
+    return f"{round(float(value)):,d}"
+
+
+def plain(value: Any) -> str:
+    """A setting as written: ``1.5`` → ``"1.5"``, ``20`` → ``"20"``, None → "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def age_groups_label(bounds: list[int] | tuple[int, ...]) -> str:
+    """``[0, 15, 45, 65]`` → ``"0–14, 15–44, 45–64, 65+"``."""
+    parts = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)]
+    return ", ".join([*parts, f"{bounds[-1]}+"])
+
+
+def recall_text(recall: Mapping[str, Any], words: DocumentWords) -> Bilingual:
+    if recall.get("mode") == "fixed":
+        return words.both(
+            "sentences.recall_fixed", start=recall.get("fixed_start"), end=recall.get("fixed_end")
+        )
+    return words.both("sentences.recall_rolling", days=recall.get("days", 365))
