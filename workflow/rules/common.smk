@@ -74,12 +74,22 @@ PAPERMILL = (
 
 def final_outputs():
     waves = expand("results/{wave}/estimates.csv", wave=WAVES)
-    return ["results/index.html", "results/plan/plan.yaml", *waves]
+    return ["results/index.html", "results/plan/plan.yaml", "results/figures", *waves]
+
+
+WAVE_STAGES = [
+    "03_clean_survey",
+    "04_compute_weights",
+    "05_estimate_indicators",
+    "06_injury_profile",
+    "07_injury_burden",
+    "08_risk_factors",
+]
 
 
 def executed_notebooks_html():
     """HTML copies of every executed notebook, in pipeline order."""
-    names = ["01_clean_pilot", "02_plan_survey"]
-    for stage in ["03_clean_survey", "04_compute_weights", "05_estimate_indicators"]:
+    names = ["01_clean_pilot", "02_plan_survey", "09_report_figures"]
+    for stage in WAVE_STAGES:
         names += [f"{stage}_{wave}" for wave in WAVES]
     return [f"results/notebooks/{name}.html" for name in sorted(names)]

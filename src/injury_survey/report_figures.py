@@ -1,0 +1,291 @@
+"""The report's figures F1–F10 (domain-reference §6.6), drawn from the report tables.
+
+Each figure function of :mod:`injury_survey.figures` takes a tidy table; this module picks the
+right report table (or, for the participant flow and the month/hour pattern, derives the small
+table from the clean data), draws the figure in every configured language and saves it with its
+caption. The notebook only calls :func:`draw_report_figures` and shows what it returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from injury_survey import figures
+from injury_survey.report_tables import Table
+
+
+@dataclass(frozen=True)
+class SavedFigure:
+    """One figure in one language: its stem (e.g. ``f03_incidence_age_sex``) and files."""
+
+    figure: str
+    stem: str
+    lang: str
+    png: Path
+    svg: Path
+    caption: str
+
+
+def participant_flow_table(
+    households: pd.DataFrame, persons: pd.DataFrame, episodes: pd.DataFrame
+) -> pd.DataFrame:
+    """F1's steps from the clean tables: sampled → eligible → responded households → persons →
+    injured persons → case episodes (unweighted counts, from the row accounting's clean side)."""
+    return pd.DataFrame(
+        {
+            "step": [
+                "households_sampled",
+                "households_eligible",
+                "households_responded",
+                "persons",
+                "persons_injured",
+                "case_episodes",
+            ],
+            "count": [
+                len(households),
+                int(households["eligible"].sum()),
+                int(households["responded"].sum()),
+                len(persons),
+                int(persons["injured"].sum()),
+                int(episodes["is_case"].sum()),
+            ],
+        }
+    )
+
+
+def month_hour_table(episodes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """F7's table: weighted share of case episodes by month of injury and by hour of day.
+
+    Shares are among case episodes whose month (date known at least to the month) or hour is
+    known; each episode carries its person's final weight. Point estimates only (no CI).
+    """
+    cases = episodes[episodes["is_case"].astype(bool)].merge(
+        weights[["person_id", "weight"]], on="person_id", how="inner"
+    )
+    known_month = cases["injury_date_precision"].isin(["day", "month"])
+    months = pd.to_datetime(cases.loc[known_month, "injury_date"]).dt.month
+    rows = []
+    for by, values, weight in (
+        ("month", months, cases.loc[known_month, "weight"]),
+        (
+            "hour",
+            cases["injury_hour"].dropna().astype(int),
+            cases.loc[cases["injury_hour"].notna(), "weight"],
+        ),
+    ):
+        shares = weight.groupby(values.to_numpy()).sum() / weight.sum()
+        rows += [
+            {"by": by, "level": int(level), "estimate": float(share)}
+            for level, share in shares.items()
+        ]
+    return pd.DataFrame(rows, columns=["by", "level", "estimate"])
+
+
+def followup_comparison_table(estimates_by_wave: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """F9's table: overall incidence (crude, standardised) of the first and last wave and their
+    difference Δ = p̂₂ − p̂₁ with SE = √(V₁ + V₂) and a normal 95 % CI (domain-reference §6.7)."""
+    waves = list(estimates_by_wave.values())
+    baseline, followup = waves[0], waves[-1]
+    rows = []
+    for indicator in ("injury_incidence", "injury_incidence_std"):
+        pick = {
+            wave: table[(table["indicator"] == indicator) & (table["by"] == "all")].iloc[0]
+            for wave, table in (("baseline", baseline), ("followup", followup))
+        }
+        for wave, row in pick.items():
+            rows.append(
+                {
+                    "indicator": indicator,
+                    "wave": wave,
+                    "estimate": row["estimate"],
+                    "ci_lower": row["ci_lower"],
+                    "ci_upper": row["ci_upper"],
+                }
+            )
+        difference = pick["followup"]["estimate"] - pick["baseline"]["estimate"]
+        se = math.hypot(pick["followup"]["se"], pick["baseline"]["se"])
+        rows.append(
+            {
+                "indicator": indicator,
+                "wave": "difference",
+                "estimate": difference,
+                "ci_lower": difference - 1.959964 * se,
+                "ci_upper": difference + 1.959964 * se,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def draw_report_figures(
+    tables: Mapping[str, Table],
+    *,
+    clean: Mapping[str, pd.DataFrame],
+    weights: pd.DataFrame,
+    config: Mapping,
+    codebook,
+    out_dir: str | Path,
+    estimates_by_wave: Mapping[str, pd.DataFrame] | None = None,
+) -> list[SavedFigure]:
+    """Draw and save every report figure in every language of ``report.language``.
+
+    ``tables`` are the wave's report tables (:func:`injury_survey.report_tables.read_tables`);
+    a figure whose table is missing is skipped. F9 is drawn when ``estimates_by_wave`` holds two
+    or more waves.
+    """
+    estimation = config["estimation"]
+    source = config["survey"]["name_zh"], config["survey"]["name_en"]
+    data = {table_id: table.data for table_id, table in tables.items()}
+    weighted = {
+        "ci_method": estimation["ci_method"],
+        "confidence": estimation["confidence"],
+        "case_definition": config["case_definition"],
+    }
+    plan: list[tuple[str, str, Callable[..., Figure], pd.DataFrame | None, dict, dict]] = [
+        (
+            "f1",
+            "f01_participant_flow",
+            figures.participant_flow,
+            participant_flow_table(clean["households"], clean["persons"], clean["episodes"]),
+            {},
+            {"weighted": False, "confidence": None, "ci_method": None},
+        ),
+        (
+            "f2",
+            "f02_population_pyramid",
+            figures.population_pyramid,
+            data.get("T2"),
+            {},
+            {"weighted": True, "confidence": None, "ci_method": None},
+        ),
+        (
+            "f3",
+            "f03_incidence_age_sex",
+            figures.incidence_by_age_sex,
+            data.get("T4"),
+            {},
+            {
+                **weighted,
+                "unstable_min_n": estimation["unstable_min_n"],
+                "unstable_max_rse": estimation["unstable_max_rse"],
+            },
+        ),
+        (
+            "f4",
+            "f04_leading_causes",
+            figures.leading_causes,
+            _observed(_rows(data.get("T6"), "share")),
+            {},
+            weighted,
+        ),
+        (
+            "f4.caption_by_age",
+            "f04b_leading_causes_by_age",
+            figures.leading_causes_by_age,
+            _rows(data.get("T7"), "share_within_age"),
+            {"top": 5},
+            weighted,
+        ),
+        (
+            "f5",
+            "f05_cause_place",
+            figures.cause_place_heatmap,
+            _observed_cross(_rows(data.get("T9"), "share"), "cause", "place"),
+            {"suppress_below": config["report"]["suppress_below"]},
+            weighted,
+        ),
+        (
+            "f6",
+            "f06_injury_pyramid",
+            figures.injury_pyramid,
+            _pyramid_tiers(data.get("pyramid"), deaths_recorded="deaths" in clean),
+            {},
+            weighted,
+        ),
+        (
+            "f7",
+            "f07_month_hour",
+            figures.month_and_hour,
+            month_hour_table(clean["episodes"], weights),
+            {},
+            {**weighted, "ci_method": None},
+        ),
+        (
+            "f8",
+            "f08_body_part_nature",
+            figures.body_part_and_nature,
+            _stack(data.get("T11"), data.get("T12")),
+            {},
+            weighted,
+        ),
+        (
+            "f10",
+            "f10_recall_decay",
+            figures.recall_decay,
+            data.get("recall_decay"),
+            {},
+            {**weighted, "ci_method": None, "confidence": None},
+        ),
+    ]
+    if estimates_by_wave is not None and len(estimates_by_wave) >= 2:
+        plan.append(
+            (
+                "f9",
+                "f09_baseline_followup",
+                figures.baseline_followup_forest,
+                followup_comparison_table(estimates_by_wave),
+                {"unit": "percent"},
+                weighted,
+            )
+        )
+    saved = []
+    for key, stem, draw, table, options, method in plan:
+        if table is None or table.empty:
+            continue
+        for lang in figures.figure_languages(config["report"]["language"]):
+            fig = draw(table, lang=lang, labels=codebook, **options)
+            caption = figures.figure_caption(
+                key,
+                lang,
+                source=source[0] if lang == "zh" else source[1],
+                method=figures.method_note(lang, labels=codebook, **method),
+                top=options.get("top", 5),
+            )
+            png, svg, _ = figures.save_figure(fig, out_dir, stem, lang=lang, caption=caption)
+            saved.append(SavedFigure(key.split(".")[0], stem, lang, png, svg, caption))
+    return saved
+
+
+def _rows(table: pd.DataFrame | None, indicator: str) -> pd.DataFrame | None:
+    return None if table is None else table[table["indicator"] == indicator]
+
+
+def _stack(*parts: pd.DataFrame | None) -> pd.DataFrame | None:
+    present = [_observed(_rows(p, "share")) for p in parts if p is not None]
+    return pd.concat(present, ignore_index=True) if present else None
+
+
+# Figures leave out categories nobody reported (the tables keep them, as zeros).
+def _observed(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if table is None else table[table["n_cases"].fillna(0) > 0]
+
+
+def _observed_cross(table: pd.DataFrame | None, rows: str, columns: str) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    seen = table["n_cases"].fillna(0) > 0
+    keep_rows = set(table.loc[seen, rows])
+    keep_columns = set(table.loc[seen, columns])
+    return table[table[rows].isin(keep_rows) & table[columns].isin(keep_columns)]
+
+
+def _pyramid_tiers(table: pd.DataFrame | None, *, deaths_recorded: bool) -> pd.DataFrame | None:
+    """Without a deaths module the survey cannot speak for deaths: leave the tier out."""
+    if table is None or deaths_recorded:
+        return table
+    return table[table["tier"] != "death"]
