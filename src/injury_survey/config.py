@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pandas as pd
 import yaml
+from pandas.io.formats.style import Styler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -113,8 +114,9 @@ def load_config(config: str | Path | dict) -> dict:
     return validate_config(loaded or {})
 
 
-def describe_settings(config: dict, *sections: str) -> pd.DataFrame:
-    """The settings of ``sections`` as a table (setting, value, meaning) for a notebook to print.
+def describe_settings(config: dict, *sections: str) -> Styler:
+    """The settings of ``sections`` as a table (setting, value, meaning) for a notebook to show;
+    ``.data`` holds the plain DataFrame.
 
     Every methodological choice is shown beside the numbers it produced; the meaning comes from
     the schema's descriptions, so the notebook and the schema cannot disagree.
@@ -138,7 +140,9 @@ def describe_settings(config: dict, *sections: str) -> pd.DataFrame:
                     "meaning": sub_schema.get("description", ""),
                 }
             )
-    return pd.DataFrame(rows)
+    # A Styler, so that notebooks show the meanings in full (a DataFrame cuts them at 50 chars).
+    table = pd.DataFrame(rows)
+    return table.style.hide(axis="index").set_properties(**{"text-align": "left"})
 
 
 def _show(value: Any) -> str:
