@@ -16,11 +16,11 @@ import yaml
 
 from injury_survey.codebook import load_codebook
 from injury_survey.config import load_config
-from injury_survey.report_document import build_report, save_table_metadata, write_report
+from injury_survey.report_document import build_report, write_report
 from injury_survey.report_document.__main__ import main
 from injury_survey.report_document.document import css_string
 from injury_survey.report_document.tables import html_table
-from injury_survey.report_tables import Table
+from injury_survey.report_tables import Table, write_tables
 from injury_survey.report_tables.core import Words
 
 # A valid 1×1 PNG (the smallest complete file: signature, IHDR, IDAT, IEND).
@@ -263,7 +263,8 @@ def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
     assert "2,953 households" in html and "148 PSUs" in html
     assert "1.05" in html  # Kish 1.0499788 → 1.05
     # response from households: 3 completed / 4 eligible = 75.0 %
-    assert "a household response rate of 75.0 %" in html
+    assert "the household response rate RR1 (completed / eligible" in html
+    assert "eligible = result codes 1–5 and 96) is 75.0 %" in html
     # fieldwork dates: first and last interview of responding households
     assert "2026-04-07 to 2026-05-18" in html
     # minimum detectable change: 0.028727 → 2.9 %, relative fall 0.281816 → 28.2 %
@@ -294,7 +295,7 @@ def test_response_rate_comes_from_table_t1_when_present(tmp_path):
     html = render(results, "en")
     # 0.888280 → 88.8 %; counts with separators
     assert "of 2,499 households sampled, 2,372 were eligible and 2,123 were interviewed" in html
-    assert "a household response rate of 88.8 %" in html
+    assert "result codes 1–5 and 96) is 88.8 %" in html
 
 
 def test_software_versions_and_generated_date_are_printed(tmp_path):
@@ -385,7 +386,7 @@ def test_absent_key_tables_are_listed(tmp_path):
 # ------------------------------------------------------------------------------ tables
 
 
-def test_table_metadata_brings_titles_and_notes(tmp_path, codebook):
+def test_tables_index_brings_titles_notes_and_layout(tmp_path, codebook):
     results = make_results(tmp_path)
     data = pd.read_csv(results / "baseline" / "tables" / "T03_incidence_by_sex.csv")
     table = Table(
@@ -398,7 +399,7 @@ def test_table_metadata_brings_titles_and_notes(tmp_path, codebook):
         row_keys=("sex",),
         column_keys=("indicator",),
     )
-    save_table_metadata({"T3": table}, results / "baseline" / "tables")
+    write_tables({"T3": table}, results / "baseline" / "tables", codebook=codebook)
     html = render(results, "en")
     assert "Custom title" in html and "A note with 120 df." in html
 
@@ -520,3 +521,24 @@ def test_write_report_creates_the_folder(tmp_path):
         software=SOFTWARE,
     )
     assert path.is_file()
+
+
+def test_wide_table_of_counts_keeps_every_line(codebook):
+    # T1 has 8 count columns and no CIs: nothing to shorten, so nothing is left out.
+    indicators = [f"count_{k}" for k in range(8)]
+    data = pd.DataFrame(
+        {
+            "stratum_id": ["S1"] * 8,
+            "indicator": indicators,
+            "unit": ["count"] * 8,
+            "estimate": [0.0] * 8,
+        }
+    )
+    table = Table("T1", "t", "t", data, "", "", ("stratum_id",), ("indicator",))
+    out = html_table(
+        table,
+        words=Words(codebook),
+        standard_name={"zh": "", "en": ""},
+        compact_note={"zh": "x", "en": "x"},
+    )
+    assert not out.compact and len(out.rows) == 1 and out.notes == []

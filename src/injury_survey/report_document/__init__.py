@@ -7,9 +7,8 @@ Public API::
 
 - :func:`build_report` / :func:`write_report` — the document from the results folder and the
   validated config (language from ``report.language``: zh, en or both);
-- :func:`save_table_metadata` — call after ``report_tables.write_tables`` so the document shows
-  each table with its own notes and layout;
-- :func:`collect_inputs`, :func:`software_versions`, :data:`KEY_TABLES`.
+- :func:`collect_inputs`, :func:`load_report_tables` (the key tables, with the titles, notes and
+  layout that ``report_tables.write_tables`` records in ``tables.yaml``),, :func:`software_versions`, :data:`KEY_TABLES`.
 
 Command line (for a Snakemake rule)::
 
@@ -28,7 +27,6 @@ from injury_survey.report_document.inputs import (
     ReportInputs,
     collect_inputs,
     load_report_tables,
-    save_table_metadata,
 )
 from injury_survey.report_document.text import report_languages
 
@@ -40,7 +38,6 @@ __all__ = [
     "collect_inputs",
     "load_report_tables",
     "report_languages",
-    "save_table_metadata",
     "software_versions",
     "write_report",
 ]

@@ -8,7 +8,7 @@ The document is built from files the pipeline wrote (paths relative to the resul
 - ``<wave>/clean/accounting.csv`` and ``<wave>/clean/households.parquet`` — rows kept and set
   aside, response and the interview dates;
 - ``<wave>/tables/`` — the report tables (tidy CSVs of :func:`injury_survey.report_tables.
-  write_tables`, plus the layout and notes of :func:`save_table_metadata` when present);
+  write_tables`, with their titles, notes and layout in ``tables.yaml``);
 - ``figures/<stem>_<lang>.png`` with the caption ``<stem>_<lang>.txt``, and the plan's
   ``plan/plan_sensitivity_<lang>.png``.
 
@@ -27,9 +27,8 @@ import pandas as pd
 import yaml
 
 from injury_survey.report_tables.core import Table, Words
-from injury_survey.report_tables.workbook import CSV_NAMES
+from injury_survey.report_tables.workbook import CSV_NAMES, TABLES_INDEX
 
-TABLE_METADATA_NAME = "tables_meta.yaml"
 PLAN_FIGURE_STEM = "plan_sensitivity"
 
 # How each key table is laid out when its metadata file is absent (the Table objects of
@@ -170,52 +169,28 @@ def _shown(path: Path, results: Path) -> str:
 # ------------------------------------------------------------------------------ tables
 
 
-def save_table_metadata(tables: Mapping[str, Table], out_dir: str | Path) -> Path:
-    """Write ``tables_meta.yaml`` beside the tables' CSVs: id, CSV name, titles, notes, layout.
-
-    The CSVs of :func:`injury_survey.report_tables.write_tables` hold the data only; the titles,
-    the notes (which carry numbers such as the design df) and the row/column layout live in the
-    :class:`~injury_survey.report_tables.Table` objects. Call this right after ``write_tables``
-    so the report document can show each table exactly as the workbook does.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    entries = [
-        {
-            "id": table.id,
-            "csv": f"{CSV_NAMES.get(table.id, table.id)}.csv",
-            "title_zh": table.title_zh,
-            "title_en": table.title_en,
-            "notes_zh": table.notes_zh,
-            "notes_en": table.notes_en,
-            "row_keys": list(table.row_keys),
-            "column_keys": list(table.column_keys),
-        }
-        for table in tables.values()
-    ]
-    path = out / TABLE_METADATA_NAME
-    path.write_text(
-        yaml.safe_dump({"tables": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    return path
-
-
 def load_report_tables(
     tables_dir: str | Path, codebook: Any, table_ids: Sequence[str]
 ) -> dict[str, Table]:
     """The report tables ``table_ids`` found in ``tables_dir``, as :class:`Table` objects.
 
-    With ``tables_meta.yaml`` (:func:`save_table_metadata`) titles, notes and layout are the
-    tables' own; without it the titles come from the report tables' words, the layout from
-    :data:`FALLBACK_LAYOUT` and the notes are empty (the document's methods section states the
-    case definition, recall window, standard population and flag rules for every table).
+    With the index ``tables.yaml`` that :func:`injury_survey.report_tables.write_tables` writes,
+    titles, notes and layout are the tables' own; without it the titles come from the report
+    tables' words, the layout from :data:`FALLBACK_LAYOUT` and the notes are empty (the
+    document's methods state the case definition, recall window, standard population and flag
+    rules for every table).
     """
     folder = Path(tables_dir)
-    meta_path = folder / TABLE_METADATA_NAME
+    index_path = folder / TABLES_INDEX
     metadata: dict[str, dict[str, Any]] = {}
-    if meta_path.is_file():
-        loaded = _read_yaml(meta_path) or {}
-        metadata = {entry["id"]: entry for entry in loaded.get("tables", [])}
+    if index_path.is_file():
+        entries = _read_yaml(index_path) or []
+        if not isinstance(entries, list):
+            raise ReportDocumentError(
+                f"{index_path}: expected a list of tables (as report_tables.write_tables "
+                "writes it); rerun the report-tables step."
+            )
+        metadata = {entry["id"]: entry for entry in entries}
     words = Words(codebook)
     tables: dict[str, Table] = {}
     for table_id in table_ids:

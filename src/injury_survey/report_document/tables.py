@@ -77,7 +77,8 @@ def html_table(
         dropped_zero_items = len(kept) < len(data)
         data = kept.reset_index(drop=True)
     groups = _column_groups(data, column_keys)
-    compact = len(groups) > MAX_COLUMNS_WITH_CI
+    has_ci = "ci_lower" in data.columns and data["ci_lower"].notna().any()
+    compact = bool(has_ci) and len(groups) > MAX_COLUMNS_WITH_CI
     if compact:
         data = _without_empty_lines(data, row_keys, column_keys)
         groups = _column_groups(data, column_keys)
