@@ -50,8 +50,9 @@ from injury_survey.report_tables.workbook import (
     format_cell,
     formatted_table,
     read_tables,
-    table_footnotes,
     report_order,
+    table_footnotes,
+    table_html,
     write_tables,
     write_workbook,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "report_order",
     "risk_factor_tables",
     "table_footnotes",
+    "table_html",
     "weighted_median",
     "write_tables",
     "write_workbook",

@@ -248,23 +248,36 @@ class ReportData:
             frame, lonely_psu=self.settings.lonely_psu, calibration=self.calibration
         )
 
-    def episode_design(
-        self, extra: Mapping[str, pd.Series] | None = None, rows: pd.Series | None = None
-    ) -> SurveyDesign:
-        """The episode design (weights fixed), optionally over a subset ``rows`` of episodes.
+    def episode_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
+        """The episode design (weights fixed) over every sampled PSU.
 
-        A subset is used only for the sub-analyses (traffic, falls), where the design is the
-        cluster sample of those episodes, as R ``svydesign`` on the episode file.
+        Episodes are clustered in the persons' PSUs, but many PSUs have no case episode at all.
+        Estimating on the episodes alone would drop those PSUs from the variance (and leave
+        strata with a single PSU); instead each PSU without episodes gets one placeholder row,
+        outside every domain, so that episode-level estimates are domain estimates on the full
+        design (R: ``subset()`` of a design that holds every PSU; Lumley 2010, §2.3). Every
+        analysis on this design must therefore restrict to its domain with ``where=`` on a 0/1
+        column of ``extra`` (placeholders carry 0 in every ``extra`` column).
         """
-        frame = _design_frame(self.episodes, ())
-        if extra:
-            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
-        if rows is not None:
-            frame = frame[rows.to_numpy()]
-        if frame.empty:
+        if self.episodes.empty:
             raise ReportTablesError(
                 "No case episodes in the recall window: episode-level tables cannot be made."
             )
+        frame = _design_frame(self.episodes, ())
+        if extra:
+            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
+        design_psus = self.persons[["stratum_id", "psu_id"]].drop_duplicates()
+        seen = pd.MultiIndex.from_frame(frame[["stratum_id", "psu_id"]].astype(str))
+        empty = design_psus[
+            ~pd.MultiIndex.from_frame(design_psus.astype(str)).isin(seen)
+        ].reset_index(drop=True)
+        if not empty.empty:
+            fill = {
+                name: 0 if pd.api.types.is_numeric_dtype(frame[name]) else None
+                for name in extra or {}
+            }
+            placeholders = empty.assign(weight=1.0, **fill)
+            frame = pd.concat([frame, placeholders], ignore_index=True)
         return SurveyDesign(frame, lonely_psu=self.settings.lonely_psu)
 
     def with_episode_column(self, name: str, values: pd.Series) -> ReportData:

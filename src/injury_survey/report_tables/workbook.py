@@ -10,6 +10,7 @@ unweighted cases shown as "—", unstable estimates marked "*", footnotes and th
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -404,3 +405,12 @@ def _key(value):
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def table_html(table: Table, codebook) -> str:
+    """The table as an HTML fragment: bilingual title, the public layout, footnotes and notes."""
+    layout = formatted_table(table, codebook)
+    body = layout.to_html(index=False, border=0, classes="report-table", escape=True)
+    notes = "".join(f"<p class='table-note'>{html.escape(t)}</p>" for t in table_footnotes(table))
+    title = html.escape(f"{table.id} {table.title_zh} · {table.title_en}")
+    return f"<h3>{title}</h3>\n{body.replace(chr(0x200B), '')}\n{notes}"

@@ -5,8 +5,8 @@
 # Reads tables_persons.csv and tables_episodes.csv (written once by make_tables_data.py) and writes
 # expected_tables.csv (quantity, key, value) with the R and survey versions in its first line.
 # Designs: stratified, PSUs nested in strata, with-replacement ultimate clusters (the pipeline's
-# SurveyDesign). The episode design is the cluster sample of case episodes with their person's
-# weight (compositions, Rao-Scott tests of episode cross-tables).
+# SurveyDesign). Episode-level analyses (compositions, Rao-Scott tests of episode cross-tables)
+# are domains of a design over every sampled PSU, each episode with its person's weight.
 suppressPackageStartupMessages(library(survey))
 options(survey.lonely.psu = "fail")
 
@@ -25,8 +25,25 @@ persons$one <- 1
 
 pdes <- svydesign(ids = ~psu_id, strata = ~stratum_id, weights = ~weight, nest = TRUE,
                   data = persons)
-edes <- svydesign(ids = ~psu_id, strata = ~stratum_id, weights = ~weight, nest = TRUE,
-                  data = episodes)
+# Episode-level analyses are domain estimates on a design holding every sampled PSU: PSUs without
+# a case episode get one placeholder row outside the domain, and subset() keeps their design
+# information (Lumley 2010, section 2.3), as injury_survey's ReportData.episode_design does.
+psus <- unique(persons[, c("stratum_id", "psu_id")])
+empty <- psus[!paste(psus$stratum_id, psus$psu_id) %in%
+                paste(episodes$stratum_id, episodes$psu_id), ]
+episodes$in_domain <- 1
+if (nrow(empty) > 0) {
+  filler <- episodes[rep(1, nrow(empty)), ]
+  filler[] <- NA
+  filler$stratum_id <- as.character(empty$stratum_id)
+  filler$psu_id <- empty$psu_id
+  filler$weight <- 1
+  filler$in_domain <- 0
+  episodes <- rbind(episodes, filler)
+}
+edes_all <- svydesign(ids = ~psu_id, strata = ~stratum_id, weights = ~weight, nest = TRUE,
+                      data = episodes)
+edes <- subset(edes_all, in_domain == 1)
 
 out <- list()
 add <- function(quantity, key, value) {
