@@ -1,5 +1,6 @@
 # Helpers shared by the rules: config validation, code paths, papermill parameters.
 
+import sys
 from pathlib import Path
 
 import yaml
@@ -66,15 +67,18 @@ def wave_parameters(wildcards):
 # cell into a message): the executed copy is first written to the
 # log folder, so a failing notebook survives (with its traceback) for debugging while the rule's
 # outputs are removed; on success it is copied to results/notebooks/.
+# Jobs use the interpreter that runs Snakemake (the project's environment), whatever is on PATH.
+PYTHON = sys.executable
 PAPERMILL = (
-    "python -m injury_survey.run_notebook {input.notebook} {log.notebook} -k python3 "
+    f"{PYTHON} -m injury_survey.run_notebook "
+    "{input.notebook} {log.notebook} -k python3 "
     "-y {params.parameters:q} > {log.stderr} 2>&1 && cp {log.notebook} {output.notebook}"
 )
 
 
 def final_outputs():
     waves = expand("results/{wave}/estimates.csv", wave=WAVES)
-    return ["results/index.html", "results/plan/plan.yaml", "results/figures", *waves]
+    return ["results/index.html", "results/report/report.html", *waves]
 
 
 WAVE_STAGES = [
@@ -89,7 +93,7 @@ WAVE_STAGES = [
 
 def executed_notebooks_html():
     """HTML copies of every executed notebook, in pipeline order."""
-    names = ["01_clean_pilot", "02_plan_survey", "09_report_figures"]
+    names = ["01_clean_pilot", "02_plan_survey", "09_report_figures", "10_final_report"]
     for stage in WAVE_STAGES:
         names += [f"{stage}_{wave}" for wave in WAVES]
     return [f"results/notebooks/{name}.html" for name in sorted(names)]

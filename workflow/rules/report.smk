@@ -28,6 +28,32 @@ rule report_figures:
         PAPERMILL
 
 
+rule final_report:
+    input:
+        notebook=notebook("10_final_report"),
+        plan="results/plan/plan.yaml",
+        estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
+        weights=expand("results/{wave}/weights_diagnostics.csv", wave=WAVES),
+        accounting=expand("results/{wave}/clean/accounting.csv", wave=WAVES),
+        tables=expand(
+            "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
+        ),
+        figures="results/figures",
+        code=package_files("report_document", "report_tables"),
+    output:
+        notebook="results/notebooks/10_final_report.ipynb",
+        report=report(
+            "results/report/report.html", caption="../report/final_report.rst", category="Report"
+        ),
+    params:
+        parameters=papermill_parameters(survey_dir=".", out="results/report/report.html"),
+    log:
+        notebook="results/logs/final_report/10_final_report.ipynb",
+        stderr="results/logs/final_report/papermill.log",
+    shell:
+        PAPERMILL
+
+
 rule render_notebook:
     input:
         "results/notebooks/{name}.ipynb",
@@ -42,7 +68,7 @@ rule render_notebook:
         "results/logs/render_notebook/{name}.log",
     shell:
         # The stale default `parameters` cell is hidden; the injected one shows what ran.
-        "jupyter nbconvert --to html --TagRemovePreprocessor.remove_cell_tags=parameters "
+        f"{PYTHON} -m nbconvert --to html --TagRemovePreprocessor.remove_cell_tags=parameters "
         "--output-dir results/notebooks {input} > {log} 2>&1"
 
 
@@ -56,5 +82,6 @@ rule index:
     log:
         "results/logs/index.log",
     shell:
-        "python -m injury_survey.notebook_index --title {params.title:q} --out {output} "
+        f"{PYTHON} -m injury_survey.notebook_index "
+        "--title {params.title:q} --out {output} "
         "{input} > {log} 2>&1"

@@ -448,21 +448,41 @@ class _Context:
         }
 
     def design_text(self, plan: Mapping[str, Any]) -> Bilingual:
+        """The design as fielded: PSUs and households of the frozen sample list (T1 of the first
+        wave) when known, which may differ from the plan's draw once fieldwork has started."""
         strata = [row["stratum_id"] for row in plan.get("allocation", [])]
-        sample = plan.get("sample", {})
+        sample = dict(plan.get("sample", {}))
         size = plan.get("sample_size", {})
+        per_psu = size.get("households_per_psu")
+        fielded = self.fielded_sample()
+        if fielded:
+            sample.update(fielded)
+            per_psu = round(fielded["households"] / fielded["psus"])
         return per_language(
             lambda lang: self.w(
                 "sentences.design",
                 area=self.area[lang],
                 strata=len(strata) or plain(size.get("n_strata")),
                 strata_list=", ".join(str(s) for s in strata),
-                per_psu=plain(size.get("households_per_psu")),
+                per_psu=plain(per_psu),
                 psus=count(sample.get("psus")),
                 households=count(sample.get("households")),
                 seed=plain(sample.get("seed")),
             )[lang]
         )
+
+    def fielded_sample(self) -> dict[str, float] | None:
+        """PSUs and households of the first wave's sample list, from its table T1."""
+        if not self.inputs.waves or "T1" not in self.inputs.waves[0].tables:
+            return None
+        data = self.inputs.waves[0].tables["T1"].data
+        if "stratum_id" not in data.columns:
+            return None
+        rows = data[data["stratum_id"].astype(str) == "all"]
+        values = dict(zip(rows["indicator"], rows["estimate"], strict=False))
+        if not {"psus", "households_selected"} <= values.keys():
+            return None
+        return {"psus": values["psus"], "households": values["households_selected"]}
 
     def sample_size_text(self, plan: Mapping[str, Any]) -> Bilingual:
         size = plan.get("sample_size", {})
