@@ -59,6 +59,11 @@ def test_every_stage_leaves_its_executed_notebook_and_html(survey_run):
         "03_clean_survey_baseline",
         "04_compute_weights_baseline",
         "05_estimate_indicators_baseline",
+        "06_injury_profile_baseline",
+        "07_injury_burden_baseline",
+        "08_risk_factors_baseline",
+        "09_report_figures",
+        "10_final_report",
     ]:
         assert (notebooks / f"{stem}.ipynb").exists(), stem
         assert (notebooks / f"{stem}.html").stat().st_size > 10_000, stem
@@ -84,6 +89,24 @@ def test_estimates_follow_the_output_contract(survey_run):
     ]
     overall = estimates.query("indicator == 'injury_incidence' and by == 'all'")
     assert len(overall) == 1 and 0 < overall["estimate"].iloc[0] < 1
+
+
+def test_report_figures_and_workbook_in_both_languages(survey_run):
+    figures = survey_run / "results" / "figures"
+    for lang in ("zh", "en"):
+        for suffix in ("png", "svg", "txt"):
+            assert (figures / f"f03_incidence_age_sex_{lang}.{suffix}").exists()
+    workbook = pd.read_excel(
+        survey_run / "results" / "baseline" / "report_tables.xlsx", sheet_name=None
+    )
+    assert {"T1", "T3", "T6", "T22"} <= set(workbook)
+
+
+def test_final_report_is_self_contained(survey_run):
+    report = (survey_run / "results" / "report" / "report.html").read_text(encoding="utf-8")
+    assert "测试镇社区伤害调查" in report and "data:image/png;base64," in report
+    for external in ('src="http', 'href="http', "<link", "url(http"):
+        assert external not in report
 
 
 def test_personal_data_never_reaches_results(survey_run):
