@@ -108,6 +108,14 @@ def env_with_venv_on_path() -> dict[str, str]:
     return env
 
 
+def newest_result(exclude: Path) -> float:
+    """Modification time of the newest file under results/ (Snakemake's report excluded)."""
+    times = [
+        p.stat().st_mtime for p in (ROOT / "results").rglob("*") if p.is_file() and p != exclude
+    ]
+    return max(times, default=0.0)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "lab"}:
         print(__doc__)
@@ -129,12 +137,14 @@ def main(argv: list[str]) -> int:
     profile = ["--workflow-profile", "workflow/profiles/default"]
     code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
     if code == 0 and not extra:
-        (ROOT / "results" / "report").mkdir(parents=True, exist_ok=True)
-        code = subprocess.call(
-            [snakemake, "--cores", "1", "--report", "results/report/snakemake_report.html"],
-            cwd=ROOT,
-            env=env,
-        )
+        report = ROOT / "results" / "report" / "snakemake_report.html"
+        if not report.exists() or newest_result(exclude=report) > report.stat().st_mtime:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            code = subprocess.call(
+                [snakemake, "--cores", "1", "--report", str(report.relative_to(ROOT))],
+                cwd=ROOT,
+                env=env,
+            )
         if code == 0:
             say("done: open results/index.html (notebooks) and results/report/report.html (report)")
     return code
