@@ -404,6 +404,18 @@ def test_tables_index_brings_titles_notes_and_layout(tmp_path, codebook):
     assert "Custom title" in html and "A note with 120 df." in html
 
 
+def test_tables_written_by_group_notebooks_are_found(tmp_path, codebook):
+    # The pipeline writes each notebook's tables into its own subfolder (tables/burden, …).
+    results = make_results(tmp_path)
+    flat = results / "baseline" / "tables" / "T03_incidence_by_sex.csv"
+    data = pd.read_csv(flat)
+    flat.unlink()
+    table = Table("T3", "分组标题", "Grouped title", data, "", "", ("sex",), ("indicator",))
+    write_tables({"T3": table}, results / "baseline" / "tables" / "burden", codebook=codebook)
+    html = render(results, "en")
+    assert "Grouped title" in html and 'id="table-T3"' in html
+
+
 def test_html_table_pivots_rows_and_columns(codebook):
     # T4 layout: age group rows, sex columns; n column beside each estimate with a CI.
     data = pd.DataFrame(

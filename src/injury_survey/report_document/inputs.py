@@ -181,22 +181,25 @@ def load_report_tables(
     rules for every table).
     """
     folder = Path(tables_dir)
-    index_path = folder / TABLES_INDEX
+    # The pipeline writes one group of tables per notebook (tables/profile, tables/burden, …),
+    # each with its own index; a flat folder of CSVs is read too.
     metadata: dict[str, dict[str, Any]] = {}
-    if index_path.is_file():
+    for index_path in sorted(folder.rglob(TABLES_INDEX)):
         entries = _read_yaml(index_path) or []
         if not isinstance(entries, list):
             raise ReportDocumentError(
                 f"{index_path}: expected a list of tables (as report_tables.write_tables "
                 "writes it); rerun the report-tables step."
             )
-        metadata = {entry["id"]: entry for entry in entries}
+        metadata |= {entry["id"]: {**entry, "folder": index_path.parent} for entry in entries}
     words = Words(codebook)
     tables: dict[str, Table] = {}
     for table_id in table_ids:
         entry = metadata.get(table_id)
-        csv_name = entry["csv"] if entry else f"{CSV_NAMES.get(table_id, table_id)}.csv"
-        path = folder / csv_name
+        if entry:
+            path = entry["folder"] / entry["csv"]
+        else:
+            path = folder / f"{CSV_NAMES.get(table_id, table_id)}.csv"
         if not path.is_file():
             continue
         data = _read_csv(path)
