@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from injury_survey import sample_size as ss
-from injury_survey.figures import figure_text
+from injury_survey.figures.style import figure_caption
 from injury_survey.sampling import draw_sample
 
 # Used only when the pilot cannot give a response rate (e.g. no eligible household).
@@ -211,13 +211,12 @@ def _plain(value):
 
 
 def sensitivity_caption(settings: dict, lang: str) -> str:
-    """Caption of the plan's sensitivity figure: what is shown and the fixed settings."""
-    fixed = f"deff {settings['deff']:g}, {settings['households_per_psu']} " + (
-        "户/PSU" if lang == "zh" else "households per PSU"
+    """Caption of the plan's sensitivity figure: what is shown, then the settings held fixed."""
+    per_psu = settings["households_per_psu"]
+    fixed = (
+        f"其余参数固定：设计效应 {settings['deff']:g}，每个PSU {per_psu} 户；应答率和户均人数取自预调查。"
+        if lang == "zh"
+        else f"Other settings fixed: design effect {settings['deff']:g}, {per_psu} households per "
+        "PSU; response rate and household size from the pilot."
     )
-    if lang == "zh":
-        return f"{figure_text('plan.title', lang)}。其余参数固定：{fixed}；应答率和户均人数取自预调查。"
-    return (
-        f"{figure_text('plan.title', lang)}. Other settings fixed: {fixed}; response rate and "
-        "household size from the pilot."
-    )
+    return figure_caption("plan", lang, method=fixed)

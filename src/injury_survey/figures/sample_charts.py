@@ -395,8 +395,8 @@ def sample_size_sensitivity(
         ax.annotate(
             figure_text("plan.chosen", lang, households=thousands(households)),
             xy=(prior * PERCENT, households),
-            xytext=(14, 14),
-            textcoords="offset points",
+            xytext=(0.45, 0.72),  # the empty upper right: the curves fall with the prior
+            textcoords="axes fraction",
             arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.6},
             fontsize=SMALL_FONT_PT,
         )
