@@ -1,6 +1,8 @@
 """The two install routes agree, the README's commands are the ones CI runs, pins are exact."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -42,3 +44,10 @@ def test_licence_and_third_party_notices_ship():
     assert "MIT License" in (REPO / "LICENSE").read_text()
     notices = (REPO / "THIRD_PARTY.md").read_text(encoding="utf-8")
     assert "OFL" in notices
+
+
+def test_code_is_formatted_and_lint_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([str(ruff), *command], cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:]
