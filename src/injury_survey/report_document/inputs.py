@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from injury_survey.report_tables.core import Table, Words
+from injury_survey.report_tables.core import VALUE_COLUMNS, Table, Words
 from injury_survey.report_tables.workbook import CSV_NAMES, TABLES_INDEX
 
 PLAN_FIGURE_STEM = "plan_sensitivity"
@@ -233,23 +233,8 @@ def load_report_tables(
     return tables
 
 
-_VALUE_COLUMNS = {
-    "indicator",
-    "unit",
-    "estimate",
-    "se",
-    "ci_lower",
-    "ci_upper",
-    "deff",
-    "df",
-    "n",
-    "n_cases",
-    "flag",
-    "suppressed",
-    "method",
-    "p_value",
-    "weighted_episodes",
-}
+# Columns that hold values, not keys (everything else is a key of the table's rows).
+_VALUE_COLUMNS = {*VALUE_COLUMNS, "indicator", "unit", "method", "p_value", "weighted_episodes"}
 
 
 def _guess_layout(data: pd.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
