@@ -348,7 +348,8 @@ def table_footnotes(table: Table) -> list[str]:
     footnotes = []
     if bool(data.get("suppressed", pd.Series(False)).fillna(False).astype(bool).any()):
         footnotes.append(_footnote(table, SUPPRESSED_MARK))
-    flags = data.get("flag", pd.Series("", dtype=str)).fillna("").astype(str)
+    # A table read back from CSV with no flag at all has an all-NaN float column.
+    flags = data.get("flag", pd.Series("", dtype=str)).astype("string").fillna("")
     if flags.str.contains(FLAG_UNSTABLE).any():
         footnotes.append(_footnote(table, UNSTABLE_MARK))
     return [
