@@ -46,3 +46,12 @@ def read_clean(clean_dir: str | Path) -> dict[str, pd.DataFrame]:
     if (folder / "deaths.parquet").exists():
         tables["deaths"] = pd.read_parquet(folder / "deaths.parquet")
     return tables
+
+
+def read_rejected(clean_dir: str | Path, table: str) -> pd.DataFrame:
+    """The rows of ``table`` that cleaning set aside (from ``rejected.csv``), raw values as text."""
+    path = Path(clean_dir) / "rejected.csv"
+    if path.stat().st_size == 0 or path.read_text(encoding="utf-8-sig").strip() == "":
+        return pd.DataFrame(columns=["table", "hh_id"])
+    rejected = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    return rejected[rejected["table"] == table].replace("", pd.NA).reset_index(drop=True)

@@ -139,7 +139,9 @@ def nonresponse_adjust(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Household non-response adjustment within weighting classes (domain-reference §6.1.2).
 
-    ``households`` carries ``weight_base``, ``result_code``, ``stratum_id`` and ``psu_id``.
+    ``households`` carries ``weight_base``, ``result_code``, ``stratum_id`` and ``psu_id``, and
+    optionally ``interview_set_aside`` (cleaning): such interviews count as eligible
+    non-respondents.
     Classes are PSUs (``by="psu"``) or strata. A PSU with fewer than ``min_respondents``
     responding households is pooled with the other small PSUs of its stratum; if the pool is
     still too small, the whole stratum becomes one class. Returns the households with
@@ -159,7 +161,14 @@ def nonresponse_adjust(
             f"({_where(first, 'hh_id')}); allowed: 1-8 and 96 (domain-reference §2.2)."
         )
     frame["_eligible"] = code.isin(ELIGIBLE)
-    frame["_responded"] = code.isin(RESPONDED)
+    # An interview the cleaning set aside (a member's record failed a blocking rule, or the
+    # household's own row did) is an eligible non-response: its weight goes to the others.
+    set_aside = (
+        frame["interview_set_aside"].fillna(False).astype(bool)
+        if "interview_set_aside" in frame
+        else False
+    )
+    frame["_responded"] = code.isin(RESPONDED) & ~set_aside
     frame["nr_class"] = _nonresponse_classes(frame, by, min_respondents)
     eligible = frame[frame["_eligible"]]
     classes = (
@@ -300,6 +309,7 @@ def compute_weights(
     *,
     settings: dict,
     age_groups: Sequence[int],
+    rejected_households: pd.DataFrame | None = None,
 ) -> WeightsResult:
     """All weighting steps of domain-reference §6.1, from the clean tables to ``weights.parquet``.
 
@@ -308,9 +318,27 @@ def compute_weights(
     ``trim_ratio_to_median``). ``persons`` needs ``person_id, hh_id, sex, age_years``; its
     other columns (``injured``, ``n_episodes``, ``person_years``, …) are passed through.
     Persons of households that did not respond (result code 3-5, 96) are left out and counted
-    in the notes.
+    in the notes. ``rejected_households`` (the cleaning's rejected household rows, with
+    ``hh_id`` and ``result_code``) are weighted as eligible non-respondents when their result
+    code is an eligible one, rather than vanishing from the non-response adjustment.
     """
     notes: list[str] = []
+    if rejected_households is not None and not rejected_households.empty:
+        # Rows rejected whole by cleaning: sampled and contacted, but no usable interview.
+        rejected = rejected_households.assign(hh_id=rejected_households["hh_id"].astype(str))
+        usable = rejected["hh_id"].isin(sample["hh_id"].astype(str)) & ~rejected["hh_id"].isin(
+            households["hh_id"].astype(str)
+        )
+        kept = (
+            rejected.loc[usable, ["hh_id", "result_code"]]
+            .drop_duplicates("hh_id")
+            .assign(interview_set_aside=True)
+        )
+        households = pd.concat([households, kept], ignore_index=True)
+        notes.append(
+            f"{len(kept)} household(s) rejected by the cleaning rules are weighted as eligible "
+            "non-respondents."
+        )
     weighted_hh = base_weights(households, sample)
     weighted_hh, classes = nonresponse_adjust(
         weighted_hh,

@@ -77,6 +77,16 @@ def test_nonresponse_adjustment_within_psu_excludes_ineligible():
     assert out["weight_nr"].sum() == pytest.approx(150.0)
 
 
+def test_interview_set_aside_by_cleaning_is_an_eligible_non_response():
+    households = households_for_nonresponse()
+    households["interview_set_aside"] = [True] + [False] * 9  # h0: a member's record failed
+    out, classes = nonresponse_adjust(households, by="psu", min_respondents=2)
+    # p1: eligible 60 as before, respondents now 4*10 = 40 -> factor 1.5 -> w1 = 15 (hand).
+    assert pd.isna(out.set_index("hh_id").loc["h0", "weight_nr"])
+    assert classes.set_index("nr_class").loc["PSU A/p1", "factor"] == pytest.approx(1.5)
+    assert out["weight_nr"].sum() == pytest.approx(150.0)
+
+
 def test_small_psu_class_is_collapsed_into_its_stratum():
     out, classes = nonresponse_adjust(households_for_nonresponse(), by="psu", min_respondents=5)
     # p2 has 2 < 5 respondents; pooled alone it is still < 5, so the stratum is one class:
@@ -197,6 +207,25 @@ def test_empty_cells_collapse_and_are_reported():
     assert men["calibration_cell"].iloc[0] == "A|1|0-14+15-44+45+"
     assert men["weight"].iloc[0] == pytest.approx(1800 / 6)
     assert any("merged" in note for note in result.notes)
+
+
+def test_households_rejected_by_cleaning_count_as_eligible_non_respondents():
+    households, persons, sample, census = small_survey()
+    rejected = households[households["hh_id"] == "A1-0"]
+    kept = households[households["hh_id"] != "A1-0"]
+    result = compute_weights(
+        kept,
+        persons[persons["hh_id"] != "A1-0"],
+        sample,
+        census,
+        settings={"nonresponse_class": "psu", "min_class_respondents": 1, "calibration": "none"},
+        age_groups=[0, 15, 45, 65],
+        rejected_households=rejected,
+    )
+    # PSU A/1: 3 eligible households of base weight 1/(0.5*0.2) = 10, 2 usable -> factor 30/20.
+    classes = result.nonresponse_classes.set_index("nr_class")
+    assert classes.loc["PSU A/1", "factor"] == pytest.approx(1.5)
+    assert any("rejected by the cleaning rules" in note for note in result.notes)
 
 
 def test_person_in_unknown_household_is_an_error():
