@@ -79,6 +79,7 @@ class Codebook:
         self.source = str(raw["source"])
         self._variables: dict[str, Variable] = {}
         self._names: dict[str, str] = {}
+        self._place_names: dict[str, dict[str, dict[str, str]]] = {}
         for name, spec in raw["variables"].items():
             variable = Variable(
                 name=name,
@@ -128,7 +129,14 @@ class Codebook:
         return sorted(self.variable(variable).codes)
 
     def label(self, variable: str, code: int, lang: str = "zh") -> str:
-        """The label of one code in ``lang`` ("zh" or "en"); KeyError if the code is not listed."""
+        """The label of one code in ``lang`` ("zh" or "en"); KeyError if the code is not listed.
+
+        Survey-specific identifiers named in the config (communities: ``stratum_id``) are
+        labelled with those names (:meth:`with_place_names`).
+        """
+        names = self._place_names.get(variable, {})
+        if str(code) in names:
+            return names[str(code)][_check_lang(lang)]
         var = self.variable(variable)
         try:
             entry = var.codes[int(code)]
@@ -138,6 +146,18 @@ class Codebook:
                 f"valid codes: {sorted(var.codes)}"
             ) from None
         return entry[f"label_{_check_lang(lang)}"]
+
+    def with_place_names(self, variable: str, names: dict[str, dict[str, str]]) -> Codebook:
+        """A copy whose :meth:`label` names the survey's own identifiers, e.g. communities:
+        ``with_place_names("stratum_id", {"S1": {"zh": "东城社区", "en": "Dongcheng"}})``."""
+        copy = object.__new__(Codebook)
+        copy.__dict__.update(self.__dict__)
+        copy._place_names = {**self._place_names, variable: dict(names)}
+        return copy
+
+    def has_labels(self, variable: str) -> bool:
+        """True when :meth:`label` can name the values of ``variable`` (codes or place names)."""
+        return variable in self._place_names or variable in self._names
 
     def labels(self, variable: str, lang: str = "zh") -> dict[int, str]:
         """``{code: label}`` of ``variable``, ready for ``Series.map``."""
@@ -296,6 +316,15 @@ def _parse_one(value: Any, lookup: dict[str, int]) -> int | None:
         number = int(float(text))
         return number if number in lookup.values() else None
     return lookup.get(text)
+
+
+def survey_codebook(config: dict, survey_dir: str | Path = ".") -> Codebook:
+    """The codebook a survey's config names (``codebook``: "default" or a path relative to the
+    survey folder), with the community names of ``survey.strata`` as stratum labels."""
+    name = config["codebook"]
+    codebook = load_codebook(None if name == "default" else Path(survey_dir) / name)
+    strata = config["survey"].get("strata") or {}
+    return codebook.with_place_names("stratum_id", strata) if strata else codebook
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:

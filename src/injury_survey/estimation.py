@@ -266,9 +266,9 @@ def domain_table(estimates: pd.DataFrame, by: str, codebook) -> pd.DataFrame:
     in Chinese and English from the codebook."""
     rows = estimates[(estimates["by"] == by) & ~estimates["indicator"].str.endswith("_std")].copy()
     rows["value"] = rows.apply(_formatted, axis=1)
-    coded = by in codebook.variables
+    coded = codebook.has_labels(by)
     rows["group"] = [
-        f"{codebook.label(by, int(level), 'zh')} {codebook.label(by, int(level), 'en')}"
+        f"{codebook.label(by, level, 'zh')} {codebook.label(by, level, 'en')}"
         if coded
         else str(level)
         for level in rows["level"]

@@ -11,7 +11,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from injury_survey.codebook import CodebookError, load_codebook
+from injury_survey.codebook import CodebookError, load_codebook, survey_codebook
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +301,19 @@ class TestCustomCodebook:
         assert "variables.sex.dont_know: 8 is not one of its codes" in message
         assert "variables.sex.other: 9 is not one of its codes" in message
         assert "code 'one' is not an integer" in message
+
+
+def test_survey_codebook_names_the_communities_from_the_config():
+    config = {
+        "codebook": "default",
+        "survey": {"strata": {"S1": {"zh": "东城社区", "en": "Dongcheng"}}},
+    }
+    codebook = survey_codebook(config)
+    assert codebook.label("stratum_id", "S1", "zh") == "东城社区"
+    assert codebook.label("stratum_id", "S1", "en") == "Dongcheng"
+    assert codebook.has_labels("stratum_id") and not load_codebook().has_labels("stratum_id")
+    assert codebook.label("sex", 1, "en") == load_codebook().label(
+        "sex", 1, "en"
+    )  # codes unchanged
+    with pytest.raises(KeyError):
+        codebook.label("stratum_id", "S9", "en")  # not named: the caller shows the id

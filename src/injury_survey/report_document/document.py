@@ -28,7 +28,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from injury_survey.codebook import load_codebook
+from injury_survey.codebook import survey_codebook
 from injury_survey.report_document.inputs import (
     FigureFile,
     ReportInputs,
@@ -160,8 +160,7 @@ def software_versions(packages: Sequence[str] = SOFTWARE) -> dict[str, str | Non
 
 
 def _codebook(config: Mapping[str, Any]) -> Any:
-    path = config.get("codebook", "default")
-    return load_codebook(None if path == "default" else path)
+    return survey_codebook(dict(config))
 
 
 def _as_date(value: dt.date | str | None) -> dt.date:
@@ -463,13 +462,18 @@ class _Context:
                 "sentences.design",
                 area=self.area[lang],
                 strata=len(strata) or plain(size.get("n_strata")),
-                strata_list=", ".join(str(s) for s in strata),
+                strata_list=", ".join(self.stratum_name(s, lang) for s in strata),
                 per_psu=plain(per_psu),
                 psus=count(sample.get("psus")),
                 households=count(sample.get("households")),
                 seed=plain(sample.get("seed")),
             )[lang]
         )
+
+    def stratum_name(self, stratum: str, lang: str) -> str:
+        """The community's name from the config (``survey.strata``), else its id."""
+        names = (self.config["survey"].get("strata") or {}).get(str(stratum))
+        return names[lang] if names else str(stratum)
 
     def fielded_sample(self) -> dict[str, float] | None:
         """PSUs and households of the first wave's sample list, from its table T1."""

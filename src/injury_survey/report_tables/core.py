@@ -183,7 +183,7 @@ class Words:
         if code is None or (not isinstance(code, str) and pd.isna(code)):
             return ""
         try:
-            return self.codebook.label(variable, int(code), lang)
+            return self.codebook.label(variable, code, lang)
         except (KeyError, ValueError, TypeError):
             return str(code)
 
@@ -622,10 +622,6 @@ def label_columns(frame: pd.DataFrame, variables: Mapping[str, str], words: Word
 
 
 def _row_label(words: Words, variable: str, code: object, lang: str) -> str:
-    try:
-        words.codebook.variable(variable)
-    except (KeyError, AttributeError):
-        return str(code)
     return words.label(variable, code, lang)
 
 

@@ -83,8 +83,11 @@ def sample_description(data: ReportData, words: Words) -> Table:
             )
     frame = pd.DataFrame(blocks)
     total = words.both("headings", "all")
-    frame["stratum_id_zh"] = [total[0] if s == "all" else s for s in frame["stratum_id"]]
-    frame["stratum_id_en"] = [total[1] if s == "all" else s for s in frame["stratum_id"]]
+    for lang, total_label in zip(("zh", "en"), total, strict=True):
+        frame[f"stratum_id_{lang}"] = [
+            total_label if s == "all" else words.label("stratum_id", s, lang)
+            for s in frame["stratum_id"]
+        ]
     frame = finish(frame, data.settings)
     # Counts describe the fieldwork; they are neither unstable nor disclosive.
     frame["flag"] = ""
