@@ -543,16 +543,18 @@ def _where(row: pd.Series, id_column: str) -> str:
     return text
 
 
-def age_sex_structure(persons: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
+def age_sex_structure(
+    persons: pd.DataFrame, census: pd.DataFrame, *, weight: str = "weight"
+) -> pd.DataFrame:
     """Census vs sample age–sex structure by 5-year age group (figure F2, table T2).
 
     Tidy rows ``age_group, sex, source, share`` with ``source`` ∈ {census, sample_unweighted,
     sample_weighted}; each source's shares sum to 1. ``persons`` needs ``age_group_5y``, ``sex``
-    and ``weight``; ``census`` the contract's ``sex, age_group, population``. After calibration to
+    and the ``weight`` column (e.g. ``weight_nr`` to see the structure before calibration); ``census`` the contract's ``sex, age_group, population``. After calibration to
     report age groups the weighted shares match the census within each report group, not
     necessarily within every 5-year group.
     """
-    _require(persons, ["age_group_5y", "sex", "weight"], "weights")
+    _require(persons, ["age_group_5y", "sex", weight], "weights")
     people = persons.assign(age_group=persons["age_group_5y"].astype(str), one=1.0)
     frames = [
         census.assign(age_group=census["age_group"].astype(str), value=census["population"])
@@ -563,9 +565,9 @@ def age_sex_structure(persons: pd.DataFrame, census: pd.DataFrame) -> pd.DataFra
         .sum()
         .rename(columns={"one": "value"})
         .assign(source="sample_unweighted"),
-        people.groupby(["age_group", "sex"], as_index=False)["weight"]
+        people.groupby(["age_group", "sex"], as_index=False)[weight]
         .sum()
-        .rename(columns={"weight": "value"})
+        .rename(columns={weight: "value"})
         .assign(source="sample_weighted"),
     ]
     table = pd.concat(frames, ignore_index=True)

@@ -39,6 +39,7 @@ from injury_survey.figures import (
     recall_decay,
     sample_size_sensitivity,
     style,
+    weight_distribution,
 )
 from injury_survey.figures.style import (
     figure_caption,
@@ -732,3 +733,12 @@ def test_figure_caption_joins_what_source_and_method():
     assert figure_caption("f4.caption_by_age", "zh", top=5).startswith("各年龄组前5位伤害原因")
     for figure in ("f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "plan"):
         assert figure_caption(figure, "zh") and figure_caption(figure, "en")
+
+
+def test_weight_distribution_has_a_panel_per_step_with_kish_effect():
+    # weights 1, 1, 2, 4: mean 2, variance (1 + 1 + 0 + 4)/4 = 1.5, CV² = 1.5/4 = 0.375 (hand).
+    table = pd.DataFrame({"weight_base": [1.0, 1.0, 2.0, 4.0], "weight": [2.0, 2.0, 2.0, 2.0]})
+    fig = weight_distribution(table, lang="en")
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert len(titles) == 2
+    assert "1.375" in titles[0] and "1.000" in titles[1]

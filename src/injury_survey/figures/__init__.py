@@ -36,6 +36,7 @@ from injury_survey.figures.sample_charts import (
     population_pyramid,
     recall_decay,
     sample_size_sensitivity,
+    weight_distribution,
 )
 from injury_survey.figures.style import (
     FIGURE_TEXTS,
@@ -71,4 +72,5 @@ __all__ = [
     "sample_size_sensitivity",
     "save_figure",
     "use_house_style",
+    "weight_distribution",
 ]

@@ -322,6 +322,58 @@ def recall_decay(
 
 
 # --------------------------------------------------------------------------------------------
+# Weights: distribution by weighting step
+# --------------------------------------------------------------------------------------------
+
+WEIGHT_STEPS = ("weight_base", "weight_nr", "weight")
+
+
+@styled
+def weight_distribution(
+    table: pd.DataFrame, *, lang: str, labels: Labels | None = None, title: bool = True
+) -> Figure:
+    """Weights notebook: distribution of the person weights after each weighting step.
+
+    One histogram panel per step (base weight, after the non-response adjustment, final), on a
+    shared axis; the spread is what Kish's weighting effect 1 + CV² summarises (§6.1 step 4).
+
+    Parameters
+    ----------
+    table
+        One row per person with any of the columns ``weight_base``, ``weight_nr``, ``weight``.
+    """
+    figure = "weight_distribution (weights)"
+    check_language(lang)
+    steps = [step for step in WEIGHT_STEPS if step in table.columns]
+    if not steps:
+        raise ValueError(f"{figure}: the table needs one of the columns {list(WEIGHT_STEPS)}.")
+    data = as_numeric(table, steps, figure)
+    values = pd.concat([data[step].dropna() for step in steps])
+    bins = np.linspace(float(values.min()), float(values.max()), 31)
+    fig = new_figure(FULL_WIDTH_CM, 3.2 * len(steps) + 1.6)
+    axes = fig.subplots(len(steps), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, step in zip(axes, steps, strict=True):
+        weights = data[step].dropna()
+        ax.hist(weights, bins=bins, color=BAR_COLOUR)
+        cv2 = float((weights.std(ddof=0) / weights.mean()) ** 2)
+        ax.set_title(
+            figure_text(
+                "weights.panel",
+                lang,
+                step=figure_text(f"weights.{step}", lang),
+                kish=f"{1 + cv2:.3f}",
+            ),
+            loc="left",
+        )
+        ax.set_ylabel(figure_text("weights.persons", lang))
+        ax.yaxis.grid(True)
+        ax.set_axisbelow(True)
+    axes[-1].set_xlabel(figure_text("weights.axis", lang))
+    add_title(fig, figure_text("weights.title", lang), title)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
 # Plan: sample-size sensitivity
 # --------------------------------------------------------------------------------------------
 
