@@ -742,3 +742,9 @@ def test_weight_distribution_has_a_panel_per_step_with_kish_effect():
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert len(titles) == 2
     assert "1.375" in titles[0] and "1.000" in titles[1]
+
+
+def test_as_image_gives_a_png_a_notebook_can_display():
+    table = pd.DataFrame({"weight": [1.0, 2.0, 3.0]})
+    image = style.as_image(weight_distribution(table, lang="zh"))
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -41,6 +41,7 @@ from injury_survey.figures.sample_charts import (
 from injury_survey.figures.style import (
     FIGURE_TEXTS,
     Labels,
+    as_image,
     figure_caption,
     figure_languages,
     figure_text,
@@ -52,6 +53,7 @@ from injury_survey.figures.style import (
 
 __all__ = [
     "FIGURE_TEXTS",
+    "as_image",
     "Labels",
     "baseline_followup_forest",
     "body_part_and_nature",

@@ -25,6 +25,7 @@ needs a display (figures are ``matplotlib.figure.Figure`` objects, not pyplot wi
 from __future__ import annotations
 
 import functools
+import io
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -531,6 +532,20 @@ def figure_caption(
     if method:
         parts.append(method)
     return ("" if lang == "zh" else " ").join(parts)
+
+
+def as_image(fig: Figure, dpi: int = 110) -> Any:
+    """The figure as a PNG image for a notebook to ``display`` (in the house style).
+
+    Figures are built without pyplot, so IPython's inline backend does not know them; this
+    renders them explicitly and works in any kernel.
+    """
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    with house_style():
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return Image(data=buffer.getvalue(), format="png")
 
 
 def save_figure(
