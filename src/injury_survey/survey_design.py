@@ -296,13 +296,7 @@ class SurveyDesign:
         confidence: float = 0.95,
     ) -> pd.DataFrame:
         """Weighted mean ``Σw·y / Σw`` per domain (R ``svymean``), symmetric t interval."""
-        self._check_analysis_columns([y])
-        by_cols = _as_list(by)
-        result = self._estimate(
-            "mean", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
-        )
-        table = self._add_counts(_tidy(result, by_cols), by_cols, where)
-        return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
+        return self._with_wald_ci("mean", y, by=by, where=where, confidence=confidence)
 
     def total(
         self,
@@ -313,10 +307,21 @@ class SurveyDesign:
         confidence: float = 0.95,
     ) -> pd.DataFrame:
         """Weighted total ``Σw·y`` per domain (R ``svytotal``), symmetric t interval."""
+        return self._with_wald_ci("total", y, by=by, where=where, confidence=confidence)
+
+    def _with_wald_ci(
+        self,
+        statistic: str,
+        y: str,
+        *,
+        by: str | Sequence[str] | None,
+        where: tuple[str, object] | None,
+        confidence: float,
+    ) -> pd.DataFrame:
         self._check_analysis_columns([y])
         by_cols = _as_list(by)
         result = self._estimate(
-            "total", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
+            statistic, y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
         )
         table = self._add_counts(_tidy(result, by_cols), by_cols, where)
         return self._wald(table, confidence)[by_cols + RESULT_COLUMNS]
