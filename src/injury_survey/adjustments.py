@@ -1,0 +1,88 @@
+"""Adjustments the data forced on the analysis, recorded where a reader sees them.
+
+A weighting class pooled because too few households responded, a calibration cell merged with its
+neighbour, a lonely-PSU rule applied, rows set aside by cleaning: each changes the published numbers
+a little, so none may pass in silence. Every stage that makes such an adjustment writes it to
+``results/<wave>/adjustments/<stage>.csv`` (``results/pilot/adjustments/<stage>.csv`` for the
+pilot). The console summary at the end of a run, the QC notebooks and the report's methods section
+all read them back with :func:`read_adjustments`, so the three always agree.
+
+One row is one adjustment: which wave and stage made it, its kind, where it applies (a stratum, a
+cell, a table), the setting that governs it with its value, and a sentence in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ADJUSTMENT_COLUMNS = ["wave", "stage", "kind", "where", "setting", "detail_en", "detail_zh"]
+
+# The kinds of adjustment, with a short label for summaries. New kinds are added here.
+KINDS = {
+    "rows_set_aside": "rows set aside by cleaning",
+    "nonresponse_class_collapsed": "non-response class collapsed",
+    "calibration_cell_collapsed": "calibration cell collapsed",
+    "census_cells_collapsed": "census cells collapsed",
+    "weights_trimmed": "weights trimmed",
+    "lonely_psu": "lonely-PSU rule applied",
+    "item_nonresponse": "item non-response set aside",
+}
+
+
+class AdjustmentWarning(UserWarning):
+    """Shown in the executed notebook for every adjustment a stage records."""
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    wave: str
+    stage: str
+    kind: str
+    where: str
+    setting: str
+    detail_en: str
+    detail_zh: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown adjustment kind {self.kind!r}; known: {sorted(KINDS)}")
+
+
+def adjustments_frame(items: list[Adjustment]) -> pd.DataFrame:
+    """The adjustments as a table with :data:`ADJUSTMENT_COLUMNS` (empty table for none)."""
+    if not items:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in ADJUSTMENT_COLUMNS})
+    return pd.DataFrame([asdict(item) for item in items], columns=ADJUSTMENT_COLUMNS)
+
+
+def write_adjustments(items: list[Adjustment], path: str | Path, *, warn: bool = True) -> None:
+    """Write a stage's adjustments (the file exists, with its header, even when there are none)
+    and, unless ``warn`` is false, raise an :class:`AdjustmentWarning` for each so the executed
+    notebook shows it where it happened."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    adjustments_frame(items).to_csv(out, index=False, encoding="utf-8")
+    if warn:
+        for item in items:
+            warnings.warn(format_adjustment(asdict(item)), AdjustmentWarning, stacklevel=2)
+
+
+def read_adjustments(results_dir: str | Path) -> pd.DataFrame:
+    """Every adjustment recorded under ``results_dir`` (all waves and stages), in a stable order."""
+    files = sorted(Path(results_dir).glob("*/adjustments/*.csv"))
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return adjustments_frame([])
+    return pd.concat(frames, ignore_index=True)[ADJUSTMENT_COLUMNS]
+
+
+def format_adjustment(row: pd.Series | dict, language: str = "en") -> str:
+    """One line for a reader: wave and stage, what was adjusted where, and the governing setting."""
+    detail = row["detail_zh"] if language == "zh" else row["detail_en"]
+    setting = f" [{row['setting']}]" if row["setting"] else ""
+    return f"{row['wave']} · {row['stage']}: {detail}{setting}"
