@@ -6,18 +6,24 @@ plan notebook and ``plan.yaml`` show why the formal survey has the size it has.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from scipy.stats import norm
 
 from injury_survey import sample_size as ss
 from injury_survey.figures.style import figure_caption
-from injury_survey.sampling import draw_sample
+from injury_survey.sampling import SAMPLE_COLUMNS, draw_sample
 
 # Used only when the pilot cannot give a response rate (e.g. no eligible household).
 DEFAULT_RESPONSE_RATE = 0.9
+
+
+class PlanError(ValueError):
+    """The plan cannot be drawn from the frame and no sample has been fielded yet."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,9 @@ class SurveyPlan:
     sensitivity: pd.DataFrame
     detectable_change: dict
     seed: int
+    # Set once a frozen sample exists: the plan is then advisory (see plan_survey).
+    fielded: pd.DataFrame | None = None
+    not_drawn: str | None = None
 
 
 def planning_inputs(settings: dict, pilot: dict, frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,8 +95,22 @@ def planning_inputs(settings: dict, pilot: dict, frame: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=["parameter", "value", "source"], dtype=object)
 
 
-def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) -> SurveyPlan:
-    """Sample size, PSU allocation and the drawn sample of the formal survey."""
+def plan_survey(
+    settings: dict,
+    pilot: dict,
+    frame: pd.DataFrame,
+    *,
+    wave: str,
+    fielded: pd.DataFrame | None = None,
+) -> SurveyPlan:
+    """Sample size, PSU allocation and the drawn sample of the formal survey.
+
+    ``fielded`` is the first wave's frozen sample list when one exists. The survey is then already
+    in the field and the plan is advisory: a plan the frame cannot hold is reported (``not_drawn``)
+    instead of stopping the analysis, and the plan is compared per stratum with the sample actually
+    drawn (``fielded``). Without a frozen sample an impossible plan raises :class:`PlanError`
+    naming the setting to change.
+    """
     inputs = planning_inputs(settings, pilot, frame)
     value = dict(zip(inputs["parameter"], inputs["value"], strict=True))
     common = {
@@ -103,10 +126,18 @@ def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) 
     size = ss.plan_sample_size(
         p=settings["incidence_prior"], precision=settings["precision"], **common
     )
-    n_by_stratum = ss.allocate_psus(frame, size.psus)
-    sample = draw_sample(
-        frame, n_by_stratum, settings["households_per_psu"], settings["seed"], wave=wave
-    )
+    not_drawn = None
+    try:
+        n_by_stratum = ss.allocate_psus(frame, size.psus)
+        sample = draw_sample(
+            frame, n_by_stratum, settings["households_per_psu"], settings["seed"], wave=wave
+        )
+    except ValueError as exc:
+        not_drawn = impossible_plan_message(exc, settings, size, frame)
+        if fielded is None:
+            raise PlanError(not_drawn) from None
+        n_by_stratum = pd.Series(dtype="Int64")
+        sample = pd.DataFrame({c: pd.Series(dtype="object") for c in SAMPLE_COLUMNS})
     grouped = frame.groupby("stratum_id", sort=False)
     allocation = (
         pd.DataFrame(
@@ -120,6 +151,8 @@ def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) 
         .rename_axis("stratum_id")
         .reset_index()
     )
+    counts = ["psus_sampled", "households_sampled"]
+    allocation[counts] = allocation[counts].astype("Int64")
     # The chosen setting is always a point of the grid, so the figure can highlight it.
     incidences = sorted({*settings["incidence_grid"], settings["incidence_prior"]})
     precisions = sorted({*settings["precision_grid"], settings["precision"]})
@@ -143,7 +176,118 @@ def plan_survey(settings: dict, pilot: dict, frame: pd.DataFrame, *, wave: str) 
         "power": settings["power"],
         "deff": settings["deff"],
     }
-    return SurveyPlan(inputs, size, allocation, sample, sensitivity, detectable, settings["seed"])
+    comparison = None if fielded is None else compare_with_fielded(allocation, fielded)
+    return SurveyPlan(
+        inputs,
+        size,
+        allocation,
+        sample,
+        sensitivity,
+        detectable,
+        settings["seed"],
+        fielded=comparison,
+        not_drawn=not_drawn,
+    )
+
+
+def impossible_plan_message(
+    error: ValueError, settings: dict, size: ss.SampleSizePlan, frame: pd.DataFrame
+) -> str:
+    """Why the plan cannot be drawn, naming the settings to change and their current values."""
+    per_psu = settings["households_per_psu"]
+    in_frame = int(frame["psu_id"].nunique())
+    if size.psus > in_frame:
+        needed = math.ceil(size.households / in_frame)
+        return (
+            f"The plan needs {size.households} households, i.e. {size.psus} PSUs at "
+            f"plan.households_per_psu = {per_psu}, but the frame lists only {in_frame} PSUs. "
+            f"Raise plan.households_per_psu (now {per_psu}) to at least {needed}, or ask for less "
+            f"precision: plan.precision (now {settings['precision']}, "
+            f"{settings['precision_type']}) or plan.deff (now {settings['deff']}). / "
+            f"方案需要 {size.households} 户，即每个PSU {per_psu} 户时 {size.psus} 个PSU，"
+            f"但抽样框只有 {in_frame} 个PSU。请将 plan.households_per_psu（当前 {per_psu}）"
+            f"提高到至少 {needed}，或放宽 plan.precision（当前 {settings['precision']}）"
+            f"或 plan.deff（当前 {settings['deff']}）。"
+        )
+    return (
+        f"The plan ({size.psus} PSUs at plan.households_per_psu = {per_psu}) cannot be drawn from "
+        f"the frame: {error} / 按当前方案（每个PSU {per_psu} 户，共 {size.psus} 个PSU）"
+        "无法从抽样框抽样，原因见英文说明。"
+    )
+
+
+def compare_with_fielded(allocation: pd.DataFrame, fielded: pd.DataFrame) -> pd.DataFrame:
+    """PSUs and households per stratum: in the frame, in the plan, in the fielded sample.
+
+    The last row (``stratum_id`` "all") holds the totals.
+    """
+    sample = fielded.assign(
+        stratum_id=fielded["stratum_id"].astype(str), psu_id=fielded["psu_id"].astype(str)
+    )
+    grouped = sample.groupby("stratum_id")
+    actual = pd.DataFrame(
+        {"psus_fielded": grouped["psu_id"].nunique(), "households_fielded": grouped.size()}
+    )
+    planned = allocation.assign(stratum_id=allocation["stratum_id"].astype(str)).set_index(
+        "stratum_id"
+    )
+    table = (
+        planned[["psus_in_frame", "households_in_frame", "psus_sampled", "households_sampled"]]
+        .rename(
+            columns={"psus_sampled": "psus_planned", "households_sampled": "households_planned"}
+        )
+        .join(actual, how="outer")
+        .astype("Int64")
+    )
+    table.loc["all"] = table.sum(min_count=1)
+    per_psu = table["households_fielded"].astype("Float64") / table["psus_fielded"]
+    table["households_per_psu_fielded"] = per_psu.round(1)
+    return table.rename_axis("stratum_id").reset_index()
+
+
+def fielded_differences(plan: SurveyPlan, settings: dict) -> list[str]:
+    """Sentences that explain how the fielded sample differs from the plan, and what it implies."""
+    if plan.fielded is None:
+        return []
+    total = plan.fielded.set_index("stratum_id").loc["all"]
+    size = plan.sample_size
+    households = int(total["households_fielded"])
+    per_psu = float(total["households_per_psu_fielded"])
+    lines = []
+    if plan.not_drawn:
+        lines.append(f"The plan could not be drawn: {plan.not_drawn}")
+    lines.append(
+        f"Fielded: {households} households in {int(total['psus_fielded'])} PSUs ({per_psu:g} per "
+        f"PSU); the plan asks for {size.households} households in {size.psus} PSUs "
+        f"({settings['households_per_psu']} per PSU, plan.households_per_psu)."
+    )
+    if abs(per_psu - settings["households_per_psu"]) >= 0.5:
+        lines.append(
+            f"The fielded sample takes {per_psu:g} households per PSU instead of "
+            f"{settings['households_per_psu']}: more households per PSU make the design effect "
+            "larger for the same number of households (deff ≈ 1 + (persons per PSU − 1)·ICC), so "
+            f"the achieved design effect (in the estimates) may differ from plan.deff "
+            f"({settings['deff']})."
+        )
+    # The planned half-width d = z·sqrt(deff·p(1−p)/n) at the fielded number of persons.
+    persons = households * size.hh_size * size.response_rate
+    z = norm.ppf(0.5 + settings["confidence"] / 2)
+    half_width = z * math.sqrt(settings["deff"] * size.p * (1 - size.p) / persons)
+    lines.append(
+        f"At the planning values (incidence {size.p:g}, deff {settings['deff']:g}, response rate "
+        f"{size.response_rate:.3f}, {size.hh_size:.2f} persons per household) the fielded sample "
+        f"gives an expected CI half-width of ±{half_width:.4f} ({half_width / size.p:.0%} of the "
+        f"incidence); the plan aimed at ±{size.d:.4f}."
+    )
+    strata = plan.fielded[plan.fielded["stratum_id"] != "all"]
+    missing = strata.loc[strata["psus_fielded"].isna(), "stratum_id"]
+    if len(missing):
+        lines.append(
+            f"Strata of the frame with no fielded PSU: {', '.join(missing)}; the estimates cover "
+            "the sampled strata only."
+        )
+    lines.append("The weights and every estimate use the frozen sample list; the plan is advisory.")
+    return lines
 
 
 def plan_record(plan: SurveyPlan) -> dict:
@@ -158,6 +302,10 @@ def plan_record(plan: SurveyPlan) -> dict:
             {k: _plain(v) for k, v in row.items()} for row in plan.allocation.to_dict("records")
         ],
         "minimum_detectable_change": {k: _plain(v) for k, v in plan.detectable_change.items()},
+        "not_drawn": plan.not_drawn,
+        "fielded": None
+        if plan.fielded is None
+        else [{k: _plain(v) for k, v in row.items()} for row in plan.fielded.to_dict("records")],
         "sample": {
             "households": len(plan.sample),
             "psus": int(plan.sample["psu_id"].nunique()),
@@ -189,6 +337,12 @@ def write_fieldwork_workbook(sample: pd.DataFrame, frame: pd.DataFrame, path: st
         "hh_id": "户编码 Household ID",
     }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        if listing.empty:
+            note = (
+                "No sample drawn: the plan cannot be drawn from the frame (see plan.yaml). / "
+                "未抽样：方案无法从抽样框抽取（见 plan.yaml）。"
+            )
+            pd.DataFrame({"说明 Note": [note]}).to_excel(writer, sheet_name="Note", index=False)
         for stratum, block in listing.groupby("stratum_id", sort=True):
             sheet = block[[c for c in columns if c in block]].rename(columns=columns)
             sheet["调查员 Interviewer"] = ""
@@ -205,6 +359,8 @@ def _fmt(value, spec: str) -> str:
 
 
 def _plain(value):
+    if value is pd.NA:
+        return None
     if hasattr(value, "item"):
         return value.item()
     return value
