@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
-"""Set up the environment if needed, then run the demo pipeline, the tests or JupyterLab.
+"""Set up the environment if needed, then run the pipeline, the tests or JupyterLab.
 
-    python3 run.py demo     # whole pipeline on the bundled demo survey -> results/
-    python3 run.py test     # the test suite (what .ci/run calls)
-    python3 run.py lab      # JupyterLab on notebooks/, in its own environment
+    python3 run.py demo            # whole pipeline on the bundled demo survey -> results/
+    python3 run.py init FOLDER     # write FOLDER/config.yaml from the tables in FOLDER/data/raw/
+    python3 run.py run FOLDER      # whole pipeline on that survey -> FOLDER/results/
+    python3 run.py test            # the test suite (what .ci/run calls)
+    python3 run.py lab             # JupyterLab on notebooks/, in its own environment
 
 Needs only Python >= 3.11 and access to PyPI. The pipeline's environment is `.venv/` (pinned by
 requirements.txt, installed with uv); it is rebuilt when requirements.txt changes. JupyterLab lives
-in a separate `.venv-lab/` whose kernel is the pipeline's interpreter: jupyterlab's dependency chain
-adds over a second to every process that imports jsonschema, and the pipeline should not pay it.
-Extra arguments are passed on: `python3 run.py demo --dry-run`, `python3 run.py test -k weights`.
+in a separate `.venv-lab/` with a kernel of its own name, "injury-survey", that runs the pipeline's
+interpreter: jupyterlab's dependency chain adds over a second to every process that imports
+jsonschema, and the pipeline should not pay it. Extra arguments are passed on:
+`python3 run.py demo --dry-run`, `python3 run.py run FOLDER --cores 2`, `python3 run.py test -k
+weights`, `python3 run.py init FOLDER --force`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -27,6 +31,7 @@ VENV = ROOT / ".venv"
 LAB_VENV = ROOT / ".venv-lab"
 UV_VERSION = "0.13.9"
 JUPYTERLAB = "jupyterlab==4.6.6"
+KERNEL_NAME = "injury-survey"
 
 
 def bin_path(env: Path, name: str) -> Path:
@@ -84,21 +89,65 @@ def ensure_pipeline_env() -> None:
 def ensure_lab_env() -> None:
     ensure_pipeline_env()
     ensure_env(LAB_VENV, [JUPYTERLAB], JUPYTERLAB)
-    # The lab's "python3" kernel is the pipeline's interpreter, so notebooks import injury_survey.
-    kernel_dir = LAB_VENV / "share" / "jupyter" / "kernels" / "python3"
-    kernel_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [
-            str(bin_path(VENV, "python")),
+    register_kernel(LAB_VENV)
+
+
+def register_kernel(prefix: Path, python: Path | None = None) -> Path:
+    """Register the pipeline's interpreter as the kernel "injury-survey" under ``prefix``.
+
+    ipykernel writes a new kernel spec folder; installed files (such as jupyterlab's own
+    "python3" kernel.json, which uv hard-links from its cache into every environment) are never
+    written to. Returns the path of the new kernel.json.
+    """
+    python = python or bin_path(VENV, "python")
+    run(
+        [
+            python,
             "-m",
-            "ipykernel_launcher",
-            "-f",
-            "{connection_file}",
+            "ipykernel",
+            "install",
+            "--prefix",
+            prefix,
+            "--name",
+            KERNEL_NAME,
+            "--display-name",
+            "Python 3 (injury-survey)",
         ],
-        "display_name": "Python 3 (injury-survey)",
-        "language": "python",
-    }
-    (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+        stdout=subprocess.DEVNULL,
+    )
+    return prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+
+
+def lab_command(extra: list[str], euid: int | None = None) -> list[str]:
+    """The jupyter-lab command line: the project's kernel by default, --allow-root for root."""
+    euid = os.geteuid() if euid is None and hasattr(os, "geteuid") else euid
+    command = [
+        str(bin_path(LAB_VENV, "jupyter")),
+        "lab",
+        f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}",
+    ]
+    if euid == 0:
+        command.append("--allow-root")
+    return [*command, *extra]
+
+
+def launch(command: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Run ``command`` so that stopping this launcher stops it too.
+
+    On POSIX this process becomes the command (exec), so SIGTERM and SIGINT reach it directly;
+    elsewhere the signals are forwarded to the child and its exit awaited.
+    """
+    if os.name == "posix":
+        os.chdir(cwd)
+        os.execve(command[0], command, env)
+    child = subprocess.Popen(command, cwd=cwd, env=env)
+
+    def forward(signum, _frame):
+        child.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    return child.wait()
 
 
 def env_with_venv_on_path() -> dict[str, str]:
@@ -108,46 +157,72 @@ def env_with_venv_on_path() -> dict[str, str]:
     return env
 
 
-def newest_result(exclude: Path) -> float:
+def newest_result(results: Path, exclude: Path) -> float:
     """Modification time of the newest file under results/ (Snakemake's report excluded)."""
-    times = [
-        p.stat().st_mtime for p in (ROOT / "results").rglob("*") if p.is_file() and p != exclude
-    ]
+    times = [p.stat().st_mtime for p in results.rglob("*") if p.is_file() and p != exclude]
     return max(times, default=0.0)
 
 
+def run_pipeline(folder: Path, configfile: Path | None, extra: list[str]) -> int:
+    """The whole pipeline in ``folder`` (demo and own surveys alike), then Snakemake's report and
+    the summary of the adjustments the data forced."""
+    env = env_with_venv_on_path()
+    snakemake = [
+        str(bin_path(VENV, "snakemake")),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(folder),
+        *(["--configfile", str(configfile)] if configfile else []),
+    ]
+    profile = ["--workflow-profile", str(ROOT / "workflow" / "profiles" / "default")]
+    code = subprocess.call([*snakemake, *profile, *extra], cwd=folder, env=env)
+    results = folder / "results"
+    if code == 0 and not extra:
+        report = results / "report" / "snakemake_report.html"
+        if not report.exists() or newest_result(results, exclude=report) > report.stat().st_mtime:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            code = subprocess.call(
+                [*snakemake, "--cores", "1", "--report", str(report.relative_to(folder))],
+                cwd=folder,
+                env=env,
+            )
+    if results.is_dir() and not {"-n", "--dry-run", "--dryrun"} & set(extra):
+        python = str(bin_path(VENV, "python"))
+        subprocess.call([python, "-m", "injury_survey.run_summary", str(results)], env=env)
+    if code == 0 and not extra:
+        shown = "results" if folder == ROOT else results.as_posix()
+        say(f"done: open {shown}/index.html (notebooks) and {shown}/report/report.html (report)")
+    return code
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lab"}:
+    if not argv or argv[0] not in {"demo", "init", "run", "test", "lab"}:
         print(__doc__)
         return 2
     command, extra = argv[0], argv[1:]
+    if command in {"init", "run"} and (not extra or extra[0].startswith("-")):
+        print(f"usage: python3 run.py {command} FOLDER [options]")
+        return 2
     if command == "lab":
         ensure_lab_env()
         say("starting JupyterLab on notebooks/ (Ctrl-C to stop)")
-        return subprocess.call(
-            [str(bin_path(LAB_VENV, "jupyter")), "lab", *extra],
-            cwd=ROOT / "notebooks",
-            env=env_with_venv_on_path(),
-        )
+        return launch(lab_command(extra), ROOT / "notebooks", env_with_venv_on_path())
     ensure_pipeline_env()
     env = env_with_venv_on_path()
     if command == "test":
         return subprocess.call([str(bin_path(VENV, "pytest")), *extra], cwd=ROOT, env=env)
-    snakemake = str(bin_path(VENV, "snakemake"))
-    profile = ["--workflow-profile", "workflow/profiles/default"]
-    code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
-    if code == 0 and not extra:
-        report = ROOT / "results" / "report" / "snakemake_report.html"
-        if not report.exists() or newest_result(exclude=report) > report.stat().st_mtime:
-            report.parent.mkdir(parents=True, exist_ok=True)
-            code = subprocess.call(
-                [snakemake, "--cores", "1", "--report", str(report.relative_to(ROOT))],
-                cwd=ROOT,
-                env=env,
-            )
-        if code == 0:
-            say("done: open results/index.html (notebooks) and results/report/report.html (report)")
-    return code
+    if command == "init":
+        python = str(bin_path(VENV, "python"))
+        return subprocess.call([python, "-m", "injury_survey.init_survey", *extra], env=env)
+    if command == "run":
+        folder = Path(extra[0]).resolve()
+        configfile = folder / "config.yaml"
+        if not configfile.is_file():
+            say(f"{configfile} not found: write it first with `python3 run.py init {extra[0]}`")
+            return 2
+        return run_pipeline(folder, configfile, extra[1:])
+    return run_pipeline(ROOT, None, extra)
 
 
 if __name__ == "__main__":
