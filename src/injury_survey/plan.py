@@ -196,18 +196,28 @@ def impossible_plan_message(
     """Why the plan cannot be drawn, naming the settings to change and their current values."""
     per_psu = settings["households_per_psu"]
     in_frame = int(frame["psu_id"].nunique())
+    dwellings = int(pd.to_numeric(frame["households"]).sum())
+    precision = f"plan.precision (now {settings['precision']}, {settings['precision_type']})"
+    if size.households > dwellings:
+        return (
+            f"The plan needs {size.households} households but the frame lists only {dwellings} "
+            "in all: not even interviewing every household would reach the precision asked. "
+            f"Ask for less precision with a larger {precision}, or set plan.fpc (now "
+            f"{str(settings['fpc']).lower()}) to true when the sample is a large share of the "
+            f"population. / 方案需要 {size.households} 户，而抽样框共有 {dwellings} 户，"
+            f"全部调查也达不到设定的精度：请增大 plan.precision（当前 {settings['precision']}），"
+            "或在样本占人口比例较大时将 plan.fpc 设为 true。"
+        )
     if size.psus > in_frame:
         needed = math.ceil(size.households / in_frame)
         return (
             f"The plan needs {size.households} households, i.e. {size.psus} PSUs at "
             f"plan.households_per_psu = {per_psu}, but the frame lists only {in_frame} PSUs. "
             f"Raise plan.households_per_psu (now {per_psu}) to at least {needed}, or ask for less "
-            f"precision: plan.precision (now {settings['precision']}, "
-            f"{settings['precision_type']}) or plan.deff (now {settings['deff']}). / "
+            f"precision with a larger {precision}. / "
             f"方案需要 {size.households} 户，即每个PSU {per_psu} 户时 {size.psus} 个PSU，"
             f"但抽样框只有 {in_frame} 个PSU。请将 plan.households_per_psu（当前 {per_psu}）"
-            f"提高到至少 {needed}，或放宽 plan.precision（当前 {settings['precision']}）"
-            f"或 plan.deff（当前 {settings['deff']}）。"
+            f"提高到至少 {needed}，或增大 plan.precision（当前 {settings['precision']}）以降低精度要求。"
         )
     return (
         f"The plan ({size.psus} PSUs at plan.households_per_psu = {per_psu}) cannot be drawn from "

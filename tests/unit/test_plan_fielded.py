@@ -68,6 +68,16 @@ def test_an_impossible_plan_without_a_fielded_sample_names_the_setting_and_its_v
     assert "plan.households_per_psu（当前 20）" in message
 
 
+def test_a_plan_larger_than_the_whole_frame_says_so_and_names_precision_and_fpc():
+    settings, pilot, frame, _ = inputs()
+    frame["households"] = 20  # 28 PSUs × 20 = 560 dwellings, fewer than the 2 627 households
+    with pytest.raises(plan.PlanError) as error:
+        plan.plan_survey(settings, pilot, frame, wave="baseline")
+    message = str(error.value)
+    assert "needs 2627 households but the frame lists only 560 in all" in message
+    assert "plan.precision (now 0.15, relative)" in message and "plan.fpc (now false)" in message
+
+
 def test_a_fielded_survey_gets_an_advisory_plan_and_a_comparison(tmp_path):
     settings, pilot, frame, fielded = inputs()
     survey_plan = plan.plan_survey(settings, pilot, frame, wave="baseline", fielded=fielded)
