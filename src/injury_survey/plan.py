@@ -159,7 +159,9 @@ def plan_survey(
     sensitivity = ss.sensitivity_grid(incidences, precisions, **common).rename(
         columns={"incidence": "incidence_prior"}
     )
-    responding_persons = size.households * value["household_size"] * value["response_rate"]
+    # A fielded survey's follow-up will match the sample actually drawn, not the plan.
+    households = size.households if fielded is None else len(fielded)
+    responding_persons = households * value["household_size"] * value["response_rate"]
     p1 = settings["incidence_prior"]
     try:
         p2 = ss.minimum_detectable_change(
@@ -168,6 +170,8 @@ def plan_survey(
     except ValueError:  # even a fall to zero would go undetected at this size
         p2 = None
     detectable = {
+        "households_per_survey": households,
+        "households_from": "plan" if fielded is None else "fielded sample list",
         "persons_per_survey": responding_persons,
         "baseline_incidence": p1,
         "detectable_followup_incidence": p2,

@@ -98,6 +98,11 @@ def test_a_fielded_survey_gets_an_advisory_plan_and_a_comparison(tmp_path):
     half_width = 1.959963985 * math.sqrt(1.5 * 0.04 * 0.96 / persons)
     assert f"±{half_width:.4f}" in text
 
+    # The detectable change is for a follow-up of the fielded size, not of the plan's.
+    detectable = survey_plan.detectable_change
+    assert detectable["households_from"] == "fielded sample list"
+    assert detectable["persons_per_survey"] == pytest.approx(persons)
+
     plan.write_plan_yaml(survey_plan, tmp_path / "plan.yaml")
     record = yaml.safe_load((tmp_path / "plan.yaml").read_text(encoding="utf-8"))
     assert record["sample"]["households"] == 0
