@@ -100,21 +100,13 @@ def register_kernel(prefix: Path, python: Path | None = None) -> Path:
     written to. Returns the path of the new kernel.json.
     """
     python = python or bin_path(VENV, "python")
-    run(
-        [
-            python,
-            "-m",
-            "ipykernel",
-            "install",
-            "--prefix",
-            prefix,
-            "--name",
-            KERNEL_NAME,
-            "--display-name",
-            "Python 3 (injury-survey)",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    command = [python, "-m", "ipykernel", "install", "--prefix", prefix, "--name", KERNEL_NAME]
+    command += ["--display-name", "Python 3 (injury-survey)"]
+    # Its warning that the prefix is not on the pipeline interpreter's own Jupyter path is
+    # expected (JupyterLab in .venv-lab finds it); the output is shown only on failure.
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"[run.py] registering the kernel failed:\n{done.stdout}{done.stderr}")
     return prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
 
