@@ -75,6 +75,7 @@ def test_init_infers_tables_waves_strata_and_design(folder, capsys):
     assert baseline["episodes"] == "data/raw/baseline/episodes.csv"
     assert "deaths" not in baseline
     assert config["plan"]["households_per_psu"] == 4  # the most common take; one PSU gave 3
+    assert "#   baseline: 15 households in 4 PSUs of 2 strata" in text
     validate_config(config)
 
     printed = capsys.readouterr().out
