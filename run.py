@@ -19,6 +19,7 @@ weights`, `python3 run.py init FOLDER --force`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -90,6 +91,24 @@ def ensure_lab_env() -> None:
     ensure_pipeline_env()
     ensure_env(LAB_VENV, [JUPYTERLAB], JUPYTERLAB)
     register_kernel(LAB_VENV)
+    warn_if_shared_kernel_was_rewritten()
+
+
+def warn_if_shared_kernel_was_rewritten() -> None:
+    """Earlier versions of this script rewrote .venv-lab's installed "python3" kernel.json, a
+    file uv hard-links from its cache into every environment it builds: say how to repair it."""
+    installed = LAB_VENV / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    try:
+        argv = json.loads(installed.read_text(encoding="utf-8"))["argv"]
+    except (OSError, ValueError, KeyError):
+        return
+    if argv and argv[0] == str(bin_path(VENV, "python")):
+        say(
+            f"warning: {installed} starts this project's .venv (written by an earlier run.py); "
+            "uv shares that file with its cache and other environments. Repair it with "
+            "`uv cache clean ipykernel`, then `uv pip install --reinstall ipykernel` in each "
+            "affected environment (here: delete .venv-lab/ and run `python3 run.py lab` again)."
+        )
 
 
 def register_kernel(prefix: Path, python: Path | None = None) -> Path:

@@ -114,3 +114,20 @@ def test_notebooks_name_the_kernel_that_run_py_registers():
     for path in sorted((REPO / "notebooks").glob("*.ipynb")):
         spec = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec")
         assert spec is None or spec["name"] == name, path.name
+
+
+def test_a_shared_kernel_rewritten_by_an_earlier_version_is_reported_not_rewritten(
+    tmp_path, capsys
+):
+    run_py = load_run_py()
+    run_py.LAB_VENV, run_py.VENV = tmp_path / ".venv-lab", tmp_path / ".venv"
+    installed = tmp_path / ".venv-lab/share/jupyter/kernels/python3/kernel.json"
+    installed.parent.mkdir(parents=True)
+    installed.write_text(json.dumps({"argv": ["python", "-m", "ipykernel_launcher"]}))
+    run_py.warn_if_shared_kernel_was_rewritten()
+    assert capsys.readouterr().out == ""
+    damaged = json.dumps({"argv": [str(run_py.bin_path(run_py.VENV, "python")), "-m", "ipykernel"]})
+    installed.write_text(damaged)
+    run_py.warn_if_shared_kernel_was_rewritten()
+    assert "uv cache clean ipykernel" in capsys.readouterr().out
+    assert installed.read_text() == damaged
