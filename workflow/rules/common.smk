@@ -97,3 +97,35 @@ def executed_notebooks_html():
     for stage in WAVE_STAGES:
         names += [f"{stage}_{wave}" for wave in WAVES]
     return [f"results/notebooks/{name}.html" for name in sorted(names)]
+
+
+# Memory (MB) and run time (minutes) each notebook rule asks of a scheduler, so a local run stays
+# within the machine and SLURM gets sbatch requests it can place. Memory is the peak measured on the
+# demo (results/benchmarks/, benchmarks/README.md) with half again as headroom; a job that still
+# runs out is retried (profile `retries`) with twice the memory each time, since peak memory grows
+# with the survey's size.
+PEAK_MB_ON_DEMO = {
+    "clean_pilot": 335,
+    "plan_survey": 365,
+    "clean_survey": 302,
+    "compute_weights": 456,
+    "estimate_indicators": 317,
+    "injury_profile": 395,
+    "injury_burden": 340,
+    "risk_factors": 408,
+    "report_figures": 471,
+    "final_report": 384,
+}
+
+
+def memory_mb(rule):
+    """Memory request of a notebook rule: measured peak x 1.5, doubled on each retry."""
+    base = int(PEAK_MB_ON_DEMO[rule] * 1.5)
+    return lambda wildcards, attempt: base * 2 ** (attempt - 1)
+
+
+# Rendering a notebook to HTML and writing the index take a second each: run them where Snakemake
+# runs, not as cluster jobs.
+localrules:
+    render_notebook,
+    index,

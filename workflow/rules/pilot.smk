@@ -22,6 +22,12 @@ rule clean_pilot:
     log:
         notebook="results/logs/clean_pilot/01_clean_pilot.ipynb",
         stderr="results/logs/clean_pilot/papermill.log",
+    benchmark:
+        "results/benchmarks/clean_pilot.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("clean_pilot"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -45,5 +51,11 @@ rule plan_survey:
     log:
         notebook="results/logs/plan_survey/02_plan_survey.ipynb",
         stderr="results/logs/plan_survey/papermill.log",
+    benchmark:
+        "results/benchmarks/plan_survey.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("plan_survey"),
+        runtime=30,
     shell:
         PAPERMILL

@@ -24,6 +24,12 @@ rule report_figures:
     log:
         notebook="results/logs/report_figures/09_report_figures.ipynb",
         stderr="results/logs/report_figures/papermill.log",
+    benchmark:
+        "results/benchmarks/report_figures.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("report_figures"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -50,6 +56,12 @@ rule final_report:
     log:
         notebook="results/logs/final_report/10_final_report.ipynb",
         stderr="results/logs/final_report/papermill.log",
+    benchmark:
+        "results/benchmarks/final_report.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("final_report"),
+        runtime=30,
     shell:
         PAPERMILL
 

@@ -21,6 +21,12 @@ rule clean_survey:
     log:
         notebook="results/logs/clean_survey/03_clean_survey_{wave}.ipynb",
         stderr="results/logs/clean_survey/{wave}.log",
+    benchmark:
+        "results/benchmarks/clean_survey/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("clean_survey"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -41,6 +47,12 @@ rule compute_weights:
     log:
         notebook="results/logs/compute_weights/04_compute_weights_{wave}.ipynb",
         stderr="results/logs/compute_weights/{wave}.log",
+    benchmark:
+        "results/benchmarks/compute_weights/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("compute_weights"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -58,5 +70,11 @@ rule estimate_indicators:
     log:
         notebook="results/logs/estimate_indicators/05_estimate_indicators_{wave}.ipynb",
         stderr="results/logs/estimate_indicators/{wave}.log",
+    benchmark:
+        "results/benchmarks/estimate_indicators/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("estimate_indicators"),
+        runtime=30,
     shell:
         PAPERMILL

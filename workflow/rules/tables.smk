@@ -24,6 +24,12 @@ rule injury_profile:
     log:
         notebook="results/logs/injury_profile/06_injury_profile_{wave}.ipynb",
         stderr="results/logs/injury_profile/{wave}.log",
+    benchmark:
+        "results/benchmarks/injury_profile/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("injury_profile"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -48,6 +54,12 @@ rule injury_burden:
     log:
         notebook="results/logs/injury_burden/07_injury_burden_{wave}.ipynb",
         stderr="results/logs/injury_burden/{wave}.log",
+    benchmark:
+        "results/benchmarks/injury_burden/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("injury_burden"),
+        runtime=30,
     shell:
         PAPERMILL
 
@@ -72,5 +84,11 @@ rule risk_factors:
     log:
         notebook="results/logs/risk_factors/08_risk_factors_{wave}.ipynb",
         stderr="results/logs/risk_factors/{wave}.log",
+    benchmark:
+        "results/benchmarks/risk_factors/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("risk_factors"),
+        runtime=30,
     shell:
         PAPERMILL

@@ -1,0 +1,40 @@
+"""Time and peak memory of each notebook job of the last run, from Snakemake's ``benchmark:`` files.
+
+Every notebook rule writes ``results/benchmarks/<rule>[/<wave>].tsv`` (wall seconds, peak resident
+memory). Run after a pipeline run:
+
+    .venv/bin/python benchmarks/stage_times.py [SURVEY_FOLDER]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def stage_times(folder: Path) -> pd.DataFrame:
+    rows = []
+    for tsv in sorted((folder / "results" / "benchmarks").rglob("*.tsv")):
+        measured = pd.read_csv(tsv, sep="\t").iloc[-1]
+        name = tsv.relative_to(folder / "results" / "benchmarks").with_suffix("")
+        rows.append(
+            {
+                "job": str(name),
+                "seconds": round(float(measured["s"]), 1),
+                "peak_mb": round(float(measured["max_rss"])),
+            }
+        )
+    return pd.DataFrame(rows, columns=["job", "seconds", "peak_mb"])
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1]
+    table = stage_times(folder)
+    if table.empty:
+        sys.exit(f"no benchmark files under {folder / 'results' / 'benchmarks'}: run the pipeline")
+    print(table.to_string(index=False))
+    print(
+        f"\nsum of job times {table['seconds'].sum():.0f} s; largest peak {table['peak_mb'].max()} MB"
+    )
