@@ -9,11 +9,20 @@ The steps follow domain-reference §6.1 (and Kish 1965; Valliant, Dever & Kreute
    households that did not respond is moved to the respondents of the same class,
    ``w1 = w0 · Σ_eligible w0 / Σ_responding w0``. Eligible = result codes 1-5 and 96; ineligible
    dwellings (6 vacant, 7 demolished, 8 not found) are out of scope and take no weight.
-3. **Calibration** of the person weights to the census residents by stratum × sex × report age
+3. **Person-level non-response adjustment** (``weights.person_nonresponse``): a member of a
+   responding household whose screening question has no answer (``injured_12m`` missing, or 8
+   "don't know" when ``screening_dont_know`` is ``exclude``) is left out, and the weight of the
+   members of each class (stratum × sex × report age group, sparse classes merged with the
+   neighbouring age group) is carried by its screened members,
+   ``w2 = w1 · Σ_members w1 / Σ_screened w1``.
+4. **Calibration** of the person weights to the census residents by stratum × sex × report age
    group: post-stratification (each cell's weights scaled to its census total) or raking to the
    three margins. Sparse cells are collapsed with the neighbouring age group. Calibration runs in
-   svy (:mod:`injury_survey.survey_design`) so that later standard errors account for it.
-4. Optional **trimming** of weights above ``trim_ratio_to_median`` × median, alternating with
+   svy (:mod:`injury_survey.survey_design`) so that later standard errors account for it. The
+   census counts the people living there now, so members who left or died in the recall window
+   (``residence_status`` 3) are not calibrated to it: they keep their weight before calibration
+   times the calibration factor of the residents of their stratum × sex × age group.
+5. Optional **trimming** of weights above ``trim_ratio_to_median`` × median, alternating with
    re-calibration. Reported: Kish's weighting effect ``1 + CV²(w) = n·Σw² / (Σw)²``, min, max.
 """
 
@@ -25,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from injury_survey.adjustments import Adjustment
 from injury_survey.issues import SOURCE_FILE, SOURCE_ROW
 from injury_survey.standardize import age_group_labels, assign_age_group
 from injury_survey.survey_design import (
@@ -44,6 +54,7 @@ WEIGHT_COLUMNS = [
     "psu_id",
     "weight_base",
     "weight_nr",
+    "weight_pnr",
     "weight",
     "sex",
     "age_years",
@@ -67,6 +78,9 @@ class WeightsResult:
     nonresponse_classes
         One row per non-response class: eligible and responding households, their base-weight
         sums, the adjustment factor and whether the class is a collapsed one.
+    person_classes
+        One row per person-level non-response class: members, screened members, "don't know"
+        and unanswered screening questions, their weight sums and the adjustment factor.
     calibration_cells
         One row per stratum × sex × age group: respondents, census population, the calibration
         cell it belongs to after collapsing (``collapsed`` true when merged).
@@ -84,6 +98,7 @@ class WeightsResult:
 
     persons: pd.DataFrame
     nonresponse_classes: pd.DataFrame
+    person_classes: pd.DataFrame
     calibration_cells: pd.DataFrame
     totals_check: pd.DataFrame
     summary: pd.DataFrame
@@ -219,7 +234,200 @@ def _nonresponse_classes(frame: pd.DataFrame, by: str, min_respondents: int) -> 
     return classes
 
 
-# ---------------------------------------------------------------------- 3. calibration
+# ---------------------------------------------------------------------- 3. person non-response
+
+SCREENED = (1, 2)
+"""``injured_12m`` answers that screen a person: 1 yes, 2 no."""
+DONT_KNOW = 8
+LEFT_IN_WINDOW = 3
+"""``residence_status`` of a member who left or died in the recall window."""
+
+
+def screened_persons(persons: pd.DataFrame, dont_know: str = "exclude") -> pd.Series:
+    """Which persons answered the screening question (docs/methods.md "Item non-response").
+
+    ``injured_12m`` 1 or 2 is an answer; a missing value is not. "Don't know" (8) is item
+    non-response under ``screening_dont_know: exclude`` (the default) and counts as "not injured"
+    under ``not_injured``. Without an ``injured_12m`` column everybody counts as screened.
+    """
+    if dont_know not in ("exclude", "not_injured"):
+        raise WeightingError(
+            f"screening_dont_know must be 'exclude' or 'not_injured', got {dont_know!r}."
+        )
+    if "injured_12m" not in persons.columns:
+        return pd.Series(True, index=persons.index)
+    answer = pd.to_numeric(persons["injured_12m"], errors="coerce")
+    answered = answer.isin(SCREENED)
+    if dont_know == "not_injured":
+        answered |= answer.eq(DONT_KNOW)
+    return answered.fillna(False).astype(bool)
+
+
+def person_nonresponse_adjust(
+    people: pd.DataFrame,
+    *,
+    by: str = "class",
+    min_respondents: int = 20,
+    dont_know: str = "exclude",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Person-level non-response adjustment (domain-reference §6.1.2, docs/methods.md).
+
+    ``people`` are the members of responding households with ``weight_nr``, ``stratum_id``,
+    ``sex`` and ``age_group``. The unscreened members (:func:`screened_persons`) are dropped;
+    with ``by="class"`` the screened members of each class carry the weight of all its members,
+    ``weight_pnr = weight_nr · Σ_members weight_nr / Σ_screened weight_nr``. Classes are stratum ×
+    sex × report age group, an age group with fewer than ``min_respondents`` screened members
+    merged with its neighbour as for the calibration cells (:func:`collapse_cells`). With
+    ``by="none"`` the unscreened are dropped and nobody's weight changes (``weight_pnr =
+    weight_nr``). Returns the screened persons with ``person_nr_class`` and ``weight_pnr``, and
+    one row per class.
+    """
+    if by not in ("class", "none"):
+        raise WeightingError(f"weights.person_nonresponse must be 'class' or 'none', got {by!r}.")
+    frame = people.copy()
+    frame["_screened"] = screened_persons(frame, dont_know)
+    answer = (
+        pd.to_numeric(frame["injured_12m"], errors="coerce")
+        if "injured_12m" in frame.columns
+        else pd.Series(np.nan, index=frame.index)
+    )
+    frame["_dont_know"] = answer.eq(DONT_KNOW).fillna(False).astype(bool) & ~frame["_screened"]
+    frame["_no_answer"] = ~frame["_screened"] & ~frame["_dont_know"]
+    counts = (
+        frame.groupby(["stratum_id", "sex", "age_group"], sort=False, observed=True)["_screened"]
+        .sum()
+        .rename("respondents")
+        .reset_index()
+    )
+    counts["_order"] = counts["age_group"].map(_age_order(frame["age_group"]))
+    counts = counts.sort_values(["stratum_id", "sex", "_order"]).drop(columns="_order")
+    if by == "class":
+        counts["person_nr_class"] = collapse_cells(counts, min_respondents)
+    else:
+        counts["person_nr_class"] = "none"
+    frame = frame.merge(
+        counts[["stratum_id", "sex", "age_group", "person_nr_class"]],
+        on=["stratum_id", "sex", "age_group"],
+        how="left",
+    )
+    frame["_w_screened"] = frame["weight_nr"].where(frame["_screened"], 0.0)
+    classes = (
+        frame.groupby("person_nr_class", sort=False)
+        .agg(
+            stratum_id=("stratum_id", "first"),
+            sex=("sex", "first"),
+            members=("_screened", "size"),
+            screened=("_screened", "sum"),
+            dont_know=("_dont_know", "sum"),
+            not_answered=("_no_answer", "sum"),
+            weight_members=("weight_nr", "sum"),
+            weight_screened=("_w_screened", "sum"),
+        )
+        .reset_index()
+    )
+    if by == "class":
+        empty = classes[classes["screened"] == 0]
+        if not empty.empty:
+            row = empty.iloc[0]
+            raise WeightingError(
+                f"No member of stratum {row['stratum_id']}, sex {row['sex']} answered the "
+                "screening question, so the person-level non-response adjustment has nobody to "
+                "carry their weight. Check injured_12m of that stratum in persons.csv, or set "
+                "weights.person_nonresponse: none. / 该层该性别无人回答筛查问题，无法做个人层面无应答"
+                "调整：请检查 persons.csv 的 injured_12m，或将 weights.person_nonresponse 设为 none。"
+            )
+        classes["factor"] = classes["weight_members"] / classes["weight_screened"]
+    else:
+        classes["factor"] = 1.0
+    classes["collapsed"] = classes["person_nr_class"].str.contains("+", regex=False)
+    factor = frame["person_nr_class"].map(classes.set_index("person_nr_class")["factor"])
+    frame["weight_pnr"] = frame["weight_nr"] * factor
+    kept = frame.loc[frame["_screened"]].drop(
+        columns=["_screened", "_dont_know", "_no_answer", "_w_screened"]
+    )
+    return kept.reset_index(drop=True), classes
+
+
+def person_nonresponse_adjustments(
+    classes: pd.DataFrame,
+    *,
+    wave: str,
+    settings: dict,
+    screening_dont_know: str,
+    stage: str = "04_compute_weights",
+) -> list[Adjustment]:
+    """The adjustments record of the person-level step: the screening answers left out as item
+    non-response (one row per stratum) and every merged class."""
+    method = settings.get("person_nonresponse", "class")
+    moved_en = (
+        "their weight is carried by the screened members of the same class"
+        if method == "class"
+        else "their weight is not redistributed"
+    )
+    moved_zh = "其权重由同一调整类中已回答者承担" if method == "class" else "其权重不再分配"
+    items = []
+    dk, missing = int(classes["dont_know"].sum()), int(classes["not_answered"].sum())
+    if dk or missing:
+        per_stratum = classes.groupby("stratum_id")[["dont_know", "not_answered"]].sum()
+        strata = ", ".join(
+            f"{stratum_id} {int(row['dont_know'])}+{int(row['not_answered'])}"
+            for stratum_id, row in per_stratum.iterrows()
+            if row["dont_know"] or row["not_answered"]
+        )
+        items.append(
+            Adjustment(
+                wave=wave,
+                stage=stage,
+                kind="item_nonresponse",
+                where="persons: injured_12m",
+                setting=(
+                    f"screening_dont_know = {screening_dont_know}; "
+                    f"weights.person_nonresponse = {method}"
+                ),
+                detail_en=(
+                    f"{dk} of {int(classes['members'].sum())} members of responding households "
+                    f'answered "don\'t know" to the screening question and {missing} did not '
+                    f"answer it (by stratum, don't know + no answer: {strata}); they are left out "
+                    f"of every estimate and {moved_en}."
+                ),
+                detail_zh=(
+                    f"应答户{int(classes['members'].sum())}名成员中{dk}人对筛查问题回答“不知道”，"
+                    f"{missing}人未回答（各层“不知道”+未回答：{strata}）；不纳入任何估计，{moved_zh}。"
+                ),
+            )
+        )
+    if method != "class":
+        return items
+    minimum = int(settings.get("min_person_class_respondents", 20))
+    for _, row in classes[classes["collapsed"]].iterrows():
+        items.append(
+            Adjustment(
+                wave=wave,
+                stage=stage,
+                kind="person_class_collapsed",
+                where=str(row["person_nr_class"]),
+                setting=f"weights.min_person_class_respondents = {minimum}",
+                detail_en=(
+                    f"Person-level non-response class {row['person_nr_class']}: age groups "
+                    f"merged because one had fewer than {minimum} screened members."
+                ),
+                detail_zh=(
+                    f"个人层面无应答调整类{row['person_nr_class']}：某年龄组已回答者少于{minimum}人，"
+                    "与相邻年龄组合并。"
+                ),
+            )
+        )
+    return items
+
+
+def _age_order(age_group: pd.Series) -> dict:
+    """Report age-group labels in age order (by their lower bound)."""
+    labels = pd.Series(age_group.astype(str).unique())
+    lower = labels.str.extract(r"^\s*(\d+)")[0].astype(float)
+    return dict(zip(labels[lower.argsort()], range(len(labels)), strict=True))
+
+
+# ---------------------------------------------------------------------- 4. calibration
 
 
 def census_by_report_age(census: pd.DataFrame, age_groups: Sequence[int]) -> pd.DataFrame:
@@ -289,9 +497,9 @@ def calibration_spec(method: str) -> CalibrationSpec | None:
     """The :class:`CalibrationSpec` of weights made by :func:`compute_weights` with ``method``
     (``weights.calibration``): the columns it writes into ``weights.parquet``."""
     if method == "poststratify":
-        return CalibrationSpec("poststratify", "weight_nr", ("calibration_cell",))
+        return CalibrationSpec("poststratify", "weight_pnr", ("calibration_cell",))
     if method == "rake":
-        return CalibrationSpec("rake", "weight_nr", ("stratum_id", "sex", "calibration_age_group"))
+        return CalibrationSpec("rake", "weight_pnr", ("stratum_id", "sex", "calibration_age_group"))
     return None
 
 
@@ -310,12 +518,14 @@ def compute_weights(
     settings: dict,
     age_groups: Sequence[int],
     rejected_households: pd.DataFrame | None = None,
+    screening_dont_know: str = "exclude",
 ) -> WeightsResult:
     """All weighting steps of domain-reference §6.1, from the clean tables to ``weights.parquet``.
 
     ``settings`` is the config's ``weights:`` section (``nonresponse_class``,
-    ``min_class_respondents``, ``calibration``, ``min_cell_respondents``,
-    ``trim_ratio_to_median``). ``persons`` needs ``person_id, hh_id, sex, age_years``; its
+    ``min_class_respondents``, ``person_nonresponse``, ``min_person_class_respondents``,
+    ``calibration``, ``min_cell_respondents``, ``trim_ratio_to_median``); ``screening_dont_know``
+    is the config's top-level setting of that name (:func:`screened_persons`). ``persons`` needs ``person_id, hh_id, sex, age_years``; its
     other columns (``injured``, ``n_episodes``, ``person_years``, …) are passed through.
     Persons of households that did not respond (result code 3-5, 96) are left out and counted
     in the notes. ``rejected_households`` (the cleaning's rejected household rows, with
@@ -376,12 +586,27 @@ def compute_weights(
             "every weighted person needs an age for the calibration cells."
         )
     people["age_group"] = people["age_group"].astype(str)
+    person_method = settings.get("person_nonresponse", "class")
+    people, person_classes = person_nonresponse_adjust(
+        people,
+        by=person_method,
+        min_respondents=int(settings.get("min_person_class_respondents", 20)),
+        dont_know=screening_dont_know,
+    )
+    notes.extend(_person_nonresponse_notes(person_classes, person_method, screening_dont_know))
 
     method = settings.get("calibration", "poststratify")
     trim = settings.get("trim_ratio_to_median")
     min_cell = int(settings.get("min_cell_respondents", 20))
     totals = census_by_report_age(census, age_groups)
-    counts = _cell_counts(people, totals)
+    residents = _residents(people)
+    if not residents.all():
+        notes.append(
+            f"{int((~residents).sum())} member(s) who left or died in the recall window "
+            "(residence_status 3) are not calibrated to the census, which counts present "
+            "residents: they take the calibration factor of their stratum × sex × age group."
+        )
+    counts = _cell_counts(people[residents], totals)
     missing = counts[(counts["respondents"] > 0) & (counts["population"].isna())]
     if not missing.empty:
         row = missing.iloc[0]
@@ -408,14 +633,31 @@ def compute_weights(
         on=["stratum_id", "sex", "age_group"],
         how="left",
     )
-    people["calibration_age_group"] = _rake_age_groups(people, min_cell)
-    people["weight"] = _calibrate(people, counts, method, trim)
+    residents = _residents(people)  # the merge renumbered the rows
+    people["calibration_age_group"] = _rake_age_groups(people[residents], min_cell).reindex(
+        people.index
+    )
+    people["calibration_age_group"] = people["calibration_age_group"].fillna(
+        people["age_group"].map(
+            people.loc[residents]
+            .drop_duplicates("age_group")
+            .set_index("age_group")["calibration_age_group"]
+        )
+    )
+    if method == "none" or residents.all():
+        people["weight"] = _calibrate(people, counts, method, trim)
+    else:
+        people.loc[residents, "weight"] = _calibrate(people[residents], counts, method, trim)
+        people["weight"] = _carry_calibration(people, residents)
     spec = calibration_spec(method)
-    check = _totals_check(people, totals[totals["stratum_id"].isin(counts["stratum_id"])])
+    check = _totals_check(
+        people[residents], totals[totals["stratum_id"].isin(counts["stratum_id"])]
+    )
     summary = pd.DataFrame(
         [
             _weight_summary("base", people["weight_base"]),
             _weight_summary("non-response adjusted", people["weight_nr"]),
+            _weight_summary("person non-response adjusted", people["weight_pnr"]),
             _weight_summary(f"final ({method})", people["weight"]),
         ]
     )
@@ -424,12 +666,61 @@ def compute_weights(
     return WeightsResult(
         persons=persons_out.reset_index(drop=True),
         nonresponse_classes=classes,
+        person_classes=person_classes,
         calibration_cells=counts.reset_index(drop=True),
         totals_check=check,
         summary=summary,
         calibration=spec,
         notes=notes,
     )
+
+
+def _residents(people: pd.DataFrame) -> pd.Series:
+    """Members living in the household at the interview (the census population): all but those
+    who left or died in the recall window (docs/methods.md "Who is counted")."""
+    if "residence_status" not in people.columns:
+        return pd.Series(True, index=people.index)
+    status = pd.to_numeric(people["residence_status"], errors="coerce")
+    return ~status.eq(LEFT_IN_WINDOW).fillna(False).astype(bool)
+
+
+def _carry_calibration(people: pd.DataFrame, residents: pd.Series) -> pd.Series:
+    """Final weights of the members who left: ``weight_pnr`` × the ratio Σweight / Σweight_pnr of
+    the residents of the same stratum × sex × age group (else calibration cell, else stratum)."""
+    weight = people["weight"].copy()
+    leavers = ~residents
+    factor = pd.Series(np.nan, index=people.index)
+    for keys in (["stratum_id", "sex", "age_group"], ["calibration_cell"], ["stratum_id"]):
+        sums = people[residents].groupby(keys)[["weight", "weight_pnr"]].sum()
+        ratio = (sums["weight"] / sums["weight_pnr"]).rename("_ratio")
+        found = people[keys].merge(ratio, left_on=keys, right_index=True, how="left")["_ratio"]
+        factor = factor.fillna(pd.Series(found.to_numpy(), index=people.index))
+    weight[leavers] = people.loc[leavers, "weight_pnr"] * factor[leavers]
+    return weight
+
+
+def _person_nonresponse_notes(classes: pd.DataFrame, method: str, dont_know: str) -> list[str]:
+    dk, missing = int(classes["dont_know"].sum()), int(classes["not_answered"].sum())
+    notes = []
+    if dk or missing:
+        moved = (
+            "their weight is carried by the screened members of the same stratum × sex × age group"
+            if method == "class"
+            else "their weight is not redistributed (weights.person_nonresponse: none)"
+        )
+        notes.append(
+            f'{dk} member(s) answered "don\'t know" to the screening question and {missing} did '
+            f"not answer it: they are left out as item non-response; {moved}."
+        )
+    elif dont_know == "not_injured":
+        notes.append('"Don\'t know" to the screening question counts as not injured.')
+    collapsed = classes.loc[classes["collapsed"], "person_nr_class"].tolist()
+    if method == "class" and collapsed:
+        notes.append(
+            "Person-level non-response classes merged with the neighbouring age group: "
+            f"{collapsed}."
+        )
+    return notes
 
 
 def _cell_counts(people: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -463,8 +754,8 @@ def _calibrate(
 ) -> pd.Series:
     if method == "none":
         if trim is None:
-            return people["weight_nr"].astype(float)
-        return trim_weights(people, weight="weight_nr", ratio_to_median=trim)
+            return people["weight_pnr"].astype(float)
+        return trim_weights(people, weight="weight_pnr", ratio_to_median=trim)
     if method == "poststratify":
         population = counts.groupby("calibration_cell", as_index=False)["population"].sum()
         cells = ["calibration_cell"]
@@ -480,7 +771,7 @@ def _calibrate(
         raise WeightingError(f"weights.calibration must be poststratify, rake or none: {method!r}")
     return calibrate_weights(
         people,
-        weight="weight_nr",
+        weight="weight_pnr",
         method=method,
         cells=cells,
         population=population,
