@@ -339,7 +339,8 @@ def person_nonresponse_adjust(
         classes["factor"] = classes["weight_members"] / classes["weight_screened"]
     else:
         classes["factor"] = 1.0
-    classes["collapsed"] = classes["person_nr_class"].str.contains("+", regex=False)
+    merged = counts.loc[counts["person_nr_class"] != _cell_label(counts), "person_nr_class"]
+    classes["collapsed"] = classes["person_nr_class"].isin(set(merged))
     factor = frame["person_nr_class"].map(classes.set_index("person_nr_class")["factor"])
     frame["weight_pnr"] = frame["weight_nr"] * factor
     kept = frame.loc[frame["_screened"]].drop(
@@ -418,6 +419,17 @@ def person_nonresponse_adjustments(
             )
         )
     return items
+
+
+def _cell_label(counts: pd.DataFrame) -> pd.Series:
+    """The label :func:`collapse_cells` gives a stratum × sex × age-group cell left on its own."""
+    return (
+        counts["stratum_id"].astype(str)
+        + "|"
+        + counts["sex"].astype(str)
+        + "|"
+        + counts["age_group"].astype(str)
+    )
 
 
 def _age_order(age_group: pd.Series) -> dict:
@@ -621,7 +633,8 @@ def compute_weights(
     counts = counts[counts["stratum_id"].isin(set(people["stratum_id"].astype(str)))]
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
-    counts["collapsed"] = counts["calibration_cell"].str.contains("+", regex=False)
+    # A cell is merged when its label is not its own stratum|sex|age group ("65+" has a "+" too).
+    counts["collapsed"] = counts["calibration_cell"] != _cell_label(counts)
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
     if collapsed and method != "none":
         notes.append(

@@ -390,3 +390,26 @@ def test_members_who_left_are_not_calibrated_to_the_census():
     women_a = result.persons[(result.persons["stratum_id"] == "A") & (result.persons["sex"] == 2)]
     assert women_a["weight"].sum() == pytest.approx(100 * 18 + 300)
     assert any("left or died" in note for note in result.notes)
+
+
+def test_an_open_age_group_alone_is_not_a_merged_class():
+    # "65+" carries a "+" but is no merger: nothing is reported as collapsed.
+    people = members().assign(age_group=["65+"] * 7 + ["45-64"] * 3)
+    _, classes = person_nonresponse_adjust(people, min_respondents=1)
+    assert not classes["collapsed"].any()
+
+
+def test_open_age_group_calibration_cell_is_not_reported_as_merged():
+    households, persons, sample, census = small_survey()
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    cells = result.calibration_cells.set_index("calibration_cell")["collapsed"]
+    # Women have respondents in every group; men only in 15-44 (their cells are merged).
+    assert not cells["A|2|45+"]
+    assert cells["A|1|0-14+15-44+45+"].all()
