@@ -341,6 +341,10 @@ def person_nonresponse_adjust(
         classes["factor"] = 1.0
     merged = counts.loc[counts["person_nr_class"] != _cell_label(counts), "person_nr_class"]
     classes["collapsed"] = classes["person_nr_class"].isin(set(merged))
+    # Shown in the order of the census table: stratum, sex, age.
+    position = pd.Series(range(len(counts)), index=counts["person_nr_class"].to_numpy())
+    classes["_order"] = classes["person_nr_class"].map(position.groupby(level=0).min())
+    classes = classes.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     factor = frame["person_nr_class"].map(classes.set_index("person_nr_class")["factor"])
     frame["weight_pnr"] = frame["weight_nr"] * factor
     kept = frame.loc[frame["_screened"]].drop(
