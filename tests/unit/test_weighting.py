@@ -413,3 +413,37 @@ def test_open_age_group_calibration_cell_is_not_reported_as_merged():
     # Women have respondents in every group; men only in 15-44 (their cells are merged).
     assert not cells["A|2|45+"]
     assert cells["A|1|0-14+15-44+45+"].all()
+
+
+def test_who_is_counted_in_incidence_and_person_years():
+    """Leavers and joiners are counted with their partial person-time; "don't know" is not."""
+    from injury_survey.estimation import estimate_indicators
+
+    households, persons, sample, census = small_survey()
+    persons["injured_12m"] = 2
+    persons["residence_status"] = 1
+    persons.loc[persons["person_id"] == "A1-0-1", ["residence_status", "person_years"]] = [3, 0.25]
+    persons.loc[persons["person_id"] == "B1-0-1", ["residence_status", "person_years"]] = [2, 0.5]
+    persons.loc[persons["person_id"] == "A1-1-0", "injured_12m"] = 8
+    for person_id in ("A1-0-1", "B2-2-0"):
+        persons.loc[persons["person_id"] == person_id, ["injured", "n_episodes"]] = [1, 1]
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "none", "person_nonresponse": "none"},
+        age_groups=[0, 15, 45],
+    )
+    # (Without sex: the men, all aged 30, cannot be age-standardised by sex.)
+    estimates = estimate_indicators(
+        result.persons.drop(columns="sex"),
+        settings={"domains": []},
+        age_groups=[0, 15, 45],
+        calibration="none",
+    ).set_index("indicator")
+    # Equal weights (10): 2 injured of 24 - 1 "don't know" = 23 persons; 2 episodes over
+    # 21 whole years + 0.25 (left) + 0.5 (joined) = 21.75 person-years.
+    assert estimates.loc["injury_incidence", "estimate"] == pytest.approx(2 / 23)
+    assert estimates.loc["injury_incidence", "n"] == 23
+    assert estimates.loc["episode_rate_per_1000py", "estimate"] == pytest.approx(2000 / 21.75)
