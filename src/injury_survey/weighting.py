@@ -301,10 +301,9 @@ def person_nonresponse_adjust(
     )
     counts["_order"] = counts["age_group"].map(_age_order(frame["age_group"]))
     counts = counts.sort_values(["stratum_id", "sex", "_order"]).drop(columns="_order")
-    if by == "class":
-        counts["person_nr_class"] = collapse_cells(counts, min_respondents)
-    else:
-        counts["person_nr_class"] = "none"
+    counts["person_nr_class"] = (
+        collapse_cells(counts, min_respondents) if by == "class" else _cell_label(counts)
+    )
     frame = frame.merge(
         counts[["stratum_id", "sex", "age_group", "person_nr_class"]],
         on=["stratum_id", "sex", "age_group"],

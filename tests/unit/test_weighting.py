@@ -336,8 +336,10 @@ def test_dont_know_counted_as_not_injured_or_not_redistributed():
     # "Don't know" now answers: men 15-44 and boys keep their weights; women still lose w2.
     assert weights[["m0", "m3", "c2"]].tolist() == pytest.approx([10.0, 20.0, 20.0])
     assert weights[["w0"]].tolist() == pytest.approx([10.0])
-    kept, _ = person_nonresponse_adjust(members(), by="none")
+    kept, classes = person_nonresponse_adjust(members(), by="none")
     assert len(kept) == 7 and (kept["weight_pnr"] == kept["weight_nr"]).all()
+    assert (classes["factor"] == 1).all() and not classes["collapsed"].any()
+    assert classes["dont_know"].sum() == 2 and classes["not_answered"].sum() == 1
 
 
 def test_class_without_any_screened_member_is_an_error():
