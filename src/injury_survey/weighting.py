@@ -615,7 +615,7 @@ def compute_weights(
     min_cell = int(settings.get("min_cell_respondents", 20))
     totals = census_by_report_age(census, age_groups)
     residents = _residents(people)
-    if not residents.all():
+    if not residents.all() and method != "none":
         notes.append(
             f"{int((~residents).sum())} member(s) who left or died in the recall window "
             "(residence_status 3) are not calibrated to the census, which counts present "
