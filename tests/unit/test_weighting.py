@@ -13,6 +13,8 @@ from injury_survey.weighting import (
     compute_weights,
     kish_weighting_effect,
     nonresponse_adjust,
+)
+from injury_survey.weighting_classes import (
     person_nonresponse_adjust,
     person_nonresponse_adjustments,
 )
@@ -449,3 +451,20 @@ def test_who_is_counted_in_incidence_and_person_years():
     assert estimates.loc["injury_incidence", "estimate"] == pytest.approx(2 / 23)
     assert estimates.loc["injury_incidence", "n"] == 23
     assert estimates.loc["episode_rate_per_1000py", "estimate"] == pytest.approx(2000 / 21.75)
+
+
+def test_person_classes_merge_with_neighbours_by_age_not_by_label():
+    # 5-year groups: "5-9" (1 screened) lies between "0-4" and "10-14" (20 each); the tie goes
+    # to the younger neighbour. Sorted as text, "5-9" would come after "10-14".
+    people = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(41)],
+            "stratum_id": "A",
+            "sex": 1,
+            "age_group": ["0-4"] * 20 + ["5-9"] + ["10-14"] * 20,
+            "weight_nr": 10.0,
+            "injured_12m": 2,
+        }
+    )
+    _, classes = person_nonresponse_adjust(people, min_respondents=5)
+    assert classes["person_nr_class"].tolist() == ["A|1|0-4+5-9", "A|1|10-14"]
