@@ -25,6 +25,7 @@ ADJUSTMENT_COLUMNS = ["wave", "stage", "kind", "where", "setting", "detail_en", 
 KINDS = {
     "rows_set_aside": "rows set aside by cleaning",
     "nonresponse_class_collapsed": "non-response class collapsed",
+    "person_class_collapsed": "person-level non-response class collapsed",
     "calibration_cell_collapsed": "calibration cell collapsed",
     "census_cells_collapsed": "census cells collapsed",
     "weights_trimmed": "weights trimmed",

@@ -19,7 +19,7 @@ standard error exceeds ``unstable_max_rse`` (domain-reference §6.2).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -79,6 +79,8 @@ def estimate_indicators(
     age_groups: Sequence[int],
     standard_population: str | None = None,
     calibration: str | None = None,
+    recall: Mapping | None = None,
+    screening_dont_know: str | None = None,
 ) -> pd.DataFrame:
     """Rows of ``estimates.csv`` (columns :data:`ESTIMATE_COLUMNS`) for I1, I2, I3 and I4.
 
@@ -86,7 +88,9 @@ def estimate_indicators(
     weight, injured, n_episodes, person_years, age_group`` and the domain columns). ``settings``
     is the config's ``estimation:`` section; ``standard_population`` overrides its
     ``standard_population``; ``calibration`` is ``weights.calibration`` (so standard errors
-    credit the calibration; None treats the weights as fixed).
+    credit the calibration; None treats the weights as fixed). ``recall`` (the config block) and
+    ``screening_dont_know``, when given, are named in the ``method`` column: the window the
+    person-years cover and how "don't know" to the screening question was handled.
     """
     confidence = float(settings.get("confidence", 0.95))
     ci_method = settings.get("ci_method", "logit")
@@ -106,6 +110,8 @@ def estimate_indicators(
         f"{_CALIBRATION_TEXT[calibration]}"
     )
     ci_text = "CI logit" if ci_method == "logit" else "CI Korn-Graubard (R beta)"
+    persons_text = _DONT_KNOW_TEXT.get(screening_dont_know, "")
+    exposure_text = f"; {recall_text(recall)}" if recall is not None else ""
     pieces = []
     for by in [None, *domains]:
         incidence = design.proportion("injured", by=by, ci_method=ci_method, confidence=confidence)
@@ -114,7 +120,7 @@ def estimate_indicators(
                 incidence,
                 "injury_incidence",
                 by,
-                f"{base_method}; ratio injured/persons; {ci_text}",
+                f"{base_method}; ratio injured/persons{persons_text}; {ci_text}",
             )
         )
         rate = design.ratio(
@@ -125,7 +131,7 @@ def estimate_indicators(
                 rate,
                 "episode_rate_per_1000py",
                 by,
-                f"{base_method}; ratio episodes/person-years x 1000; CI log scale",
+                f"{base_method}; ratio episodes/person-years x 1000{exposure_text}; CI log scale",
             )
         )
         per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
@@ -175,6 +181,21 @@ def estimate_indicators(
         for n, est, se in zip(table["n"], table["estimate"], table["se"], strict=True)
     ]
     return table[ESTIMATE_COLUMNS]
+
+
+_DONT_KNOW_TEXT = {
+    "exclude": ' ("don\'t know" to screening excluded as item non-response)',
+    "not_injured": ' ("don\'t know" to screening counted as not injured)',
+}
+
+
+def recall_text(recall: Mapping) -> str:
+    """The recall window in words, for the method column of rates per person-year."""
+    if recall.get("mode", "rolling") == "fixed":
+        window = f"fixed window {recall['fixed_start']} to {recall['fixed_end']}"
+    else:
+        window = f"the {int(recall.get('days', 365))} days before interview"
+    return f"person-years = time present within {window}"
 
 
 def stability_flag(n: int, estimate: float, se: float, settings: dict) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from injury_survey.sample_size import icc_anova
+from injury_survey.weighting_classes import screened_persons
 
 CASE_DEFINITIONS = ("case_cn_halfday", "case_1day", "case_medical")
 
@@ -37,6 +38,7 @@ def summarise_pilot(
     *,
     primary: str = "case_cn_halfday",
     confidence: float = 0.95,
+    screening_dont_know: str = "exclude",
 ) -> dict:
     """The §5.2 pilot outputs that feed the plan, as plain numbers (for ``pilot_summary.yaml``).
 
@@ -44,13 +46,17 @@ def summarise_pilot(
     ``psu_id``, ``injured_12m``, ``proxy`` and ``injured_<definition>`` for each case definition,
     ``episodes`` the case flags. Household response rate RR_hh = responded / eligible; person
     completeness RR_ind = persons with a screening answer (injured_12m 1 or 2) / persons listed;
-    mean household size m̄ = persons / responding households.
+    mean household size m̄ = persons / responding households. Incidence and the ICC count the
+    persons with a screening answer: "don't know" is left out under ``screening_dont_know:
+    exclude`` and counts as not injured under ``not_injured`` (docs/methods.md "Item
+    non-response").
     """
     eligible = int(households["eligible"].sum())
     responded = int(households["responded"].sum())
     screened = persons["injured_12m"].isin([1, 2])
     n_persons = len(persons)
-    injured_primary = int(persons[f"injured_{primary}"].sum())
+    counted = persons[screened_persons(persons, screening_dont_know)]
+    injured_primary = int(counted[f"injured_{primary}"].sum())
     summary: dict = {
         "households_selected": len(households),
         "households_eligible": eligible,
@@ -66,31 +72,33 @@ def summarise_pilot(
             (~episodes[list(CASE_DEFINITIONS)].any(axis=1)).sum()
         ),
         "episodes_per_injured": (
-            float(persons[f"n_episodes_{primary}"].sum()) / injured_primary
+            float(counted[f"n_episodes_{primary}"].sum()) / injured_primary
             if injured_primary
             else None
         ),
         "incidence": {},
     }
+    n_counted = len(counted)
     for definition in CASE_DEFINITIONS:
-        cases = int(persons[f"injured_{definition}"].sum())
-        lower, upper = clopper_pearson(cases, n_persons, confidence)
+        cases = int(counted[f"injured_{definition}"].sum())
+        lower, upper = clopper_pearson(cases, n_counted, confidence)
         summary["incidence"][definition] = {
             "cases": cases,
-            "persons": n_persons,
-            "estimate": cases / n_persons if n_persons else None,
+            "persons": n_counted,
+            "estimate": cases / n_counted if n_counted else None,
             "ci_lower": lower,
             "ci_upper": upper,
-            "ci_method": "Clopper-Pearson exact, unweighted",
+            "ci_method": "Clopper-Pearson exact, unweighted; "
+            f"screening_dont_know: {screening_dont_know}",
         }
     # NaN when nobody (or everybody) in the pilot was injured: there is no variance to split.
-    raw_icc = float(icc_anova(persons["psu_id"], persons[f"injured_{primary}"].astype(float)))
+    raw_icc = float(icc_anova(counted["psu_id"], counted[f"injured_{primary}"].astype(float)))
     summary["icc"] = {
         "estimate": None if math.isnan(raw_icc) else raw_icc,
         "truncated": None
         if math.isnan(raw_icc)
         else min(max(raw_icc, ICC_PLAUSIBLE_RANGE[0]), ICC_PLAUSIBLE_RANGE[1]),
-        "clusters": int(persons["psu_id"].nunique()),
+        "clusters": int(counted["psu_id"].nunique()),
         "note": "ANOVA estimator; shown only, too few clusters to plan with (§5.2)",
     }
     minutes = pd.to_numeric(households.get("interview_minutes"), errors="coerce").dropna()

@@ -9,11 +9,20 @@ The steps follow domain-reference §6.1 (and Kish 1965; Valliant, Dever & Kreute
    households that did not respond is moved to the respondents of the same class,
    ``w1 = w0 · Σ_eligible w0 / Σ_responding w0``. Eligible = result codes 1-5 and 96; ineligible
    dwellings (6 vacant, 7 demolished, 8 not found) are out of scope and take no weight.
-3. **Calibration** of the person weights to the census residents by stratum × sex × report age
+3. **Person-level non-response adjustment** (``weights.person_nonresponse``): a member of a
+   responding household whose screening question has no answer (``injured_12m`` missing, or 8
+   "don't know" when ``screening_dont_know`` is ``exclude``) is left out, and the weight of the
+   members of each class (stratum × sex × report age group, sparse classes merged with the
+   neighbouring age group) is carried by its screened members,
+   ``w2 = w1 · Σ_members w1 / Σ_screened w1``.
+4. **Calibration** of the person weights to the census residents by stratum × sex × report age
    group: post-stratification (each cell's weights scaled to its census total) or raking to the
    three margins. Sparse cells are collapsed with the neighbouring age group. Calibration runs in
-   svy (:mod:`injury_survey.survey_design`) so that later standard errors account for it.
-4. Optional **trimming** of weights above ``trim_ratio_to_median`` × median, alternating with
+   svy (:mod:`injury_survey.survey_design`) so that later standard errors account for it. The
+   census counts the people living there now, so members who left or died in the recall window
+   (``residence_status`` 3) are not calibrated to it: they keep their weight before calibration
+   times the calibration factor of the residents of their stratum × sex × age group.
+5. Optional **trimming** of weights above ``trim_ratio_to_median`` × median, alternating with
    re-calibration. Reported: Kish's weighting effect ``1 + CV²(w) = n·Σw² / (Σw)²``, min, max.
 """
 
@@ -32,10 +41,19 @@ from injury_survey.survey_design import (
     calibrate_weights,
     trim_weights,
 )
+from injury_survey.weighting_classes import (
+    WeightingError,
+    cell_label,
+    collapse_cells,
+    person_nonresponse_adjust,
+    person_nonresponse_notes,
+)
 
 RESPONDED = (1, 2)
 ELIGIBLE = (1, 2, 3, 4, 5, 96)
 INELIGIBLE = (6, 7, 8)
+LEFT_IN_WINDOW = 3
+"""``residence_status`` of a member who left or died in the recall window."""
 
 WEIGHT_COLUMNS = [
     "person_id",
@@ -44,15 +62,12 @@ WEIGHT_COLUMNS = [
     "psu_id",
     "weight_base",
     "weight_nr",
+    "weight_pnr",
     "weight",
     "sex",
     "age_years",
     "age_group",
 ]
-
-
-class WeightingError(ValueError):
-    """The inputs cannot be weighted; the message names the file, row and what to do."""
 
 
 @dataclass
@@ -67,6 +82,9 @@ class WeightsResult:
     nonresponse_classes
         One row per non-response class: eligible and responding households, their base-weight
         sums, the adjustment factor and whether the class is a collapsed one.
+    person_classes
+        One row per person-level non-response class: members, screened members, "don't know"
+        and unanswered screening questions, their weight sums and the adjustment factor.
     calibration_cells
         One row per stratum × sex × age group: respondents, census population, the calibration
         cell it belongs to after collapsing (``collapsed`` true when merged).
@@ -84,6 +102,7 @@ class WeightsResult:
 
     persons: pd.DataFrame
     nonresponse_classes: pd.DataFrame
+    person_classes: pd.DataFrame
     calibration_cells: pd.DataFrame
     totals_check: pd.DataFrame
     summary: pd.DataFrame
@@ -219,7 +238,7 @@ def _nonresponse_classes(frame: pd.DataFrame, by: str, min_respondents: int) -> 
     return classes
 
 
-# ---------------------------------------------------------------------- 3. calibration
+# ---------------------------------------------------------------------- 4. calibration
 
 
 def census_by_report_age(census: pd.DataFrame, age_groups: Sequence[int]) -> pd.DataFrame:
@@ -253,45 +272,13 @@ def census_by_report_age(census: pd.DataFrame, age_groups: Sequence[int]) -> pd.
     )
 
 
-def collapse_cells(counts: pd.DataFrame, min_respondents: int) -> pd.Series:
-    """Calibration cell label for each stratum × sex × age-group row of ``counts``.
-
-    ``counts`` has ``stratum_id, sex, age_group`` (report groups, in age order) and
-    ``respondents``. Within each stratum × sex the cell with the fewest respondents below
-    ``min_respondents`` is merged with its neighbouring age group (the smaller neighbour), and
-    again until every cell has enough respondents or the stratum × sex is a single cell.
-    Labels read ``"S1|2|0-14+15-44"``.
-    """
-    labels = pd.Series(index=counts.index, dtype=object)
-    for (stratum_id, sex), group in counts.groupby(["stratum_id", "sex"], sort=False):
-        group = group.sort_values("age_group")
-        cells = [[age] for age in group["age_group"].astype(str)]
-        sizes = list(group["respondents"].astype(int))
-        while len(cells) > 1 and min(sizes) < min_respondents:
-            i = int(np.argmin(sizes))
-            if i == 0:
-                j = 1
-            elif i == len(cells) - 1:
-                j = i - 1
-            else:
-                j = i - 1 if sizes[i - 1] <= sizes[i + 1] else i + 1
-            lo, hi = sorted((i, j))
-            cells[lo : hi + 1] = [cells[lo] + cells[hi]]
-            sizes[lo : hi + 1] = [sizes[lo] + sizes[hi]]
-        for members in cells:
-            label = f"{stratum_id}|{sex}|" + "+".join(members)
-            rows = group.index[group["age_group"].astype(str).isin(members)]
-            labels.loc[rows] = label
-    return labels
-
-
 def calibration_spec(method: str) -> CalibrationSpec | None:
     """The :class:`CalibrationSpec` of weights made by :func:`compute_weights` with ``method``
     (``weights.calibration``): the columns it writes into ``weights.parquet``."""
     if method == "poststratify":
-        return CalibrationSpec("poststratify", "weight_nr", ("calibration_cell",))
+        return CalibrationSpec("poststratify", "weight_pnr", ("calibration_cell",))
     if method == "rake":
-        return CalibrationSpec("rake", "weight_nr", ("stratum_id", "sex", "calibration_age_group"))
+        return CalibrationSpec("rake", "weight_pnr", ("stratum_id", "sex", "calibration_age_group"))
     return None
 
 
@@ -310,12 +297,14 @@ def compute_weights(
     settings: dict,
     age_groups: Sequence[int],
     rejected_households: pd.DataFrame | None = None,
+    screening_dont_know: str = "exclude",
 ) -> WeightsResult:
     """All weighting steps of domain-reference §6.1, from the clean tables to ``weights.parquet``.
 
     ``settings`` is the config's ``weights:`` section (``nonresponse_class``,
-    ``min_class_respondents``, ``calibration``, ``min_cell_respondents``,
-    ``trim_ratio_to_median``). ``persons`` needs ``person_id, hh_id, sex, age_years``; its
+    ``min_class_respondents``, ``person_nonresponse``, ``min_person_class_respondents``,
+    ``calibration``, ``min_cell_respondents``, ``trim_ratio_to_median``); ``screening_dont_know``
+    is the config's top-level setting of that name (:func:`screened_persons`). ``persons`` needs ``person_id, hh_id, sex, age_years``; its
     other columns (``injured``, ``n_episodes``, ``person_years``, …) are passed through.
     Persons of households that did not respond (result code 3-5, 96) are left out and counted
     in the notes. ``rejected_households`` (the cleaning's rejected household rows, with
@@ -376,12 +365,27 @@ def compute_weights(
             "every weighted person needs an age for the calibration cells."
         )
     people["age_group"] = people["age_group"].astype(str)
+    person_method = settings.get("person_nonresponse", "class")
+    people, person_classes = person_nonresponse_adjust(
+        people,
+        by=person_method,
+        min_respondents=int(settings.get("min_person_class_respondents", 20)),
+        dont_know=screening_dont_know,
+    )
+    notes.extend(person_nonresponse_notes(person_classes, person_method, screening_dont_know))
 
     method = settings.get("calibration", "poststratify")
     trim = settings.get("trim_ratio_to_median")
     min_cell = int(settings.get("min_cell_respondents", 20))
     totals = census_by_report_age(census, age_groups)
-    counts = _cell_counts(people, totals)
+    residents = _residents(people)
+    if not residents.all() and method != "none":
+        notes.append(
+            f"{int((~residents).sum())} member(s) who left or died in the recall window "
+            "(residence_status 3) are not calibrated to the census, which counts present "
+            "residents: they take the calibration factor of their stratum × sex × age group."
+        )
+    counts = _cell_counts(people[residents], totals)
     missing = counts[(counts["respondents"] > 0) & (counts["population"].isna())]
     if not missing.empty:
         row = missing.iloc[0]
@@ -396,7 +400,8 @@ def compute_weights(
     counts = counts[counts["stratum_id"].isin(set(people["stratum_id"].astype(str)))]
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
-    counts["collapsed"] = counts["calibration_cell"].str.contains("+", regex=False)
+    # A cell is merged when its label is not its own stratum|sex|age group ("65+" has a "+" too).
+    counts["collapsed"] = counts["calibration_cell"] != cell_label(counts)
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
     if collapsed and method != "none":
         notes.append(
@@ -408,14 +413,31 @@ def compute_weights(
         on=["stratum_id", "sex", "age_group"],
         how="left",
     )
-    people["calibration_age_group"] = _rake_age_groups(people, min_cell)
-    people["weight"] = _calibrate(people, counts, method, trim)
+    residents = _residents(people)  # the merge renumbered the rows
+    people["calibration_age_group"] = _rake_age_groups(people[residents], min_cell).reindex(
+        people.index
+    )
+    people["calibration_age_group"] = people["calibration_age_group"].fillna(
+        people["age_group"].map(
+            people.loc[residents]
+            .drop_duplicates("age_group")
+            .set_index("age_group")["calibration_age_group"]
+        )
+    )
+    if method == "none" or residents.all():
+        people["weight"] = _calibrate(people, counts, method, trim)
+    else:
+        people.loc[residents, "weight"] = _calibrate(people[residents], counts, method, trim)
+        people["weight"] = _carry_calibration(people, residents)
     spec = calibration_spec(method)
-    check = _totals_check(people, totals[totals["stratum_id"].isin(counts["stratum_id"])])
+    check = _totals_check(
+        people[residents], totals[totals["stratum_id"].isin(counts["stratum_id"])]
+    )
     summary = pd.DataFrame(
         [
             _weight_summary("base", people["weight_base"]),
             _weight_summary("non-response adjusted", people["weight_nr"]),
+            _weight_summary("person non-response adjusted", people["weight_pnr"]),
             _weight_summary(f"final ({method})", people["weight"]),
         ]
     )
@@ -424,12 +446,37 @@ def compute_weights(
     return WeightsResult(
         persons=persons_out.reset_index(drop=True),
         nonresponse_classes=classes,
+        person_classes=person_classes,
         calibration_cells=counts.reset_index(drop=True),
         totals_check=check,
         summary=summary,
         calibration=spec,
         notes=notes,
     )
+
+
+def _residents(people: pd.DataFrame) -> pd.Series:
+    """Members living in the household at the interview (the census population): all but those
+    who left or died in the recall window (docs/methods.md "Who is counted")."""
+    if "residence_status" not in people.columns:
+        return pd.Series(True, index=people.index)
+    status = pd.to_numeric(people["residence_status"], errors="coerce")
+    return ~status.eq(LEFT_IN_WINDOW).fillna(False).astype(bool)
+
+
+def _carry_calibration(people: pd.DataFrame, residents: pd.Series) -> pd.Series:
+    """Final weights of the members who left: ``weight_pnr`` × the ratio Σweight / Σweight_pnr of
+    the residents of the same stratum × sex × age group (else calibration cell, else stratum)."""
+    weight = people["weight"].copy()
+    leavers = ~residents
+    factor = pd.Series(np.nan, index=people.index)
+    for keys in (["stratum_id", "sex", "age_group"], ["calibration_cell"], ["stratum_id"]):
+        sums = people[residents].groupby(keys)[["weight", "weight_pnr"]].sum()
+        ratio = (sums["weight"] / sums["weight_pnr"]).rename("_ratio")
+        found = people[keys].merge(ratio, left_on=keys, right_index=True, how="left")["_ratio"]
+        factor = factor.fillna(pd.Series(found.to_numpy(), index=people.index))
+    weight[leavers] = people.loc[leavers, "weight_pnr"] * factor[leavers]
+    return weight
 
 
 def _cell_counts(people: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -463,8 +510,8 @@ def _calibrate(
 ) -> pd.Series:
     if method == "none":
         if trim is None:
-            return people["weight_nr"].astype(float)
-        return trim_weights(people, weight="weight_nr", ratio_to_median=trim)
+            return people["weight_pnr"].astype(float)
+        return trim_weights(people, weight="weight_pnr", ratio_to_median=trim)
     if method == "poststratify":
         population = counts.groupby("calibration_cell", as_index=False)["population"].sum()
         cells = ["calibration_cell"]
@@ -480,7 +527,7 @@ def _calibrate(
         raise WeightingError(f"weights.calibration must be poststratify, rake or none: {method!r}")
     return calibrate_weights(
         people,
-        weight="weight_nr",
+        weight="weight_pnr",
         method=method,
         cells=cells,
         population=population,

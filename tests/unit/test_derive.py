@@ -13,8 +13,10 @@ from injury_survey.cleaning.derive import (
     age_at_injury,
     age_group_5y,
     case_flags,
+    derive_episodes,
     derive_households,
     derive_persons,
+    exposure_years,
     in_recall_window,
     months_before_interview,
     period_bounds,
@@ -297,3 +299,129 @@ def test_unknown_case_definition_is_a_clear_error():
             case_definition="case_2day",
             age_groups=[0, 15],
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Exposure (docs/methods.md "Exposure and recall window"): days present inside the recall window
+# / 365. Presence is placed by residence status within the 365 days before the interview: usual
+# residents m/12 of the time throughout, joiners the last m·365/12 days, leavers everything up to
+# 365 − m·365/12 days before the interview. Interview 2024-06-15 throughout.
+
+INTERVIEW = "2024-06-15"
+
+
+def exposure(recall, status, months):
+    n = len(status)
+    return exposure_years(
+        same_day(n, INTERVIEW),
+        pd.Series(status, dtype="Int64"),
+        pd.Series(months, dtype="Int64"),
+        recall,
+    )
+
+
+def test_exposure_with_a_12_month_window_is_months_present_over_12():
+    out = exposure({"mode": "rolling", "days": 365}, [1, 1, 2, 2, 3, 3], [12, 7, 3, 9, 3, 9])
+    assert out.tolist() == pytest.approx([1.0, 7 / 12, 0.25, 0.75, 0.25, 0.75])
+
+
+def test_exposure_over_a_6_month_rolling_window():
+    # Window = the 182 days before the interview.
+    out = exposure({"mode": "rolling", "days": 182}, [1, 1, 2, 2, 3, 3], [12, 6, 3, 9, 3, 9])
+    assert out.tolist() == pytest.approx(
+        [
+            182 / 365,  # resident all year: the whole window
+            91 / 365,  # resident half the time, spread evenly: half the window
+            91.25 / 365,  # joined 3 months (91.25 d) ago: all of it inside the window
+            182 / 365,  # joined 9 months (273.75 d) ago: present for the whole window
+            0.0,  # left 3 months into the year = 273.75 d ago, before the window opened
+            90.75 / 365,  # left 91.25 d ago: present from day 182 to day 91.25 before
+        ]
+    )
+
+
+def test_exposure_over_a_fixed_window():
+    # 2024-01-01..2024-03-31 = 91 days, lying 166 to 75 days before the interview.
+    recall = {"mode": "fixed", "fixed_start": "2024-01-01", "fixed_end": "2024-03-31"}
+    out = exposure(recall, [1, 1, 2, 3, 3], [12, 8, 4, 2, 10])
+    assert out.tolist() == pytest.approx(
+        [
+            91 / 365,
+            91 * 8 / 12 / 365,
+            (4 * 365 / 12 - 75) / 365,  # joined 121.67 d ago: present for the last 46.67 d of it
+            0.0,  # left 304.17 d ago, before the window
+            91 / 365,  # left 60.83 d ago, after the window closed
+        ]
+    )
+
+
+def test_fixed_window_before_the_12_months_and_after_the_interview():
+    # Calendar 2023 lies 531 to 166 days before the interview; presence before the 365 days is
+    # that of the first day of them (leavers present, joiners absent, residents m/12).
+    recall = {"mode": "fixed", "fixed_start": "2023-01-01", "fixed_end": "2023-12-31"}
+    out = exposure(recall, [1, 2, 3], [12, 6, 6])
+    assert out.tolist() == pytest.approx([1.0, 16.5 / 365, 348.5 / 365])
+    # A window still open at the interview stops there: 2024-05-01..06-15 = 45 days observed.
+    recall = {"mode": "fixed", "fixed_start": "2024-05-01", "fixed_end": "2024-12-31"}
+    assert exposure(recall, [1], [12]).tolist() == pytest.approx([45 / 365])
+
+
+def test_missing_months_or_interview_give_no_exposure():
+    out = exposure_years(
+        dates(INTERVIEW, None),
+        pd.Series([1, NA], dtype="Int64"),
+        pd.Series([NA, 12], dtype="Int64"),
+        {"mode": "rolling", "days": 365},
+    )
+    assert out.isna().tolist() == [True, True]
+
+
+@pytest.mark.parametrize(
+    "recall, injury_dates, expected_in",
+    [
+        # 6-month rolling window: [2023-12-16, 2024-06-15].
+        ({"mode": "rolling", "days": 182}, ["2024-03-07", "2023-12-16", "2023-12-15"], [1, 1, 0]),
+        (
+            {"mode": "fixed", "fixed_start": "2024-01-01", "fixed_end": "2024-03-31"},
+            ["2024-03-31", "2024-04-01", "2023-12-31"],
+            [1, 0, 0],
+        ),
+    ],
+)
+def test_episode_numerator_uses_the_same_window(recall, injury_dates, expected_in):
+    households = pd.DataFrame(
+        {"hh_id": ["H1"], "psu_id": ["A"], "interview_date": dates(INTERVIEW)}
+    )
+    persons = pd.DataFrame(
+        {
+            "person_id": ["P1"],
+            "hh_id": ["H1"],
+            "age_years": pd.array([40], dtype="Int64"),
+            "residence_status": pd.array([1], dtype="Int64"),
+            "months_present_12m": pd.array([12], dtype="Int64"),
+        }
+    )
+    episodes = pd.DataFrame(
+        {
+            "episode_id": ["e1", "e2", "e3"],
+            "person_id": ["P1"] * 3,
+            "injury_date": dates(*injury_dates),
+            "care_level": pd.array([2, 2, 2], dtype="Int64"),
+            "days_off": pd.array([1.0, 1.0, 1.0], dtype="Float64"),
+        }
+    )
+    derived = derive_episodes(
+        episodes, persons, households, recall=recall, case_definition="case_cn_halfday"
+    )
+    assert derived["in_window"].astype(int).tolist() == expected_in
+    out = derive_persons(
+        persons,
+        households,
+        derived,
+        case_definition="case_cn_halfday",
+        age_groups=[0, 15],
+        recall=recall,
+    )
+    window_days = 182 if recall["mode"] == "rolling" else 91
+    assert out["n_episodes"].tolist() == [sum(expected_in)]
+    assert out["person_years"].tolist() == pytest.approx([window_days / 365])

@@ -62,7 +62,12 @@ def test_pilot_summary_numbers_by_hand():
     assert summary["proxy_share"] == pytest.approx(2 / 5)
     assert summary["episodes_failing_all_case_definitions"] == 1
     assert summary["episodes_per_injured"] == pytest.approx(3 / 2)
-    assert summary["incidence"]["case_cn_halfday"]["estimate"] == pytest.approx(2 / 5)
+    # p4 answered "don't know": left out of incidence by default (2 of 4), or counted as not
+    # injured (2 of 5).
+    assert summary["incidence"]["case_cn_halfday"]["estimate"] == pytest.approx(2 / 4)
+    assert summary["incidence"]["case_cn_halfday"]["persons"] == 4
+    counted_as_no = pilot.summarise_pilot(*small_pilot(), screening_dont_know="not_injured")
+    assert counted_as_no["incidence"]["case_cn_halfday"]["estimate"] == pytest.approx(2 / 5)
     assert summary["incidence"]["case_medical"]["cases"] == 0
     assert summary["interview_minutes"]["median"] == 25
     yaml.safe_dump(summary)  # plain types only: it is written to pilot_summary.yaml

@@ -14,6 +14,10 @@ from injury_survey.weighting import (
     kish_weighting_effect,
     nonresponse_adjust,
 )
+from injury_survey.weighting_classes import (
+    person_nonresponse_adjust,
+    person_nonresponse_adjustments,
+)
 
 
 def sample_list() -> pd.DataFrame:
@@ -268,3 +272,199 @@ def test_raking_that_cannot_converge_says_so():
             settings={"calibration": "rake", "min_cell_respondents": 1},
             age_groups=[0, 15, 45],
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Person-level non-response (docs/methods.md "Person-level non-response", "Item non-response").
+
+
+def members() -> pd.DataFrame:
+    """Stratum A. Men 15-44: weights 10, 10, 20, 20, the last answering "don't know" (8).
+    Women 15-44: 5, 5, 10, the last with no answer. Men 0-14: 10, 10 screened and a 20 "don't
+    know"."""
+    return pd.DataFrame(
+        {
+            "person_id": [f"m{i}" for i in range(4)] + ["w0", "w1", "w2", "c0", "c1", "c2"],
+            "stratum_id": "A",
+            "sex": [1, 1, 1, 1, 2, 2, 2, 1, 1, 1],
+            "age_group": ["15-44"] * 7 + ["0-14"] * 3,
+            "weight_nr": [10.0, 10.0, 20.0, 20.0, 5.0, 5.0, 10.0, 10.0, 10.0, 20.0],
+            "injured_12m": pd.array([1, 2, 2, 8, 2, 2, pd.NA, 2, 2, 8], dtype="Int64"),
+        }
+    )
+
+
+def test_person_nonresponse_factor_by_hand():
+    kept, classes = person_nonresponse_adjust(members(), min_respondents=1)
+    weights = kept.set_index("person_id")["weight_pnr"]
+    # Men 15-44: all members 60, screened 40 -> factor 1.5. Women: 20 / 10 = 2. Boys: 40 / 20.
+    assert weights[["m0", "m1", "m2"]].tolist() == pytest.approx([15.0, 15.0, 30.0])
+    assert weights[["w0", "w1"]].tolist() == pytest.approx([10.0, 10.0])
+    assert weights[["c0", "c1"]].tolist() == pytest.approx([20.0, 20.0])
+    assert "m3" not in weights.index and "w2" not in weights.index and "c2" not in weights.index
+    # The weight of every class is kept: 60 + 20 + 40.
+    assert weights.sum() == pytest.approx(120.0)
+    by_class = classes.set_index("person_nr_class")
+    assert by_class.loc["A|1|15-44", ["members", "screened", "dont_know"]].tolist() == [4, 3, 1]
+    assert by_class.loc["A|2|15-44", ["not_answered", "factor"]].tolist() == [1, 2.0]
+    assert not by_class["collapsed"].any()
+
+
+def test_sparse_person_class_merges_with_neighbouring_age_group():
+    # Boys 0-14 have 2 screened < 3: merged with men 15-44 (3 screened): all members
+    # 60 + 40 = 100, screened 40 + 20 = 60 (apart, the boys' factor would be 2).
+    kept, classes = person_nonresponse_adjust(members(), min_respondents=3)
+    merged = classes.set_index("person_nr_class").loc["A|1|0-14+15-44"]
+    assert merged["factor"] == pytest.approx(100 / 60) and merged["collapsed"]
+    boys = kept[kept["person_id"].isin(["c0", "c1"])]
+    assert boys["weight_pnr"].tolist() == pytest.approx([10 * 100 / 60] * 2)
+    adjustments = person_nonresponse_adjustments(
+        classes,
+        wave="baseline",
+        settings={"min_person_class_respondents": 3},
+        screening_dont_know="exclude",
+    )
+    kinds = [a.kind for a in adjustments]
+    assert kinds == ["item_nonresponse", "person_class_collapsed"]
+    assert '2 of 10 members of responding households answered "don\'t know"' in (
+        adjustments[0].detail_en
+    )
+    assert "1 did not answer" in adjustments[0].detail_en
+
+
+def test_dont_know_counted_as_not_injured_or_not_redistributed():
+    kept, _ = person_nonresponse_adjust(members(), min_respondents=1, dont_know="not_injured")
+    weights = kept.set_index("person_id")["weight_pnr"]
+    # "Don't know" now answers: men 15-44 and boys keep their weights; women still lose w2.
+    assert weights[["m0", "m3", "c2"]].tolist() == pytest.approx([10.0, 20.0, 20.0])
+    assert weights[["w0"]].tolist() == pytest.approx([10.0])
+    kept, classes = person_nonresponse_adjust(members(), by="none")
+    assert len(kept) == 7 and (kept["weight_pnr"] == kept["weight_nr"]).all()
+    assert (classes["factor"] == 1).all() and not classes["collapsed"].any()
+    assert classes["dont_know"].sum() == 2 and classes["not_answered"].sum() == 1
+
+
+def test_class_without_any_screened_member_is_an_error():
+    people = members()
+    people.loc[people["sex"] == 2, "injured_12m"] = 8
+    with pytest.raises(WeightingError, match="stratum A, sex 2"):
+        person_nonresponse_adjust(people, min_respondents=1)
+
+
+def test_dont_know_is_left_out_and_its_weight_carried_before_calibration():
+    households, persons, sample, census = small_survey()
+    persons["injured_12m"] = 2
+    persons.loc[persons["person_id"] == "A1-0-0", "injured_12m"] = 8  # a man of stratum A
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "none", "min_person_class_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    weights = result.persons.set_index("person_id")
+    assert "A1-0-0" not in weights.index
+    # 6 men of stratum A aged 30, weight 10 each; 5 screened carry 60: 12 each.
+    men_a = weights[(weights["stratum_id"] == "A") & (weights["sex"] == 1)]
+    assert men_a["weight"].tolist() == pytest.approx([12.0] * 5)
+    assert any("don't know" in note for note in result.notes)
+
+
+def test_members_who_left_are_not_calibrated_to_the_census():
+    households, persons, sample, census = small_survey()
+    persons["residence_status"] = 1
+    # The 8-year-old girl of household A1-0 left: the census women 0-14 of A (300) are the
+    # one remaining 8-year-old girl's alone, 300 / 10 = factor 30; the leaver carries it too.
+    persons.loc[persons["person_id"] == "A1-0-1", "residence_status"] = 3
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    weights = result.persons.set_index("person_id")["weight"]
+    assert weights["A2-0-1"] == pytest.approx(300.0)
+    assert weights["A1-0-1"] == pytest.approx(300.0)
+    # The census margins hold for the residents; the leaver's 300 is on top of them.
+    check = result.totals_check
+    assert check.loc[check["margin"] != "age_group", "difference"].abs().max() < 1e-6
+    women_a = result.persons[(result.persons["stratum_id"] == "A") & (result.persons["sex"] == 2)]
+    assert women_a["weight"].sum() == pytest.approx(100 * 18 + 300)
+    assert any("left or died" in note for note in result.notes)
+
+
+def test_an_open_age_group_alone_is_not_a_merged_class():
+    # "65+" carries a "+" but is no merger: nothing is reported as collapsed.
+    people = members().assign(age_group=["65+"] * 7 + ["45-64"] * 3)
+    _, classes = person_nonresponse_adjust(people, min_respondents=1)
+    assert not classes["collapsed"].any()
+
+
+def test_open_age_group_calibration_cell_is_not_reported_as_merged():
+    households, persons, sample, census = small_survey()
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    )
+    cells = result.calibration_cells.set_index("calibration_cell")["collapsed"]
+    # Women have respondents in every group; men only in 15-44 (their cells are merged).
+    assert not cells["A|2|45+"]
+    assert cells["A|1|0-14+15-44+45+"].all()
+
+
+def test_who_is_counted_in_incidence_and_person_years():
+    """Leavers and joiners are counted with their partial person-time; "don't know" is not."""
+    from injury_survey.estimation import estimate_indicators
+
+    households, persons, sample, census = small_survey()
+    persons["injured_12m"] = 2
+    persons["residence_status"] = 1
+    persons.loc[persons["person_id"] == "A1-0-1", ["residence_status", "person_years"]] = [3, 0.25]
+    persons.loc[persons["person_id"] == "B1-0-1", ["residence_status", "person_years"]] = [2, 0.5]
+    persons.loc[persons["person_id"] == "A1-1-0", "injured_12m"] = 8
+    for person_id in ("A1-0-1", "B2-2-0"):
+        persons.loc[persons["person_id"] == person_id, ["injured", "n_episodes"]] = [1, 1]
+    result = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "none", "person_nonresponse": "none"},
+        age_groups=[0, 15, 45],
+    )
+    # (Without sex: the men, all aged 30, cannot be age-standardised by sex.)
+    estimates = estimate_indicators(
+        result.persons.drop(columns="sex"),
+        settings={"domains": []},
+        age_groups=[0, 15, 45],
+        calibration="none",
+    ).set_index("indicator")
+    # Equal weights (10): 2 injured of 24 - 1 "don't know" = 23 persons; 2 episodes over
+    # 21 whole years + 0.25 (left) + 0.5 (joined) = 21.75 person-years.
+    assert estimates.loc["injury_incidence", "estimate"] == pytest.approx(2 / 23)
+    assert estimates.loc["injury_incidence", "n"] == 23
+    assert estimates.loc["episode_rate_per_1000py", "estimate"] == pytest.approx(2000 / 21.75)
+
+
+def test_person_classes_merge_with_neighbours_by_age_not_by_label():
+    # 5-year groups: "5-9" (1 screened) lies between "0-4" and "10-14" (20 each); the tie goes
+    # to the younger neighbour. Sorted as text, "5-9" would come after "10-14".
+    people = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(41)],
+            "stratum_id": "A",
+            "sex": 1,
+            "age_group": ["0-4"] * 20 + ["5-9"] + ["10-14"] * 20,
+            "weight_nr": 10.0,
+            "injured_12m": 2,
+        }
+    )
+    _, classes = person_nonresponse_adjust(people, min_respondents=5)
+    assert classes["person_nr_class"].tolist() == ["A|1|0-4+5-9", "A|1|10-14"]

@@ -7,7 +7,9 @@ rule clean_pilot:
         tables=list(config["tables"]["pilot"].values()),
         frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning", "pilot.py", "sample_size.py"),
+        code=package_files(
+            "intake.py", "cleaning", "pilot.py", "weighting_classes.py", "sample_size.py"
+        ),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
         households="results/pilot/households.parquet",

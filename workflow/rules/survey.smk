@@ -37,7 +37,9 @@ rule compute_weights:
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
-        code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
+        code=package_files(
+            "intake.py", "weighting.py", "weighting_classes.py", "survey_design.py", "figures"
+        ),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",

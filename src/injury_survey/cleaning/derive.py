@@ -36,6 +36,18 @@ ELIGIBLE_CODES = (1, 2, 3, 4, 5, 96)
 MEAN_MONTH_DAYS = 365.25 / 12
 """Mean length of a calendar month (30.4375 days), the unit of ``months_before_interview``."""
 
+PRESENCE_DAYS = 365
+"""Length of the period ``months_present_12m`` describes: the 365 days before the interview.
+
+Person-years are window days present / 365, so a 365-day rolling window and 12 months present
+give exactly 1 person-year.
+"""
+
+JOINED_IN_WINDOW, LEFT_IN_WINDOW = 2, 3
+"""``residence_status`` codes of a member who joined (birth, in-migration) or left/died in the
+12 months before the interview (§2.3); 1 is a usual resident."""
+
+
 # Midpoint of a partially known date, in days after the first day of its period: a month-precision
 # date (carried as the 1st) is placed on the 15th, a year-precision date on 2 July.
 _MIDPOINT_DAYS = {"day": 0, "month": 14, "year": 182}
@@ -98,6 +110,65 @@ def recall_window(interview_date: pd.Series, recall: Mapping) -> tuple[pd.Series
         raise ValueError(f"recall.mode must be 'rolling' or 'fixed', got {mode!r}")
     days = int(recall.get("days", 365))
     return interview_date - pd.Timedelta(days=days), interview_date
+
+
+def exposure_years(
+    interview_date: pd.Series,
+    residence_status: pd.Series,
+    months_present: pd.Series,
+    recall: Mapping,
+) -> pd.Series:
+    """Person-years at risk: the overlap of the recall window with the time the person was present.
+
+    ``months_present_12m`` counts the months present in the 365 days before the interview
+    (:data:`PRESENCE_DAYS`); ``residence_status`` says where in those days they lie:
+
+    - 1 usual resident: present ``m/12`` of the time, spread evenly (also outside those 365 days);
+    - 2 joined in the window (birth, in-migration): present for the last ``m`` months before the
+      interview, absent before;
+    - 3 left or died in the window: present until ``m`` months after the start of the 365 days
+      (and before them), absent after.
+
+    A month is 365/12 days. The recall window is ``[interview − days, interview)`` (rolling) or
+    ``[fixed_start, fixed_end + 1 day)`` (fixed, both calendar days included), cut at the interview
+    date: time after the interview is not observed. Exposure = days present in the window / 365,
+    so with the default 365-day rolling window it equals ``months_present_12m / 12`` for every
+    residence status. A missing status counts as a usual resident; a missing number of months or
+    interview date gives NA.
+    """
+    interview = pd.to_datetime(interview_date)
+    months = months_present.astype("Float64").astype("float64").to_numpy()
+    status = pd.to_numeric(residence_status, errors="coerce").to_numpy(dtype="float64")
+    window_start, window_end = _exposure_window(interview, recall)
+    start = _days_before(interview, window_start)
+    end = _days_before(interview, window_end)
+    # Everything in days before the interview (0 = interview day, larger = earlier): the window is
+    # the interval (end, start] of that axis, so its length is start - end.
+    present_days = months * PRESENCE_DAYS / 12
+    length = np.clip(start - end, 0.0, None)
+    spread = length * months / 12
+    joined_from = present_days  # present on (0, present_days]
+    joined = np.clip(np.minimum(start, joined_from) - end, 0.0, None)
+    left_until = PRESENCE_DAYS - present_days  # present on [left_until, inf)
+    left = np.clip(start - np.maximum(end, left_until), 0.0, None)
+    days = np.where(
+        status == JOINED_IN_WINDOW, joined, np.where(status == LEFT_IN_WINDOW, left, spread)
+    )
+    out = pd.Series(days / PRESENCE_DAYS, index=interview_date.index, dtype="Float64")
+    return out.mask(np.isnan(days), pd.NA)
+
+
+def _exposure_window(interview: pd.Series, recall: Mapping) -> tuple[pd.Series, pd.Series]:
+    """Recall window as a half-open interval ``[start, end)`` cut at the interview date."""
+    start, end = recall_window(interview, recall)
+    if recall.get("mode", "rolling") == "fixed":
+        end = end + pd.Timedelta(days=1)
+    return start, end.where(end <= interview, interview)
+
+
+def _days_before(interview: pd.Series, when: pd.Series) -> np.ndarray:
+    days = (interview - when).dt.total_seconds() / 86400
+    return days.astype("float64").to_numpy()
 
 
 def in_recall_window(
@@ -322,12 +393,14 @@ def derive_persons(
     *,
     case_definition: str,
     age_groups: Sequence[int],
+    recall: Mapping | None = None,
 ) -> pd.DataFrame:
     """Persons with the §4.5 derived columns, counting the episodes given (pass clean ones).
 
     Adds ``stratum_id``, ``psu_id``, ``interviewer_id``, ``interview_date`` (from the household),
     ``age_group_5y``, ``age_group`` (report groups from ``age_groups`` lower bounds),
-    ``person_years`` = ``months_present_12m`` / 12, ``proxy`` (``respondent_type`` = 2),
+    ``person_years`` (time present within the ``recall`` window, :func:`exposure_years`; the
+    default is the 365-day rolling window), ``proxy`` (``respondent_type`` = 2),
     ``injured`` / ``n_episodes`` (0/1 and count of case episodes in the recall window under the
     primary definition) and ``injured_<definition>`` / ``n_episodes_<definition>`` (e.g.
     ``injured_case_1day``) for each of the three definitions (sensitivity analyses). ``episodes`` must carry the derived flags of
@@ -340,7 +413,12 @@ def derive_persons(
             out[column] = _lookup(out["hh_id"], households, "hh_id", column)
     out["age_group_5y"] = age_group_5y(out["age_years"])
     out["age_group"] = report_age_group(out["age_years"], age_groups)
-    out["person_years"] = _column(out, "months_present_12m").astype("Float64") / 12
+    out["person_years"] = exposure_years(
+        _dates(out, "interview_date"),
+        _column(out, "residence_status"),
+        _column(out, "months_present_12m"),
+        recall or {},
+    )
     out["proxy"] = _column(out, "respondent_type").eq(2).astype("boolean")
 
     in_window = episodes["in_window"].fillna(False).astype(bool)

@@ -196,7 +196,9 @@ def clean_survey(
     own = own.drop_duplicates(["table", "row", "rule_id", "reason_en"])
     rejected_rows, cascade, set_aside = _cascade(raw, work, own)
 
-    clean = _clean_tables(raw, work, rejected_rows, set_aside, case_definition, age_groups)
+    clean = _clean_tables(
+        raw, work, rejected_rows, set_aside, case_definition, age_groups, recall=recall
+    )
     rejected = _rejected_tables(raw, rejected_rows, own, cascade)
     accounting = _accounting(raw, clean, rejected, own, set_aside)
 
@@ -620,6 +622,8 @@ def _clean_tables(
     set_aside: pd.Index,
     case_definition: str,
     age_groups: Sequence[int],
+    *,
+    recall: Mapping,
 ) -> dict[str, pd.DataFrame]:
     households = raw["households"].drop(index=rejected["households"]).copy()
     if "interview_date" in households.columns:
@@ -634,6 +638,7 @@ def _clean_tables(
         episodes,
         case_definition=case_definition,
         age_groups=age_groups,
+        recall=recall,
     )
     out = {
         "households": households.reset_index(drop=True),

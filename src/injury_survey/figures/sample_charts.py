@@ -325,7 +325,7 @@ def recall_decay(
 # Weights: distribution by weighting step
 # --------------------------------------------------------------------------------------------
 
-WEIGHT_STEPS = ("weight_base", "weight_nr", "weight")
+WEIGHT_STEPS = ("weight_base", "weight_nr", "weight_pnr", "weight")
 
 
 @styled
@@ -334,13 +334,14 @@ def weight_distribution(
 ) -> Figure:
     """Weights notebook: distribution of the person weights after each weighting step.
 
-    One histogram panel per step (base weight, after the non-response adjustment, final), on a
+    One histogram panel per step (base weight, after the household and the person-level
+    non-response adjustments, final), on a
     shared axis; the spread is what Kish's weighting effect 1 + CV² summarises (§6.1 step 4).
 
     Parameters
     ----------
     table
-        One row per person with any of the columns ``weight_base``, ``weight_nr``, ``weight``.
+        One row per person with any of the columns of :data:`WEIGHT_STEPS`.
     """
     figure = "weight_distribution (weights)"
     check_language(lang)

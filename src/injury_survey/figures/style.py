@@ -335,7 +335,8 @@ FIGURE_TEXTS = _texts(
         # weights notebook: weight distribution
         "weights.title": ("各步骤的权重分布", "Distribution of the weights at each step"),
         "weights.weight_base": ("基础权重", "Base weight"),
-        "weights.weight_nr": ("无应答调整后", "After non-response adjustment"),
+        "weights.weight_nr": ("住户无应答调整后", "After household non-response adjustment"),
+        "weights.weight_pnr": ("个人无应答调整后", "After person-level non-response adjustment"),
         "weights.weight": ("最终权重(校准后)", "Final weight (calibrated)"),
         "weights.panel": ("{step}(Kish权重效应 {kish})", "{step} (Kish weighting effect {kish})"),
         "weights.persons": ("人数", "Persons"),
