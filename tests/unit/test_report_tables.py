@@ -32,6 +32,7 @@ from injury_survey.report_tables.burden import deaths_table, injury_pyramid, rec
 from injury_survey.report_tables.core import Words, finish
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
+from injury_survey.survey_design import CalibrationSpec
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "tables"
 ESTIMATE_RTOL = 1e-8
@@ -117,6 +118,55 @@ def test_logistic_model_matches_r_svyglm(golden, words, expected):
     references = table[table["reference"]]
     assert references["estimate"].eq(1.0).all()
     assert set(references["level"]) == {"1", "0-14", "2", "3", "S1"}
+
+
+# Population totals by sex × age group of reference_tables.R section 1b.
+POSTSTRATA = {
+    (1, "0-14"): 2800,
+    (1, "15-44"): 5000,
+    (1, "45-64"): 3000,
+    (1, "65+"): 2100,
+    (2, "0-14"): 2600,
+    (2, "15-44"): 6000,
+    (2, "45-64"): 4000,
+    (2, "65+"): 1900,
+}
+
+
+def test_logistic_model_on_a_domain_keeps_the_calibration_like_r(
+    golden_persons, golden_episodes, words, expected
+):
+    # Education unknown for the 0-14-year-olds in occupation 2: they leave the model's domain but
+    # not the post-stratified design (R svyglm(..., design = subset(cal, known_education))).
+    persons = golden_persons.rename(columns={"weight": "weight_before"})
+    cell = pd.Series(list(zip(persons["sex"], persons["age_group"], strict=True)))
+    cell_sum = persons.groupby(["sex", "age_group"])["weight_before"].transform("sum")
+    persons["weight"] = persons["weight_before"] * cell.map(POSTSTRATA) / cell_sum
+    unknown = (persons["age_group"] == "0-14") & (persons["occupation"] == 2)
+    persons["education"] = persons["education"].where(~unknown)
+    data = ReportData(
+        persons,
+        {"episodes": golden_episodes},
+        settings=ReportSettings(lonely_psu="fail"),
+        calibration=CalibrationSpec("poststratify", "weight_before", ("sex", "age_group")),
+    )
+    table = risk_model(data, words).data
+    fitted = table[~table["reference"]]
+    assert len(fitted) == 12
+    for row in fitted.itertuples():
+        term = _r_term(row.variable, row.level)
+        assert row.coefficient == pytest.approx(
+            expected[("domain_logit_estimate", term)], rel=ESTIMATE_RTOL
+        )
+        assert row.se == pytest.approx(expected[("domain_logit_se", term)], rel=ESTIMATE_RTOL)
+        assert row.ci_lower == pytest.approx(
+            math.exp(expected[("domain_logit_ci_lower", term)]), rel=CI_RTOL
+        )
+        assert row.p_value == pytest.approx(expected[("domain_logit_p_value", term)], rel=CI_RTOL)
+        assert row.df == expected[("domain_logit_df", "residual")]
+    assert int(table.loc[table["variable"] == "sex", "n"].sum()) == len(persons) - int(
+        unknown.sum()
+    )
 
 
 def test_logistic_model_leaves_out_aliased_levels(golden_persons, golden_episodes, words):
