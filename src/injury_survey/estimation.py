@@ -23,7 +23,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from injury_survey.standardize import STANDARD_NAMES, standard_weights, standardized_estimates
+from injury_survey.standardize import (
+    DEFAULT_TOP_AGE,
+    STANDARD_NAMES,
+    assign_age_group,
+    standard_weights,
+    standardization_bounds,
+    standardized_estimates,
+)
 from injury_survey.survey_design import SurveyDesign
 from injury_survey.weighting import calibration_spec
 
@@ -94,6 +101,17 @@ def estimate_indicators(
     standard = standard_population or settings.get("standard_population", "china2010")
     domains = list(settings.get("domains", []))
     calibration = None if calibration == "none" else calibration
+    # Standardisation groups: the standard's 5-year groups (docs/methods.md §6.3).
+    if "age_years" not in persons_weighted.columns:
+        raise ValueError(
+            "weights.parquet has no age_years column: age standardisation needs completed ages "
+            "(5-year groups). / 权重文件缺少age_years列，无法按5岁组标化。"
+        )
+    top_age = int(settings.get("standardization_top_age", DEFAULT_TOP_AGE))
+    std_bounds = standardization_bounds(standard, top_age)
+    persons_weighted = persons_weighted.assign(
+        _age_group_std=assign_age_group(persons_weighted["age_years"], std_bounds)
+    )
     design = design_from_weights(persons_weighted, lonely_psu=lonely_psu, calibration=calibration)
     missing = [d for d in domains if d not in persons_weighted.columns]
     if missing:
@@ -138,13 +156,17 @@ def estimate_indicators(
                 f"{base_method}; ratio episodes/injured persons; CI log scale",
             )
         )
-    weights = standard_weights(standard, age_groups)
+    weights = standard_weights(standard, std_bounds)
     std_by = [d for d in ("sex",) if d in persons_weighted.columns]
-    std_text = f"direct age standardisation, std: {STANDARD_NAMES[standard]}"
+    std_text = (
+        f"direct age standardisation on 5-year groups to {top_age}+, "
+        f"std: {STANDARD_NAMES[standard]}"
+    )
     incidence_std = standardized_estimates(
         design,
         "injured",
         weights=weights,
+        age_group="_age_group_std",
         by=std_by,
         ci_method=ci_method,
         confidence=confidence,
@@ -159,6 +181,7 @@ def estimate_indicators(
         "n_episodes",
         "person_years",
         weights=weights,
+        age_group="_age_group_std",
         by=std_by,
         scale=1000.0,
         ci_method="log",
@@ -204,7 +227,10 @@ def _standardized_rows(table: pd.DataFrame, indicator: str, method: str) -> pd.D
     out = table.copy()
     out.insert(0, "indicator", indicator)
     out["deff"] = float("nan")
-    out["method"] = method
+    out["method"] = [
+        f"{method}; empty age groups merged: {merged}" if merged else method
+        for merged in out.pop("collapsed")
+    ]
     return out
 
 

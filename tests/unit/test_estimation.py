@@ -25,6 +25,7 @@ def tiny_persons() -> pd.DataFrame:
             "person_years": [1.0, 0.5, 1.0, 0.5],
             "sex": [1, 2, 1, 2],
             "age_group": ["0+"] * 4,
+            "age_years": [30, 31, 32, 33],
         }
     )
 
