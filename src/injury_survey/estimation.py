@@ -123,7 +123,9 @@ def estimate_indicators(
         f"Taylor linearisation, with-replacement PSUs; {_LONELY_TEXT[lonely_psu]}; "
         f"{_CALIBRATION_TEXT[calibration]}"
     )
-    ci_text = "CI logit" if ci_method == "logit" else "CI Korn-Graubard (R beta)"
+    level = f"{confidence * 100:g} %"
+    ci_text = f"{level} CI " + ("logit" if ci_method == "logit" else "Korn-Graubard (R beta)")
+    log_ci_text = f"{level} CI log scale"
     pieces = []
     for by in [None, *domains]:
         incidence = design.proportion("injured", by=by, ci_method=ci_method, confidence=confidence)
@@ -143,7 +145,7 @@ def estimate_indicators(
                 rate,
                 "episode_rate_per_1000py",
                 by,
-                f"{base_method}; ratio episodes/person-years x 1000; CI log scale",
+                f"{base_method}; ratio episodes/person-years x 1000; {log_ci_text}",
             )
         )
         per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
@@ -153,7 +155,7 @@ def estimate_indicators(
                 per_injured,
                 "episodes_per_injured",
                 by,
-                f"{base_method}; ratio episodes/injured persons; CI log scale",
+                f"{base_method}; ratio episodes/injured persons; {log_ci_text}",
             )
         )
     weights = standard_weights(standard, std_bounds)
@@ -189,7 +191,7 @@ def estimate_indicators(
     )
     pieces.append(
         _standardized_rows(
-            rate_std, "episode_rate_per_1000py_std", f"{base_method}; {std_text}; CI log scale"
+            rate_std, "episode_rate_per_1000py_std", f"{base_method}; {std_text}; {log_ci_text}"
         )
     )
     table = pd.concat(pieces, ignore_index=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from scipy import stats
 
 from injury_survey.codebook import load_codebook
 from injury_survey.report_tables import (
@@ -250,6 +251,34 @@ def test_cause_composition_and_rate_match_r(golden, words, expected):
     assert falls["se"] == pytest.approx(expected[("fall_rate_per_1000", "se")], rel=ESTIMATE_RTOL)
     # labels come from the codebook
     assert shares.loc[3, "level_zh"] == "跌倒/坠落" and shares.loc[3, "level_en"] == "fall"
+
+
+def test_a_90_percent_run_changes_every_interval_and_its_wording(
+    golden_persons, golden_episodes, words, expected
+):
+    # estimation.confidence 0.9 and ci_method beta: R svyciprop(method="beta", level=0.9) for the
+    # compositions; for the odds ratios exp(b ± t(0.95, df)·se) from R's b and se.
+    settings = ReportSettings(lonely_psu="fail", confidence=0.9, ci_method="beta")
+    data = ReportData(golden_persons, {"episodes": golden_episodes}, settings=settings)
+    causes = cause_table(data, words)
+    shares = causes.data[causes.data["indicator"] == "share"].set_index("level")
+    for code in ("1", "3", "4", "6"):
+        row = shares.loc[int(code)]
+        lower = expected[("composition_beta90_ci_lower", code)]
+        upper = expected[("composition_beta90_ci_upper", code)]
+        assert row["ci_lower"] == pytest.approx(lower, rel=CI_RTOL)
+        assert row["ci_upper"] == pytest.approx(upper, rel=CI_RTOL)
+    assert "90%CI(Korn–Graubard法)" in causes.notes_zh and "logit" not in causes.notes_zh
+    assert "PSU-clustered 90 % CIs (Korn–Graubard" in causes.notes_en
+    assert "95" not in causes.notes_zh + causes.notes_en
+    model = risk_model(data, words)
+    df = expected[("logit_df", "residual")]
+    t = stats.t.ppf(0.95, df)
+    sex = model.data[(model.data["variable"] == "sex") & (model.data["level"] == "2")].iloc[0]
+    b, se = expected[("logit_estimate", "sex2")], expected[("logit_se", "sex2")]
+    assert sex["ci_lower"] == pytest.approx(math.exp(b - t * se), rel=CI_RTOL)
+    assert sex["ci_upper"] == pytest.approx(math.exp(b + t * se), rel=CI_RTOL)
+    assert "OR的90%CI" in model.notes_zh and "90 % CIs of odds ratios" in model.notes_en
 
 
 # ------------------------------------------------------------------------------- by hand

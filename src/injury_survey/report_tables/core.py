@@ -656,6 +656,14 @@ def notes(
     instability footnotes close every note.
     """
     texts: dict[str, list[str]] = {"zh": [], "en": []}
+    # Every note may state the confidence level ({level}) and the proportion CI method ({ci}).
+    stated = {
+        lang: {
+            "level": confidence_level_text(settings.confidence),
+            "ci": words.text("ci_methods", settings.ci_method, lang),
+        }
+        for lang in ("zh", "en")
+    }
     case = {lang: _case_text(words, settings, lang) for lang in ("zh", "en")}
     recall = {lang: recall_text(words, settings, lang) for lang in ("zh", "en")}
     for lang in ("zh", "en"):
@@ -668,7 +676,7 @@ def notes(
             key, fields = (part, {}) if isinstance(part, str) else part
             if set(fields) == {"zh", "en"}:
                 fields = fields[lang]
-            texts[lang].append(words.text("notes", key, lang, **fields))
+            texts[lang].append(words.text("notes", key, lang, **{**stated[lang], **fields}))
         texts[lang].append(words.text("notes", "suppressed", lang, k=settings.suppress_below))
         texts[lang].append(
             words.text(
@@ -701,6 +709,11 @@ def recall_text(words: Words, settings: ReportSettings, lang: str) -> str:
             end=recall.get("fixed_end", "?"),
         )
     return words.text("notes", "recall_rolling", lang, days=recall.get("days", 365))
+
+
+def confidence_level_text(confidence: float) -> str:
+    """The confidence level as printed beside a CI: 0.95 → "95", 0.975 → "97.5"."""
+    return f"{confidence * 100:g}"
 
 
 def ci_method_fields(words: Words, settings: ReportSettings) -> dict[str, dict]:

@@ -120,6 +120,15 @@ for (code in c(1, 3, 4, 6)) {
   add("composition_ci_upper", code, as.numeric(attr(p, "ci")[2]))
 }
 
+# 3b. The same compositions with a 90 % Korn-Graubard interval (estimation.confidence = 0.9,
+# estimation.ci_method = beta).
+for (code in c(1, 3, 4, 6)) {
+  episodes_code <- update(edes, is_code = as.numeric(cause == code))
+  p <- svyciprop(~is_code, episodes_code, method = "beta", level = 0.9)
+  add("composition_beta90_ci_lower", code, as.numeric(attr(p, "ci")[1]))
+  add("composition_beta90_ci_upper", code, as.numeric(attr(p, "ci")[2]))
+}
+
 # 4. Cause-specific rate per 1000 persons (falls) on the person design: svyratio.
 r <- svyratio(~n_falls, ~one, pdes)
 add("fall_rate_per_1000", "estimate", 1000 * unname(coef(r)))
