@@ -399,16 +399,34 @@ def test_pyramid_and_recall_decay_by_hand(words):
     spec = [("Aa0", 3, 3), ("Ab0", 3, 2), ("Bb0", 4, 1), ("Ba1", 1, 0), ("Bb2", 6, 2)]
     persons, episodes = _with_episodes(persons, spec)
     episodes["months_before_interview"] = [0, 0, 1, 11, 13]
-    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
-    pyramid = injury_pyramid(data, words).data.set_index("tier")
+    # Two reported minor injuries that are not cases (below the case definition), one of them
+    # outside the recall window: the pyramid counts the first, the case-based tables neither.
+    minor = pd.DataFrame(
+        {
+            "episode_id": ["M1", "M2"],
+            "person_id": ["Aa4", "Ab4"],
+            "cause": [3, 3],
+            "care_level": [1, 1],
+            "is_case": [False, False],
+            "in_window": [True, False],
+            "months_before_interview": [2, 14],
+        }
+    )
+    data = ReportData(
+        persons, {"episodes": pd.concat([episodes, minor])}, settings=ReportSettings()
+    )
+    table = injury_pyramid(data, words)
+    pyramid = table.data.set_index("tier")
     # Σw over all persons = 10·1 + 10·2 + 10·1 + 10·2 = 60
-    # not treated (care 0, 1): Bb0 (w 2) + Ba1 (w 1) = 3 → 50 per 1000
-    # outpatient (care 2): Ab0 (2) + Bb2 (2) = 4 → 66.67; inpatient: Aa0 (1) → 16.67; death 0
-    assert pyramid.loc["not_treated", "estimate"] == pytest.approx(3 / 60 * 1000)
+    # not treated (care 0, 1): Bb0 (w 2) + Ba1 (w 1) + non-case Aa4 (w 1) = 4 → 66.67 per 1000
+    # outpatient (care 2): Ab0 (2) + Bb2 (2) = 4 → 66.67; inpatient: Aa0 (1) → 16.67
+    assert pyramid.loc["not_treated", "estimate"] == pytest.approx(4 / 60 * 1000)
     assert pyramid.loc["outpatient", "estimate"] == pytest.approx(4 / 60 * 1000)
     assert pyramid.loc["inpatient", "estimate"] == pytest.approx(1 / 60 * 1000)
-    assert pyramid.loc["death", "estimate"] == 0
-    assert list(pyramid.index) == ["not_treated", "outpatient", "inpatient", "death"]
+    # no deaths module and no episode ending in death: no death tier, and the note says so
+    assert list(pyramid.index) == ["not_treated", "outpatient", "inpatient"]
+    assert "no death tier" in table.notes_en and "无死亡层" in table.notes_zh
+    assert "not only those meeting the case definition" in table.notes_en
     decay = recall_decay(data, words).data.set_index("months_before")
     # month 0: Aa0 (1) + Ab0 (2) = 3; month 1: Bb0 (2); month 11: Ba1 (1); 13 is out of 0–11
     assert decay.loc[0, "episodes"] == 3 and decay.loc[0, "n"] == 2
@@ -476,6 +494,11 @@ def full_build(golden_persons, golden_episodes, codebook, tmp_path_factory):
     episodes["months_before_interview"] = rng.integers(0, 12, n)
     persons = golden_persons.copy()
     persons["hh_id"] = persons["person_id"]
+    # completed ages within each age group, for the 5-year standardisation
+    span = {"0-14": (0, 15), "15-44": (15, 30), "45-64": (45, 20), "65+": (65, 25)}
+    persons["age_years"] = [
+        span[group][0] + i % span[group][1] for i, group in enumerate(persons["age_group"])
+    ]
     persons["marital"] = rng.choice([1, 2], len(persons))
     persons["proxy"] = rng.random(len(persons)) < 0.3
     households = persons[["hh_id", "psu_id", "stratum_id"]].assign(result_code=1, responded=True)
@@ -557,12 +580,8 @@ def test_workbook_structure(full_build, codebook):
 def test_tables_have_the_shapes_the_figures_take(full_build):
     tables, _ = full_build
     assert {"cause", "place", "estimate", "flag"} <= set(tables["T9"].data.columns)
-    assert set(tables["pyramid"].data["tier"]) == {
-        "not_treated",
-        "outpatient",
-        "inpatient",
-        "death",
-    }
+    # no deaths module and no episode ending in death: no death tier
+    assert set(tables["pyramid"].data["tier"]) == {"not_treated", "outpatient", "inpatient"}
     assert {"months_before", "episodes"} <= set(tables["recall_decay"].data.columns)
     assert {"age_group", "sex", "source", "share"} <= set(tables["T2"].data.columns)
     assert set(tables["T4"].data["sex"]) == {1, 2}

@@ -376,9 +376,11 @@ FIGURE_TEXTS = _texts(
             "Injury episodes by cause and place of occurrence (% of all episodes).",
         ),
         "f6.caption": (
-            "伤害金字塔：每千人死亡、住院、门急诊及未就医的伤害数；宽度按对数刻度。",
-            "Injury pyramid: deaths, hospitalizations, outpatient or emergency care and injuries "
-            "not medically treated per 1,000 persons; widths on a log scale.",
+            "伤害金字塔：回忆期内报告的全部伤害（不限于病例定义）按最高就医级别的每千人数，"
+            "收集死亡时含死亡层；宽度按对数刻度。",
+            "Injury pyramid: every injury reported in the recall period (not only those meeting "
+            "the case definition) per 1,000 persons by highest level of care, with deaths when "
+            "they were collected; widths on a log scale.",
         ),
         "f7.caption": (
             "伤害发生的月份与时刻分布（占月份/时刻已知的伤害人次%）。",

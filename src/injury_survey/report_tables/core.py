@@ -113,6 +113,7 @@ class ReportSettings:
     ci_method: str = "logit"
     lonely_psu: str = "fail"
     standard_population: str = "china2010"
+    standardization_top_age: int = 85
     unstable_min_n: int = 30
     unstable_max_rse: float = 0.30
     domains: tuple[str, ...] = ("sex", "age_group")
@@ -133,6 +134,9 @@ class ReportSettings:
             ci_method=estimation.get("ci_method", defaults.ci_method),
             lonely_psu=estimation.get("lonely_psu", defaults.lonely_psu),
             standard_population=estimation.get("standard_population", defaults.standard_population),
+            standardization_top_age=int(
+                estimation.get("standardization_top_age", defaults.standardization_top_age)
+            ),
             unstable_min_n=int(estimation.get("unstable_min_n", defaults.unstable_min_n)),
             unstable_max_rse=float(estimation.get("unstable_max_rse", defaults.unstable_max_rse)),
             domains=tuple(estimation.get("domains", defaults.domains)),
@@ -315,6 +319,7 @@ _DESIGN_FRAME_COLUMNS = (
     "weight",
     "sex",
     "age_group",
+    "age_years",
     "injured",
     "n_episodes",
     "person_years",
