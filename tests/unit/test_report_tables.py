@@ -30,7 +30,7 @@ from injury_survey.report_tables import (
     write_tables,
 )
 from injury_survey.report_tables.burden import deaths_table, injury_pyramid, recall_decay
-from injury_survey.report_tables.core import Words, finish
+from injury_survey.report_tables.core import Words, complementary_suppression, finish
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
 from injury_survey.survey_design import CalibrationSpec
@@ -381,7 +381,8 @@ def test_leading_causes_rank_by_weighted_episodes_with_ties(words):
         ("Aa3", 11, 1),
     ]  # fmt: skip
     persons, episodes = _with_episodes(persons, spec)
-    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
+    # suppress_below 1: no cell is suppressed, so every cause takes part in the ranking
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings(suppress_below=1))
     table = leading_causes_by_age(data, words).data
     young = table[(table["age_group"] == "0-14") & (table["indicator"] == "share_within_age")]
     ranks = dict(zip(young["level"], young["rank"], strict=True))
@@ -392,6 +393,70 @@ def test_leading_causes_rank_by_weighted_episodes_with_ties(words):
     # rate per 1000 persons aged 0-14: Σw·falls / Σw = 5 / (5·1 + 5·2 + 5·1 + 5·2) × 1000
     rates = table[(table["age_group"] == "0-14") & (table["indicator"] == "rate_per_1000")]
     assert rates[rates["level"] == 3]["estimate"].iloc[0] == pytest.approx(5 / 30 * 1000)
+
+
+def test_complementary_suppression_by_hand():
+    # A composition of four causes (k = 5): cause B has 3 cases, so it is suppressed; from the
+    # 100 % total its share could be recovered, so the next-smallest positive cell (D, 7 cases;
+    # not the zero cell C) is hidden too. A has 20 and stays.
+    settings = ReportSettings(suppress_below=5)
+    shares = pd.DataFrame(
+        {"level": ["A", "B", "C", "D"], "estimate": [0.6, 0.1, 0.0, 0.3], "n_cases": [20, 3, 0, 7]}
+    )
+    shares = finish(shares, settings, indicator="share", unit="proportion")
+    assert shares["suppressed"].tolist() == [False, True, False, False]
+    hidden = complementary_suppression(shares, [["indicator"]])
+    assert hidden["suppressed"].tolist() == [False, True, False, True]
+    assert "suppressed" in hidden.loc[3, "flag"]
+    # Two suppressed cells already protect each other: nothing more is hidden.
+    two = finish(shares.assign(n_cases=[20, 3, 0, 2]), settings)
+    assert complementary_suppression(two, [["indicator"]])["suppressed"].tolist() == [
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_complementary_suppression_of_a_cross_table_closes_rows_and_columns():
+    # 3 × 3 counts (k = 5), rows r and columns c both published as margins:
+    #        c1  c2  c3
+    #   r1    2  10  30      r1c1 suppressed (2); row r1 partner: r1c2 (10)
+    #   r2   12   9  40      column c1 partner: r2c1 (12); column c2 partner: r2c2 (9)
+    #   r3   50  60  70      then row r2 has r2c1 and r2c2 hidden: closed. By hand: 4 hidden.
+    counts = [[2, 10, 30], [12, 9, 40], [50, 60, 70]]
+    cells = pd.DataFrame(
+        [
+            {"row": f"r{i + 1}", "column": f"c{j + 1}", "n_cases": counts[i][j], "estimate": 0.1}
+            for i in range(3)
+            for j in range(3)
+        ]
+    )
+    cells = finish(cells, ReportSettings(suppress_below=5), indicator="share")
+    hidden = complementary_suppression(cells, [["indicator", "row"], ["indicator", "column"]])
+    shown = hidden[hidden["suppressed"]][["row", "column"]].apply(tuple, axis=1).tolist()
+    assert sorted(shown) == [("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2")]
+    for margin in ("row", "column"):
+        assert (hidden.groupby(margin)["suppressed"].sum() != 1).all()
+
+
+def test_a_suppressed_cause_is_not_ranked(words):
+    persons, _ = _tiny_survey()
+    # Age 0-14, k = 3: cause 3 has 4 episodes, cause 4 has 3, cause 6 has 2 (suppressed: it is
+    # not ranked even though its weighted count, 4, would tie cause 4's), cause 1 has 3.
+    spec = [
+        ("Aa0", 3, 2), ("Ab0", 3, 2), ("Ba0", 3, 2), ("Bb0", 3, 2),
+        ("Aa1", 4, 2), ("Ba1", 4, 2), ("Ba2", 4, 2),
+        ("Ab1", 6, 1), ("Bb1", 6, 1),
+        ("Aa2", 1, 2), ("Aa3", 1, 2), ("Ba3", 1, 2),
+    ]  # fmt: skip
+    persons, episodes = _with_episodes(persons, spec)
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings(suppress_below=3))
+    table = leading_causes_by_age(data, words).data
+    young = table[(table["age_group"] == "0-14") & (table["indicator"] == "share_within_age")]
+    # weighted: cause 3 = 1+2+1+2 = 6, cause 4 = 1+1+1 = 3, cause 1 = 1+1+1 = 3 → ranks 1, 2, 2
+    assert dict(zip(young["level"], young["rank"], strict=True)) == {3: 1, 4: 2, 1: 2}
+    assert 6 not in set(young["level"])
 
 
 def test_pyramid_and_recall_decay_by_hand(words):
@@ -566,7 +631,7 @@ def test_workbook_structure(full_build, codebook):
     row = next(r for r in t9.iter_rows(min_row=5, values_only=True) if r[0] == label)
     assert row[column] == "—"
     notes = [r[0] for r in t9.iter_rows(min_row=5, values_only=True) if r[0]]
-    assert any(str(t).startswith("—:") for t in notes)
+    assert any(str(t).startswith(("—：", "—:")) for t in notes)
     # the CSV is tidy and unsuppressed, with codes and both labels
     csv = pd.read_csv(paths["T6"], encoding="utf-8-sig")
     assert paths["T6"].name == "T06_cause.csv"

@@ -268,10 +268,13 @@ FIGURE_TEXTS = _texts(
         "legend.sex": ("性别", "Sex"),
         "note.unstable": ("空心符号：估计值不稳定", "Open symbols: unstable estimate"),
         "note.unstable_bar": ("灰色条：估计值不稳定", "Grey bars: unstable estimate"),
-        "note.suppressed": ("—：样本量过小，不予显示", "—: suppressed, too few respondents"),
+        "note.suppressed": (
+            "—：例数过少或为防反推而一并隐藏，不予显示",
+            "—: suppressed (too few cases, or hidden so that such a cell cannot be recovered)",
+        ),
         "note.suppressed_below": (
-            "—：未加权样本量 < {k}，不予显示",
-            "—: suppressed, fewer than {k} respondents",
+            "—：未加权例数 < {k}，或为防反推而一并隐藏，不予显示",
+            "—: suppressed, fewer than {k} unweighted cases or hidden with such a cell",
         ),
         "age_years": ("{age}岁", "{age} years"),
         # F1 participant flow

@@ -232,7 +232,13 @@ def care_by_cause(data: ReportData, words: Words) -> Table:
         words, settings, ["composition", "rates"], df=data.base_person_design.degrees_of_freedom
     )
     return make_table(
-        "T14", words, frame, note, row_keys=["cause"], column_keys=["indicator", "care_level"]
+        "T14",
+        words,
+        frame,
+        note,
+        row_keys=["cause"],
+        column_keys=["indicator", "care_level"],
+        margins=[["indicator", "cause"], ["indicator", "care_level"]],
     )
 
 
@@ -319,7 +325,7 @@ def outcome_table(data: ReportData, words: Words) -> Table:
     frame = label_columns(frame, {"level": "outcome"}, words)
     frame = order_columns(frame, ["by", "level"])
     note = notes(words, data.settings, ["composition"], df=data.episode_design().degrees_of_freedom)
-    return make_table("T17", words, frame, note, row_keys=["level"])
+    return make_table("T17", words, frame, note, row_keys=["level"], margins=[["indicator"]])
 
 
 def _episode_amount_by_cause(
