@@ -620,7 +620,7 @@ def complementary_suppression(
     would give that cell away by subtraction, so the group's unsuppressed cell with the smallest
     positive ``n_cases`` (the next-smallest) is suppressed too; a zero cell is used only when no
     positive one is left. Suppressing a cell can open another group, so the margins are
-    revisited until every group holds no suppressed cell or at least two (docs/methods.md §9.2).
+    revisited until every group holds no suppressed cell or at least two (docs/methods.md §6.2.5).
     """
     out = frame.reset_index(drop=True)
     if "suppressed" not in out.columns or not margins:

@@ -233,7 +233,7 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
     )
     weighted["level"] = weighted["level"].astype(int)
     # A suppressed cause (too few episodes in the age group) is not ranked: its place in the
-    # ranking would say what the suppression hides (docs/methods.md §9.2).
+    # ranking would say what the suppression hides (docs/methods.md §6.2.5).
     counted = (
         episodes.assign(_cause=pd.to_numeric(episodes["cause"], errors="coerce"))
         .groupby(["age_group", "_cause"])
