@@ -309,6 +309,10 @@ FIGURE_TEXTS = _texts(
         "tier.not_treated": ("未就医", "Not medically treated"),
         "f6.rate": ("{value}‰", "{value} per 1,000"),
         "f6.ratio": ("比例 {ratio}", "Ratio {ratio}"),
+        "f6.no_deaths": (
+            "本次调查未收集伤害死亡，无死亡层",
+            "No injury deaths were collected: the pyramid has no death tier",
+        ),
         "f6.width_note": (
             "宽度按对数刻度：log10(1 + 10 × 每千人率)",
             "Widths on a log scale: log10(1 + 10 × rate per 1,000)",
@@ -420,6 +424,7 @@ FIGURE_TEXTS = _texts(
         ),
         "ci.logit": ("logit法", "logit"),
         "ci.beta": ("Korn–Graubard法", "Korn–Graubard"),
+        "ci.log": ("对数尺度", "log scale"),
     }
 )
 
