@@ -731,6 +731,7 @@ class _Context:
                 case=self.case_definition[lang],
                 recall=self.recall[lang],
                 standard=self.standard_name[lang],
+                top_age=self.estimation.get("standardization_top_age", 85),
                 age_groups=ages,
             )[lang]
         )

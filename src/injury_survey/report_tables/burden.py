@@ -100,7 +100,8 @@ def incidence_by_sex(data: ReportData, words: Words) -> Table:
                     lang: {
                         "standard": words.text(
                             "standard_populations", settings.standard_population, lang
-                        )
+                        ),
+                        "top": settings.standardization_top_age,
                     }
                     for lang in ("zh", "en")
                 },
