@@ -23,7 +23,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from injury_survey.standardize import STANDARD_NAMES, standard_weights, standardized_estimates
+from injury_survey.standardize import (
+    DEFAULT_TOP_AGE,
+    STANDARD_NAMES,
+    assign_age_group,
+    standard_weights,
+    standardization_bounds,
+    standardized_estimates,
+)
 from injury_survey.survey_design import SurveyDesign
 from injury_survey.weighting import calibration_spec
 
@@ -98,6 +105,17 @@ def estimate_indicators(
     standard = standard_population or settings.get("standard_population", "china2010")
     domains = list(settings.get("domains", []))
     calibration = None if calibration == "none" else calibration
+    # Standardisation groups: the standard's 5-year groups (docs/methods.md §6.3).
+    if "age_years" not in persons_weighted.columns:
+        raise ValueError(
+            "weights.parquet has no age_years column: age standardisation needs completed ages "
+            "(5-year groups). / 权重文件缺少age_years列，无法按5岁组标化。"
+        )
+    top_age = int(settings.get("standardization_top_age", DEFAULT_TOP_AGE))
+    std_bounds = standardization_bounds(standard, top_age)
+    persons_weighted = persons_weighted.assign(
+        _age_group_std=assign_age_group(persons_weighted["age_years"], std_bounds)
+    )
     design = design_from_weights(persons_weighted, lonely_psu=lonely_psu, calibration=calibration)
     missing = [d for d in domains if d not in persons_weighted.columns]
     if missing:
@@ -109,7 +127,9 @@ def estimate_indicators(
         f"Taylor linearisation, with-replacement PSUs; {_LONELY_TEXT[lonely_psu]}; "
         f"{_CALIBRATION_TEXT[calibration]}"
     )
-    ci_text = "CI logit" if ci_method == "logit" else "CI Korn-Graubard (R beta)"
+    level = f"{confidence * 100:g} %"
+    ci_text = f"{level} CI " + ("logit" if ci_method == "logit" else "Korn-Graubard (R beta)")
+    log_ci_text = f"{level} CI log scale"
     persons_text = _DONT_KNOW_TEXT.get(screening_dont_know, "")
     exposure_text = f"; {recall_text(recall)}" if recall is not None else ""
     pieces = []
@@ -131,7 +151,7 @@ def estimate_indicators(
                 rate,
                 "episode_rate_per_1000py",
                 by,
-                f"{base_method}; ratio episodes/person-years x 1000{exposure_text}; CI log scale",
+                f"{base_method}; ratio episodes/person-years x 1000{exposure_text}; {log_ci_text}",
             )
         )
         per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
@@ -141,16 +161,20 @@ def estimate_indicators(
                 per_injured,
                 "episodes_per_injured",
                 by,
-                f"{base_method}; ratio episodes/injured persons; CI log scale",
+                f"{base_method}; ratio episodes/injured persons; {log_ci_text}",
             )
         )
-    weights = standard_weights(standard, age_groups)
+    weights = standard_weights(standard, std_bounds)
     std_by = [d for d in ("sex",) if d in persons_weighted.columns]
-    std_text = f"direct age standardisation, std: {STANDARD_NAMES[standard]}"
+    std_text = (
+        f"direct age standardisation on 5-year groups to {top_age}+, "
+        f"std: {STANDARD_NAMES[standard]}"
+    )
     incidence_std = standardized_estimates(
         design,
         "injured",
         weights=weights,
+        age_group="_age_group_std",
         by=std_by,
         ci_method=ci_method,
         confidence=confidence,
@@ -165,6 +189,7 @@ def estimate_indicators(
         "n_episodes",
         "person_years",
         weights=weights,
+        age_group="_age_group_std",
         by=std_by,
         scale=1000.0,
         ci_method="log",
@@ -172,7 +197,7 @@ def estimate_indicators(
     )
     pieces.append(
         _standardized_rows(
-            rate_std, "episode_rate_per_1000py_std", f"{base_method}; {std_text}; CI log scale"
+            rate_std, "episode_rate_per_1000py_std", f"{base_method}; {std_text}; {log_ci_text}"
         )
     )
     table = pd.concat(pieces, ignore_index=True)
@@ -225,7 +250,10 @@ def _standardized_rows(table: pd.DataFrame, indicator: str, method: str) -> pd.D
     out = table.copy()
     out.insert(0, "indicator", indicator)
     out["deff"] = float("nan")
-    out["method"] = method
+    out["method"] = [
+        f"{method}; empty age groups merged: {merged}" if merged else method
+        for merged in out.pop("collapsed")
+    ]
     return out
 
 

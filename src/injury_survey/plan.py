@@ -42,23 +42,33 @@ class SurveyPlan:
     not_drawn: str | None = None
 
 
-def planning_inputs(settings: dict, pilot: dict, frame: pd.DataFrame) -> pd.DataFrame:
+def planning_inputs(
+    settings: dict, pilot: dict, frame: pd.DataFrame, *, case_definition: str = "case_cn_halfday"
+) -> pd.DataFrame:
     """The numbers the sample size rests on: parameter, value, source.
 
     Response rate and household size come from the pilot (§5.2: RR = RR_hh·RR_ind, m̄); incidence,
-    precision and design effect from the config, with the pilot's own estimates beside them.
+    precision and design effect from the config, with the pilot's own estimates beside them (the
+    pilot incidence under the configured ``case_definition``).
     """
     rr_hh, rr_ind = pilot["response_rate_household"], pilot["response_rate_person"]
     if rr_hh and rr_ind:
         response = (rr_hh * rr_ind, f"pilot: RR_hh {rr_hh:.3f} × RR_ind {rr_ind:.3f}")
     else:
         response = (DEFAULT_RESPONSE_RATE, "default (the pilot gave no response rate)")
-    primary = pilot["incidence"].get("case_cn_halfday", next(iter(pilot["incidence"].values())))
+    if case_definition not in pilot["incidence"]:
+        raise ValueError(
+            f"The pilot summary has no incidence under case_definition {case_definition!r} "
+            f"(it has {sorted(pilot['incidence'])}): rerun 01_clean_pilot with this config. / "
+            f"试点汇总中没有病例定义{case_definition}下的发生率，请用当前配置重新运行试点清理。"
+        )
+    primary = pilot["incidence"][case_definition]
     rows = [
         (
             "incidence_prior",
             settings["incidence_prior"],
-            f"config plan.incidence_prior (pilot estimate {_fmt(primary['estimate'], '.3f')}, "
+            f"config plan.incidence_prior (pilot estimate under {case_definition} "
+            f"{_fmt(primary['estimate'], '.3f')}, "
             f"exact CI {_fmt(primary['ci_lower'], '.3f')}–{_fmt(primary['ci_upper'], '.3f')}: "
             "too wide to plan with)",
         ),
@@ -102,6 +112,7 @@ def plan_survey(
     *,
     wave: str,
     fielded: pd.DataFrame | None = None,
+    case_definition: str = "case_cn_halfday",
 ) -> SurveyPlan:
     """Sample size, PSU allocation and the drawn sample of the formal survey.
 
@@ -109,9 +120,10 @@ def plan_survey(
     in the field and the plan is advisory: a plan the frame cannot hold is reported (``not_drawn``)
     instead of stopping the analysis, and the plan is compared per stratum with the sample actually
     drawn (``fielded``). Without a frozen sample an impossible plan raises :class:`PlanError`
-    naming the setting to change.
+    naming the setting to change. The detectable change is tested two-sided at
+    α = 1 − ``plan.confidence``.
     """
-    inputs = planning_inputs(settings, pilot, frame)
+    inputs = planning_inputs(settings, pilot, frame, case_definition=case_definition)
     value = dict(zip(inputs["parameter"], inputs["value"], strict=True))
     common = {
         "precision_type": settings["precision_type"],
@@ -163,9 +175,10 @@ def plan_survey(
     households = size.households if fielded is None else len(fielded)
     responding_persons = households * value["household_size"] * value["response_rate"]
     p1 = settings["incidence_prior"]
+    alpha = 1 - float(settings["confidence"])
     try:
         p2 = ss.minimum_detectable_change(
-            responding_persons, p1, settings["deff"], power=settings["power"]
+            responding_persons, p1, settings["deff"], alpha=alpha, power=settings["power"]
         )
     except ValueError:  # even a fall to zero would go undetected at this size
         p2 = None
@@ -176,7 +189,7 @@ def plan_survey(
         "baseline_incidence": p1,
         "detectable_followup_incidence": p2,
         "detectable_relative_fall": None if p2 is None else (p1 - p2) / p1,
-        "alpha": 0.05,
+        "alpha": alpha,
         "power": settings["power"],
         "deff": settings["deff"],
     }

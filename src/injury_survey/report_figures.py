@@ -205,7 +205,8 @@ def draw_report_figures(
             figures.injury_pyramid,
             _pyramid_tiers(data.get("pyramid"), deaths_recorded="deaths" in clean),
             {},
-            weighted,
+            # every reported injury, not only cases; tiers are rates with log-scale CIs
+            {**weighted, "ci_method": "log", "case_definition": None},
         ),
         (
             "f7",

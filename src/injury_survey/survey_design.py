@@ -362,17 +362,32 @@ class SurveyDesign:
         return float(row["est"]), float(row["se"]), int(row["df"])
 
     def logistic(
-        self, y: str, terms: Sequence[str], categorical: Sequence[str] = ()
+        self,
+        y: str,
+        terms: Sequence[str],
+        categorical: Sequence[str] = (),
+        *,
+        where: tuple[str, object] | None = None,
+        confidence: float = 0.95,
     ) -> pd.DataFrame:
         """Design-based logistic regression (R ``svyglm(family=quasibinomial)``).
 
         ``terms`` are numeric predictors, ``categorical`` are treated as factors with their first
-        level as reference. Returns ``term, estimate, se, ci_lower, ci_upper, p_value, df,
-        odds_ratio`` (coefficients on the logit scale; odds ratio = exp(estimate)).
+        level as reference. ``where`` fits the model on a domain of the full design (R
+        ``svyglm(..., design = subset(des, domain))``): persons outside it keep their PSU in the
+        variance and the calibration stays credited. Returns ``term, estimate, se, ci_lower,
+        ci_upper, p_value, df, odds_ratio`` (coefficients on the logit scale; odds ratio =
+        exp(estimate); Wald CIs at ``confidence`` with ``t`` on the residual df).
         """
         self._check_analysis_columns([y, *terms, *categorical], binary=[y])
         predictors = [*terms, *(svy.Cat(c) for c in categorical)]
-        model = self._sample.glm.fit(y=y, x=predictors, family="binomial")
+        model = self._sample.glm.fit(
+            y=y,
+            x=predictors,
+            family="binomial",
+            where=self._where(where),
+            alpha=1 - confidence,
+        )
         table = model.to_polars().to_pandas()
         table = table.rename(
             columns={

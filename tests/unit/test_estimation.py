@@ -25,6 +25,7 @@ def tiny_persons() -> pd.DataFrame:
             "person_years": [1.0, 0.5, 1.0, 0.5],
             "sex": [1, 2, 1, 2],
             "age_group": ["0+"] * 4,
+            "age_years": [30, 31, 32, 33],
         }
     )
 
@@ -112,3 +113,18 @@ def test_flags(table):
 def test_unknown_domain_is_a_clear_error():
     with pytest.raises(ValueError, match="estimation.domains names \\['hukou'\\]"):
         estimate_indicators(tiny_persons(), settings={"domains": ["hukou"]}, age_groups=[0])
+
+
+def test_a_90_percent_run_changes_the_interval_and_says_so():
+    # Same tiny design at confidence 0.90: logit CI with t(0.95, df=1) instead of t(0.975, 1).
+    table = estimate_indicators(
+        tiny_persons(),
+        settings={"confidence": 0.90, "ci_method": "beta"},
+        age_groups=[0],
+        standard_population="segi",
+    )
+    rate = row(table, "episode_rate_per_1000py")
+    factor = math.exp(stats.t.ppf(0.95, 1) * 1.0)  # se/est = 1, as in the 95 % test above
+    assert rate["ci_upper"] == pytest.approx(2000 / 3 * factor)
+    assert "90 % CI log scale" in rate["method"]
+    assert "90 % CI Korn-Graubard" in row(table, "injury_incidence")["method"]

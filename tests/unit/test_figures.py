@@ -486,6 +486,14 @@ def test_f6_injury_pyramid_shape_numbers_and_ratio(built):
     assert charts.pyramid_width(0) == 0
 
 
+def test_f6_without_deaths_says_there_is_no_death_tier():
+    table = injury_pyramid_table()
+    fig = injury_pyramid(table[table["tier"] != "death"], lang="en", labels=LABELS)
+    assert any("no death tier" in t for t in all_texts(fig))
+    with_deaths = injury_pyramid(table, lang="en", labels=LABELS)
+    assert not any("no death tier" in t for t in all_texts(with_deaths))
+
+
 def test_f7_month_and_hour_bars(built):
     months, hours = built("f07_month_hour", "en").axes
     assert len(months.containers[0]) == 12

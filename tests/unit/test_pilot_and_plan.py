@@ -159,3 +159,42 @@ def test_plan_yaml_and_fieldwork_workbook(tmp_path):
     sheets = pd.read_excel(tmp_path / "list.xlsx", sheet_name=None)
     assert sorted(sheets) == ["S1", "S2", "S3", "S4", "S5"]
     assert sum(len(s) for s in sheets.values()) == 2640
+
+
+def test_plan_shows_the_pilot_incidence_of_the_configured_case_definition():
+    settings, summary, frame = worked_example_inputs()
+    summary = {
+        **summary,
+        "incidence": {
+            "case_cn_halfday": {"estimate": 0.05, "ci_lower": 0.02, "ci_upper": 0.1},
+            "case_medical": {"estimate": 0.031, "ci_lower": 0.011, "ci_upper": 0.072},
+        },
+    }
+    survey_plan = plan.plan_survey(
+        settings, summary, frame, wave="baseline", case_definition="case_medical"
+    )
+    source = survey_plan.inputs.set_index("parameter").loc["incidence_prior", "source"]
+    assert "under case_medical 0.031" in source and "0.011–0.072" in source
+    with pytest.raises(ValueError, match="case_1day"):
+        plan.plan_survey(settings, summary, frame, wave="baseline", case_definition="case_1day")
+
+
+def test_detectable_change_uses_the_configured_confidence():
+    # plan.confidence 0.90: two-sided α = 0.10, z = 1.644853627 (normal table), by hand as above.
+    settings, summary, frame = worked_example_inputs()
+    settings = {**settings, "confidence": 0.90}
+    detect = plan.plan_survey(settings, summary, frame, wave="baseline").detectable_change
+    assert detect["alpha"] == pytest.approx(0.10)
+    p1, p2 = detect["baseline_incidence"], detect["detectable_followup_incidence"]
+    z_a, z_b = 1.644853627, 0.841621234
+    p_bar = (p1 + p2) / 2
+    n = (
+        1.5
+        * (
+            z_a * math.sqrt(2 * p_bar * (1 - p_bar))
+            + z_b * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+        )
+        ** 2
+        / (p1 - p2) ** 2
+    )
+    assert n == pytest.approx(detect["persons_per_survey"], rel=1e-6)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from scipy import stats
 
 from injury_survey.codebook import load_codebook
 from injury_survey.report_tables import (
@@ -29,9 +30,10 @@ from injury_survey.report_tables import (
     write_tables,
 )
 from injury_survey.report_tables.burden import deaths_table, injury_pyramid, recall_decay
-from injury_survey.report_tables.core import Words, finish
+from injury_survey.report_tables.core import Words, complementary_suppression, finish
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
+from injury_survey.survey_design import CalibrationSpec
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "tables"
 ESTIMATE_RTOL = 1e-8
@@ -119,6 +121,55 @@ def test_logistic_model_matches_r_svyglm(golden, words, expected):
     assert set(references["level"]) == {"1", "0-14", "2", "3", "S1"}
 
 
+# Population totals by sex × age group of reference_tables.R section 1b.
+POSTSTRATA = {
+    (1, "0-14"): 2800,
+    (1, "15-44"): 5000,
+    (1, "45-64"): 3000,
+    (1, "65+"): 2100,
+    (2, "0-14"): 2600,
+    (2, "15-44"): 6000,
+    (2, "45-64"): 4000,
+    (2, "65+"): 1900,
+}
+
+
+def test_logistic_model_on_a_domain_keeps_the_calibration_like_r(
+    golden_persons, golden_episodes, words, expected
+):
+    # Education unknown for the 0-14-year-olds in occupation 2: they leave the model's domain but
+    # not the post-stratified design (R svyglm(..., design = subset(cal, known_education))).
+    persons = golden_persons.rename(columns={"weight": "weight_before"})
+    cell = pd.Series(list(zip(persons["sex"], persons["age_group"], strict=True)))
+    cell_sum = persons.groupby(["sex", "age_group"])["weight_before"].transform("sum")
+    persons["weight"] = persons["weight_before"] * cell.map(POSTSTRATA) / cell_sum
+    unknown = (persons["age_group"] == "0-14") & (persons["occupation"] == 2)
+    persons["education"] = persons["education"].where(~unknown)
+    data = ReportData(
+        persons,
+        {"episodes": golden_episodes},
+        settings=ReportSettings(lonely_psu="fail"),
+        calibration=CalibrationSpec("poststratify", "weight_before", ("sex", "age_group")),
+    )
+    table = risk_model(data, words).data
+    fitted = table[~table["reference"]]
+    assert len(fitted) == 12
+    for row in fitted.itertuples():
+        term = _r_term(row.variable, row.level)
+        assert row.coefficient == pytest.approx(
+            expected[("domain_logit_estimate", term)], rel=ESTIMATE_RTOL
+        )
+        assert row.se == pytest.approx(expected[("domain_logit_se", term)], rel=ESTIMATE_RTOL)
+        assert row.ci_lower == pytest.approx(
+            math.exp(expected[("domain_logit_ci_lower", term)]), rel=CI_RTOL
+        )
+        assert row.p_value == pytest.approx(expected[("domain_logit_p_value", term)], rel=CI_RTOL)
+        assert row.df == expected[("domain_logit_df", "residual")]
+    assert int(table.loc[table["variable"] == "sex", "n"].sum()) == len(persons) - int(
+        unknown.sum()
+    )
+
+
 def test_logistic_model_leaves_out_aliased_levels(golden_persons, golden_episodes, words):
     # A copy of sex under another name is exactly collinear with sex: R's svyglm reports its
     # coefficient as NA; the table keeps the row with no estimate and the flag "aliased".
@@ -200,6 +251,34 @@ def test_cause_composition_and_rate_match_r(golden, words, expected):
     assert falls["se"] == pytest.approx(expected[("fall_rate_per_1000", "se")], rel=ESTIMATE_RTOL)
     # labels come from the codebook
     assert shares.loc[3, "level_zh"] == "跌倒/坠落" and shares.loc[3, "level_en"] == "fall"
+
+
+def test_a_90_percent_run_changes_every_interval_and_its_wording(
+    golden_persons, golden_episodes, words, expected
+):
+    # estimation.confidence 0.9 and ci_method beta: R svyciprop(method="beta", level=0.9) for the
+    # compositions; for the odds ratios exp(b ± t(0.95, df)·se) from R's b and se.
+    settings = ReportSettings(lonely_psu="fail", confidence=0.9, ci_method="beta")
+    data = ReportData(golden_persons, {"episodes": golden_episodes}, settings=settings)
+    causes = cause_table(data, words)
+    shares = causes.data[causes.data["indicator"] == "share"].set_index("level")
+    for code in ("1", "3", "4", "6"):
+        row = shares.loc[int(code)]
+        lower = expected[("composition_beta90_ci_lower", code)]
+        upper = expected[("composition_beta90_ci_upper", code)]
+        assert row["ci_lower"] == pytest.approx(lower, rel=CI_RTOL)
+        assert row["ci_upper"] == pytest.approx(upper, rel=CI_RTOL)
+    assert "90%CI(Korn–Graubard法)" in causes.notes_zh and "logit" not in causes.notes_zh
+    assert "PSU-clustered 90 % CIs (Korn–Graubard" in causes.notes_en
+    assert "95" not in causes.notes_zh + causes.notes_en
+    model = risk_model(data, words)
+    df = expected[("logit_df", "residual")]
+    t = stats.t.ppf(0.95, df)
+    sex = model.data[(model.data["variable"] == "sex") & (model.data["level"] == "2")].iloc[0]
+    b, se = expected[("logit_estimate", "sex2")], expected[("logit_se", "sex2")]
+    assert sex["ci_lower"] == pytest.approx(math.exp(b - t * se), rel=CI_RTOL)
+    assert sex["ci_upper"] == pytest.approx(math.exp(b + t * se), rel=CI_RTOL)
+    assert "OR的90%CI" in model.notes_zh and "90 % CIs of odds ratios" in model.notes_en
 
 
 # ------------------------------------------------------------------------------- by hand
@@ -302,7 +381,8 @@ def test_leading_causes_rank_by_weighted_episodes_with_ties(words):
         ("Aa3", 11, 1),
     ]  # fmt: skip
     persons, episodes = _with_episodes(persons, spec)
-    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
+    # suppress_below 1: no cell is suppressed, so every cause takes part in the ranking
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings(suppress_below=1))
     table = leading_causes_by_age(data, words).data
     young = table[(table["age_group"] == "0-14") & (table["indicator"] == "share_within_age")]
     ranks = dict(zip(young["level"], young["rank"], strict=True))
@@ -315,21 +395,103 @@ def test_leading_causes_rank_by_weighted_episodes_with_ties(words):
     assert rates[rates["level"] == 3]["estimate"].iloc[0] == pytest.approx(5 / 30 * 1000)
 
 
+def test_complementary_suppression_by_hand():
+    # A composition of four causes (k = 5): cause B has 3 cases, so it is suppressed; from the
+    # 100 % total its share could be recovered, so the next-smallest positive cell (D, 7 cases;
+    # not the zero cell C) is hidden too. A has 20 and stays.
+    settings = ReportSettings(suppress_below=5)
+    shares = pd.DataFrame(
+        {"level": ["A", "B", "C", "D"], "estimate": [0.6, 0.1, 0.0, 0.3], "n_cases": [20, 3, 0, 7]}
+    )
+    shares = finish(shares, settings, indicator="share", unit="proportion")
+    assert shares["suppressed"].tolist() == [False, True, False, False]
+    hidden = complementary_suppression(shares, [["indicator"]])
+    assert hidden["suppressed"].tolist() == [False, True, False, True]
+    assert "suppressed" in hidden.loc[3, "flag"]
+    # Two suppressed cells already protect each other: nothing more is hidden.
+    two = finish(shares.assign(n_cases=[20, 3, 0, 2]), settings)
+    assert complementary_suppression(two, [["indicator"]])["suppressed"].tolist() == [
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_complementary_suppression_of_a_cross_table_closes_rows_and_columns():
+    # 3 × 3 counts (k = 5), rows r and columns c both published as margins:
+    #        c1  c2  c3
+    #   r1    2  10  30      r1c1 suppressed (2); row r1 partner: r1c2 (10)
+    #   r2   12   9  40      column c1 partner: r2c1 (12); column c2 partner: r2c2 (9)
+    #   r3   50  60  70      then row r2 has r2c1 and r2c2 hidden: closed. By hand: 4 hidden.
+    counts = [[2, 10, 30], [12, 9, 40], [50, 60, 70]]
+    cells = pd.DataFrame(
+        [
+            {"row": f"r{i + 1}", "column": f"c{j + 1}", "n_cases": counts[i][j], "estimate": 0.1}
+            for i in range(3)
+            for j in range(3)
+        ]
+    )
+    cells = finish(cells, ReportSettings(suppress_below=5), indicator="share")
+    hidden = complementary_suppression(cells, [["indicator", "row"], ["indicator", "column"]])
+    shown = hidden[hidden["suppressed"]][["row", "column"]].apply(tuple, axis=1).tolist()
+    assert sorted(shown) == [("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2")]
+    for margin in ("row", "column"):
+        assert (hidden.groupby(margin)["suppressed"].sum() != 1).all()
+
+
+def test_a_suppressed_cause_is_not_ranked(words):
+    persons, _ = _tiny_survey()
+    # Age 0-14, k = 3: cause 3 has 4 episodes, cause 4 has 3, cause 6 has 2 (suppressed: it is
+    # not ranked even though its weighted count, 4, would tie cause 4's), cause 1 has 3.
+    spec = [
+        ("Aa0", 3, 2), ("Ab0", 3, 2), ("Ba0", 3, 2), ("Bb0", 3, 2),
+        ("Aa1", 4, 2), ("Ba1", 4, 2), ("Ba2", 4, 2),
+        ("Ab1", 6, 1), ("Bb1", 6, 1),
+        ("Aa2", 1, 2), ("Aa3", 1, 2), ("Ba3", 1, 2),
+    ]  # fmt: skip
+    persons, episodes = _with_episodes(persons, spec)
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings(suppress_below=3))
+    table = leading_causes_by_age(data, words).data
+    young = table[(table["age_group"] == "0-14") & (table["indicator"] == "share_within_age")]
+    # weighted: cause 3 = 1+2+1+2 = 6, cause 4 = 1+1+1 = 3, cause 1 = 1+1+1 = 3 → ranks 1, 2, 2
+    assert dict(zip(young["level"], young["rank"], strict=True)) == {3: 1, 4: 2, 1: 2}
+    assert 6 not in set(young["level"])
+
+
 def test_pyramid_and_recall_decay_by_hand(words):
     persons, _ = _tiny_survey()
     spec = [("Aa0", 3, 3), ("Ab0", 3, 2), ("Bb0", 4, 1), ("Ba1", 1, 0), ("Bb2", 6, 2)]
     persons, episodes = _with_episodes(persons, spec)
     episodes["months_before_interview"] = [0, 0, 1, 11, 13]
-    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
-    pyramid = injury_pyramid(data, words).data.set_index("tier")
+    # Two reported minor injuries that are not cases (below the case definition), one of them
+    # outside the recall window: the pyramid counts the first, the case-based tables neither.
+    minor = pd.DataFrame(
+        {
+            "episode_id": ["M1", "M2"],
+            "person_id": ["Aa4", "Ab4"],
+            "cause": [3, 3],
+            "care_level": [1, 1],
+            "is_case": [False, False],
+            "in_window": [True, False],
+            "months_before_interview": [2, 14],
+        }
+    )
+    data = ReportData(
+        persons, {"episodes": pd.concat([episodes, minor])}, settings=ReportSettings()
+    )
+    table = injury_pyramid(data, words)
+    pyramid = table.data.set_index("tier")
     # Σw over all persons = 10·1 + 10·2 + 10·1 + 10·2 = 60
-    # not treated (care 0, 1): Bb0 (w 2) + Ba1 (w 1) = 3 → 50 per 1000
-    # outpatient (care 2): Ab0 (2) + Bb2 (2) = 4 → 66.67; inpatient: Aa0 (1) → 16.67; death 0
-    assert pyramid.loc["not_treated", "estimate"] == pytest.approx(3 / 60 * 1000)
+    # not treated (care 0, 1): Bb0 (w 2) + Ba1 (w 1) + non-case Aa4 (w 1) = 4 → 66.67 per 1000
+    # outpatient (care 2): Ab0 (2) + Bb2 (2) = 4 → 66.67; inpatient: Aa0 (1) → 16.67
+    assert pyramid.loc["not_treated", "estimate"] == pytest.approx(4 / 60 * 1000)
     assert pyramid.loc["outpatient", "estimate"] == pytest.approx(4 / 60 * 1000)
     assert pyramid.loc["inpatient", "estimate"] == pytest.approx(1 / 60 * 1000)
-    assert pyramid.loc["death", "estimate"] == 0
-    assert list(pyramid.index) == ["not_treated", "outpatient", "inpatient", "death"]
+    # no deaths module and no episode ending in death: no death tier, and the note says so
+    assert list(pyramid.index) == ["not_treated", "outpatient", "inpatient"]
+    assert "no death tier" in table.notes_en and "无死亡层" in table.notes_zh
+    assert "not only those meeting the case definition" in table.notes_en
     decay = recall_decay(data, words).data.set_index("months_before")
     # month 0: Aa0 (1) + Ab0 (2) = 3; month 1: Bb0 (2); month 11: Ba1 (1); 13 is out of 0–11
     assert decay.loc[0, "episodes"] == 3 and decay.loc[0, "n"] == 2
@@ -397,6 +559,11 @@ def full_build(golden_persons, golden_episodes, codebook, tmp_path_factory):
     episodes["months_before_interview"] = rng.integers(0, 12, n)
     persons = golden_persons.copy()
     persons["hh_id"] = persons["person_id"]
+    # completed ages within each age group, for the 5-year standardisation
+    span = {"0-14": (0, 15), "15-44": (15, 30), "45-64": (45, 20), "65+": (65, 25)}
+    persons["age_years"] = [
+        span[group][0] + i % span[group][1] for i, group in enumerate(persons["age_group"])
+    ]
     persons["marital"] = rng.choice([1, 2], len(persons))
     persons["proxy"] = rng.random(len(persons)) < 0.3
     households = persons[["hh_id", "psu_id", "stratum_id"]].assign(result_code=1, responded=True)
@@ -464,7 +631,7 @@ def test_workbook_structure(full_build, codebook):
     row = next(r for r in t9.iter_rows(min_row=5, values_only=True) if r[0] == label)
     assert row[column] == "—"
     notes = [r[0] for r in t9.iter_rows(min_row=5, values_only=True) if r[0]]
-    assert any(str(t).startswith("—:") for t in notes)
+    assert any(str(t).startswith(("—：", "—:")) for t in notes)
     # the CSV is tidy and unsuppressed, with codes and both labels
     csv = pd.read_csv(paths["T6"], encoding="utf-8-sig")
     assert paths["T6"].name == "T06_cause.csv"
@@ -478,12 +645,8 @@ def test_workbook_structure(full_build, codebook):
 def test_tables_have_the_shapes_the_figures_take(full_build):
     tables, _ = full_build
     assert {"cause", "place", "estimate", "flag"} <= set(tables["T9"].data.columns)
-    assert set(tables["pyramid"].data["tier"]) == {
-        "not_treated",
-        "outpatient",
-        "inpatient",
-        "death",
-    }
+    # no deaths module and no episode ending in death: no death tier
+    assert set(tables["pyramid"].data["tier"]) == {"not_treated", "outpatient", "inpatient"}
     assert {"months_before", "episodes"} <= set(tables["recall_decay"].data.columns)
     assert {"age_group", "sex", "source", "share"} <= set(tables["T2"].data.columns)
     assert set(tables["T4"].data["sex"]) == {1, 2}

@@ -46,3 +46,35 @@ def test_formatted_layout_shows_percent_ci_and_suppression():
     # 0.052 → "5.2 (4.3–6.3)" (percent, one decimal), n_cases 147 shown (hand).
     assert "5.2 (4.3–6.3)" in first and 147 in first
     assert "—" in layout.iloc[1].tolist()  # 3 cases < 5: suppressed
+
+
+def test_public_csvs_blank_every_suppressed_cell(tmp_path):
+    # Hand-made table: one primary and one complementary suppressed row; the public CSV keeps
+    # their keys and labels but none of their numbers, the internal CSV keeps everything.
+    from injury_survey.report_tables.workbook import PUBLIC_DIR, public_data
+
+    data = pd.DataFrame(
+        {
+            "level": [1, 2, 3],
+            "level_zh": ["甲", "乙", "丙"],
+            "level_en": ["a", "b", "c"],
+            "indicator": "share",
+            "unit": "proportion",
+            "estimate": [0.8, 0.05, 0.15],
+            "ci_lower": [0.7, 0.01, 0.1],
+            "n": [40, 40, 40],
+            "n_cases": [32, 2, 6],
+            "flag": ["", "suppressed", "suppressed"],
+            "suppressed": [False, True, True],
+        }
+    )
+    table = Table("T8", "意图", "Intent", data, "注。", "Note.", ("level",), ("indicator",))
+    public = public_data(table)
+    assert public.loc[1:, ["estimate", "ci_lower", "n_cases"]].isna().all().all()
+    assert public.loc[0, "estimate"] == 0.8 and public.loc[2, "level_en"] == "c"
+    assert public["n"].tolist() == [40, 40, 40]
+    paths = write_tables({"T8": table}, tmp_path, codebook=load_codebook(), workbook_name=None)
+    published = pd.read_csv(tmp_path / PUBLIC_DIR / paths["T8"].name, encoding="utf-8-sig")
+    internal = pd.read_csv(paths["T8"], encoding="utf-8-sig")
+    assert published["estimate"].isna().tolist() == [False, True, True]
+    assert internal["estimate"].notna().all()

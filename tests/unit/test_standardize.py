@@ -76,7 +76,7 @@ def test_standardised_incidence_equals_r_svystandardize():
         )
 
 
-def test_missing_age_group_in_a_domain_is_a_clear_error():
+def test_an_age_group_missing_in_a_domain_is_merged_and_said():
     persons = pd.DataFrame(
         {
             "stratum_id": ["A"] * 4,
@@ -88,7 +88,63 @@ def test_missing_age_group_in_a_domain_is_a_clear_error():
         }
     )
     design = SurveyDesign(persons)
-    with pytest.raises(ValueError, match="No sample persons in the age_group"):
-        standardized_estimates(
-            design, "injured", weights=pd.Series({"0-14": 1.0, "15+": 1.0}), by=["sex"]
+    result = standardized_estimates(
+        design, "injured", weights=pd.Series({"0-14": 1.0, "15+": 1.0}), by=["sex"]
+    ).set_index("level")
+    # women have nobody aged 15+: that group's weight joins 0-14, whose rate is 1/2 (by hand)
+    assert result.loc["2", "collapsed"] == "15+→0-14"
+    assert result.loc["2", "estimate"] == pytest.approx(0.5)
+    assert result.loc["1", "collapsed"] == ""
+
+
+def test_headline_standardisation_uses_five_year_groups_like_r():
+    # R svystandardize / svycontrast on the China 2010 census in 5-year groups to 85+
+    # (tests/reference/standardize_5y.R), overall and by sex, through estimates.csv's code path.
+    from injury_survey.estimation import estimate_indicators
+
+    persons = pd.read_csv(
+        REFERENCE / "data" / "survey_persons.csv", dtype={"stratum_id": str, "psu_id": str}
+    ).rename(columns={"weight_nr": "weight"})
+    expected = pd.read_csv(
+        REFERENCE / "expected_standardized_5y.csv", comment="#", dtype={"level": str}
+    )
+    table = estimate_indicators(
+        persons, settings={"standard_population": "china2010"}, age_groups=[0, 15, 45, 65]
+    )
+    names = {
+        "incidence_std": "injury_incidence_std",
+        "episode_rate_std": "episode_rate_per_1000py_std",
+    }
+    scale = {"incidence_std": 1.0, "episode_rate_std": 1000.0}
+    for row in expected.itertuples():
+        ours = table[
+            (table["indicator"] == names[row.indicator])
+            & (table["by"] == row.by)
+            & (table["level"].astype(str) == row.level)
+        ]
+        assert len(ours) == 1
+        assert ours["estimate"].iloc[0] == pytest.approx(
+            row.estimate * scale[row.indicator], rel=1e-8
         )
+        assert ours["se"].iloc[0] == pytest.approx(row.se * scale[row.indicator], rel=1e-8)
+        assert "5-year groups to 85+" in ours["method"].iloc[0]
+
+
+def test_an_empty_five_year_group_lends_its_weight_to_the_younger_neighbour():
+    # By hand: three groups with standard shares 1/2, 1/4, 1/4; nobody in the middle group, so
+    # its share goes to the youngest: ASR = 0.75·(1/2) + 0.25·(1/4)... rates 0.5 and 0.25.
+    persons = pd.DataFrame(
+        {
+            "stratum_id": ["A"] * 4 + ["B"] * 4,
+            "psu_id": ["1", "1", "2", "2"] * 2,
+            "weight": 1.0,
+            "injured": [1, 0, 1, 0, 1, 0, 0, 0],
+            "band": ["0-4", "0-4", "0-4", "0-4", "10+", "10+", "10+", "10+"],
+        }
+    )
+    design = SurveyDesign(persons)
+    weights = pd.Series([2.0, 1.0, 1.0], index=["0-4", "5-9", "10+"])
+    result = standardized_estimates(design, "injured", weights=weights, age_group="band")
+    # rate 0-4 = 2/4 = 0.5, rate 10+ = 1/4 = 0.25; shares 0.75 and 0.25 after the merge
+    assert result["estimate"].iloc[0] == pytest.approx(0.75 * 0.5 + 0.25 * 0.25)
+    assert result["collapsed"].iloc[0] == "5-9→0-4"

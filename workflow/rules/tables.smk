@@ -14,7 +14,7 @@ rule injury_profile:
         notebook="results/notebooks/06_injury_profile_{wave}.ipynb",
         tables=report(
             directory("results/{wave}/tables/profile"),
-            patterns=["{name}.csv"],
+            patterns=["public/{name}.csv"],
             caption="../report/tables.rst",
             category="Tables",
             subcategory="{wave}",
@@ -44,7 +44,7 @@ rule injury_burden:
         notebook="results/notebooks/07_injury_burden_{wave}.ipynb",
         tables=report(
             directory("results/{wave}/tables/burden"),
-            patterns=["{name}.csv"],
+            patterns=["public/{name}.csv"],
             caption="../report/tables.rst",
             category="Tables",
             subcategory="{wave}",
@@ -74,7 +74,7 @@ rule risk_factors:
         notebook="results/notebooks/08_risk_factors_{wave}.ipynb",
         tables=report(
             directory("results/{wave}/tables/risk"),
-            patterns=["{name}.csv"],
+            patterns=["public/{name}.csv"],
             caption="../report/tables.rst",
             category="Tables",
             subcategory="{wave}",

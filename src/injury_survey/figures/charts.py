@@ -531,6 +531,8 @@ def injury_pyramid(
     ratio = _pyramid_ratio(list(reversed(rates)))
     if ratio:
         notes.append(figure_text("f6.ratio", lang, ratio=ratio))
+    if "death" not in set(data.index):
+        notes.append(figure_text("f6.no_deaths", lang))
     notes.append(figure_text("f6.width_note", lang))
     add_footnote(fig, notes)
     add_title(fig, figure_text("f6.title", lang), title)

@@ -140,19 +140,28 @@ def residual_codes(labels: Labels, variable: str) -> set[int]:
 
 
 def composition_order(rows: pd.DataFrame, labels: Labels, variable: str) -> pd.DataFrame:
-    """Largest share first, with "other" and "unknown" last whatever their size.
+    """Largest share first, with "other" and "unknown" last whatever their size, and suppressed
+    cells after them: they are not ranked (their place would reveal what suppression hides).
 
     Ranking (顺位) is about named causes; a residual category at the top of a ranking would say
     nothing about what to prevent.
     """
     residual = residual_codes(labels, variable)
+    hidden = (
+        rows["flag"].fillna("").astype(str).str.split(";").map(lambda f: FLAG_SUPPRESSED in f)
+        if "flag" in rows.columns
+        else pd.Series(False, index=rows.index)
+    )
     return (
         rows.assign(
+            _hidden=hidden.to_numpy(dtype=bool),
             _residual=[as_code(c) in residual for c in rows["level"]],
-            _share=rows["estimate"].fillna(-1.0),
+            _share=rows["estimate"].where(~hidden, -1.0).fillna(-1.0),
         )
-        .sort_values(["_residual", "_share"], ascending=[True, False], kind="stable")
-        .drop(columns=["_residual", "_share"])
+        .sort_values(
+            ["_hidden", "_residual", "_share"], ascending=[True, True, False], kind="stable"
+        )
+        .drop(columns=["_hidden", "_residual", "_share"])
     )
 
 

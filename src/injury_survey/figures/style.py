@@ -268,10 +268,13 @@ FIGURE_TEXTS = _texts(
         "legend.sex": ("性别", "Sex"),
         "note.unstable": ("空心符号：估计值不稳定", "Open symbols: unstable estimate"),
         "note.unstable_bar": ("灰色条：估计值不稳定", "Grey bars: unstable estimate"),
-        "note.suppressed": ("—：样本量过小，不予显示", "—: suppressed, too few respondents"),
+        "note.suppressed": (
+            "—：例数过少或为防反推而一并隐藏，不予显示",
+            "—: suppressed (too few cases, or hidden so that such a cell cannot be recovered)",
+        ),
         "note.suppressed_below": (
-            "—：未加权样本量 < {k}，不予显示",
-            "—: suppressed, fewer than {k} respondents",
+            "—：未加权例数 < {k}，或为防反推而一并隐藏，不予显示",
+            "—: suppressed, fewer than {k} unweighted cases or hidden with such a cell",
         ),
         "age_years": ("{age}岁", "{age} years"),
         # F1 participant flow
@@ -306,6 +309,10 @@ FIGURE_TEXTS = _texts(
         "tier.not_treated": ("未就医", "Not medically treated"),
         "f6.rate": ("{value}‰", "{value} per 1,000"),
         "f6.ratio": ("比例 {ratio}", "Ratio {ratio}"),
+        "f6.no_deaths": (
+            "本次调查未收集伤害死亡，无死亡层",
+            "No injury deaths were collected: the pyramid has no death tier",
+        ),
         "f6.width_note": (
             "宽度按对数刻度：log10(1 + 10 × 每千人率)",
             "Widths on a log scale: log10(1 + 10 × rate per 1,000)",
@@ -377,9 +384,11 @@ FIGURE_TEXTS = _texts(
             "Injury episodes by cause and place of occurrence (% of all episodes).",
         ),
         "f6.caption": (
-            "伤害金字塔：每千人死亡、住院、门急诊及未就医的伤害数；宽度按对数刻度。",
-            "Injury pyramid: deaths, hospitalizations, outpatient or emergency care and injuries "
-            "not medically treated per 1,000 persons; widths on a log scale.",
+            "伤害金字塔：回忆期内报告的全部伤害（不限于病例定义）按最高就医级别的每千人数，"
+            "收集死亡时含死亡层；宽度按对数刻度。",
+            "Injury pyramid: every injury reported in the recall period (not only those meeting "
+            "the case definition) per 1,000 persons by highest level of care, with deaths when "
+            "they were collected; widths on a log scale.",
         ),
         "f7.caption": (
             "伤害发生的月份与时刻分布（占月份/时刻已知的伤害人次%）。",
@@ -416,6 +425,7 @@ FIGURE_TEXTS = _texts(
         ),
         "ci.logit": ("logit法", "logit"),
         "ci.beta": ("Korn–Graubard法", "Korn–Graubard"),
+        "ci.log": ("对数尺度", "log scale"),
     }
 )
 

@@ -49,7 +49,7 @@ from injury_survey.report_document.text import (
     report_languages,
     sentence_case,
 )
-from injury_survey.report_tables.core import Words
+from injury_survey.report_tables.core import Words, confidence_level_text
 from injury_survey.report_tables.workbook import SUPPRESSED_MARK, UNSTABLE_MARK, format_cell
 
 # The key tables (domain-reference §6.5), in report order.
@@ -206,6 +206,11 @@ class _Context:
         return {lang: self.codebook.text(key, lang) for lang in ("zh", "en")}
 
     @property
+    def confidence_level(self) -> str:
+        """estimation.confidence as printed beside a CI ("95", "90")."""
+        return confidence_level_text(float(self.estimation.get("confidence", 0.95)))
+
+    @property
     def standard_name(self) -> Bilingual:
         key = self.estimation.get("standard_population", "china2010")
         try:
@@ -299,6 +304,7 @@ class _Context:
                     "note": per_language(
                         lambda lang: self.w(
                             "sentences.headline_note",
+                            level=self.confidence_level,
                             case=self.case_definition[lang],
                             recall=self.recall[lang],
                             standard=self.standard_name[lang],
@@ -387,6 +393,7 @@ class _Context:
         return per_language(
             lambda lang: self.w(
                 "sentences.headline_intro",
+                level=self.confidence_level,
                 wave=wave_name[lang],
                 recall=self.recall[lang],
                 standard=self.standard_name[lang],
@@ -724,6 +731,7 @@ class _Context:
                 case=self.case_definition[lang],
                 recall=self.recall[lang],
                 standard=self.standard_name[lang],
+                top_age=self.estimation.get("standardization_top_age", 85),
                 age_groups=ages,
             )[lang]
         )

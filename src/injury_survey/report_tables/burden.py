@@ -65,6 +65,7 @@ def incidence_by_sex(data: ReportData, words: Words) -> Table:
             "ci_method": settings.ci_method,
             "lonely_psu": settings.lonely_psu,
             "standard_population": settings.standard_population,
+            "standardization_top_age": settings.standardization_top_age,
             "unstable_min_n": settings.unstable_min_n,
             "unstable_max_rse": settings.unstable_max_rse,
             "domains": ["sex"],
@@ -99,7 +100,8 @@ def incidence_by_sex(data: ReportData, words: Words) -> Table:
                     lang: {
                         "standard": words.text(
                             "standard_populations", settings.standard_population, lang
-                        )
+                        ),
+                        "top": settings.standardization_top_age,
                     }
                     for lang in ("zh", "en")
                 },
@@ -231,7 +233,13 @@ def care_by_cause(data: ReportData, words: Words) -> Table:
         words, settings, ["composition", "rates"], df=data.base_person_design.degrees_of_freedom
     )
     return make_table(
-        "T14", words, frame, note, row_keys=["cause"], column_keys=["indicator", "care_level"]
+        "T14",
+        words,
+        frame,
+        note,
+        row_keys=["cause"],
+        column_keys=["indicator", "care_level"],
+        margins=[["indicator", "cause"], ["indicator", "care_level"]],
     )
 
 
@@ -318,7 +326,7 @@ def outcome_table(data: ReportData, words: Words) -> Table:
     frame = label_columns(frame, {"level": "outcome"}, words)
     frame = order_columns(frame, ["by", "level"])
     note = notes(words, data.settings, ["composition"], df=data.episode_design().degrees_of_freedom)
-    return make_table("T17", words, frame, note, row_keys=["level"])
+    return make_table("T17", words, frame, note, row_keys=["level"], margins=[["indicator"]])
 
 
 def _episode_amount_by_cause(
@@ -504,49 +512,60 @@ def _death_row(by: str, level: int, count: int, person_years: float, confidence:
 
 
 def injury_pyramid(data: ReportData, words: Words) -> Table:
-    """The injury pyramid (I10): case episodes per 1 000 persons by highest level of care —
-    not medically treated, outpatient/emergency, inpatient — and deaths.
+    """The injury pyramid (I10): every **reported** injury episode in the recall window per 1 000
+    persons by highest level of care — not medically treated, outpatient/emergency, inpatient —
+    and deaths.
 
-    Tiers are person-level ratios (each person's case episodes at that care level / persons).
-    Deaths come from the deaths table when there is one (unweighted count per 1 000 persons,
-    Garwood CI, §2.5), else from case episodes whose care level is death. Shape of figure F6
-    (``tier``, ``estimate`` per 1 000, ``ci_lower``, ``ci_upper``).
+    The case definition is not applied here: it removes exactly the minor injuries that form the
+    pyramid's base, which would then be narrower than the tier above it (docs/methods.md §6.4).
+    Tiers are person-level ratios (each person's reported episodes at that care level / persons).
+    Deaths come from the deaths table when the survey collected one (unweighted count per 1 000
+    persons, Garwood CI, §2.5), else from reported episodes whose care level is death; with
+    neither there is no death tier and the note says so. Shape of figure F6 (``tier``,
+    ``estimate`` per 1 000, ``ci_lower``, ``ci_upper``).
     """
     settings = data.settings
-    episodes = data.episodes
-    care = pd.to_numeric(episodes["care_level"], errors="coerce")
-    ones = pd.Series(1.0, index=episodes.index)
-    tiers = {
-        tier: data.per_person(ones, care.isin(levels))
-        for tier, levels in PYRAMID_CARE.items()
-        if not (tier == "death" and data.deaths is not None)
-    }
+    reported = _reported_episodes(data)
+    care = pd.to_numeric(reported["care_level"], errors="coerce")
+    person_ids = reported["person_id"].astype(str)
+    episode_deaths = int(care.isin(PYRAMID_CARE["death"]).sum())
+    tiers = {}
+    for tier, levels in PYRAMID_CARE.items():
+        if tier == "death" and (data.deaths is not None or episode_deaths == 0):
+            continue
+        counts = person_ids[care.isin(levels).to_numpy()].value_counts()
+        tiers[tier] = data.persons["person_id"].astype(str).map(counts).fillna(0.0).astype(float)
+        tiers[tier] = tiers[tier].reset_index(drop=True)
     rows = [person_rates(data, tiers, key="tier")]
-    for tier in PYRAMID_CARE:
-        if tier == "death" and data.deaths is not None:
-            count = len(data.deaths)
-            persons = float(len(data.persons) + count)
-            lower, upper = garwood_ci(count, settings.confidence)
-            rows.append(
-                pd.DataFrame(
-                    [
-                        {
-                            "estimate": count / persons * 1000,
-                            "ci_lower": lower / persons * 1000,
-                            "ci_upper": upper / persons * 1000,
-                            "n": int(persons),
-                            "n_cases": count,
-                        }
-                    ]
-                ).assign(tier=tier)
-            )
+    if data.deaths is not None:
+        count = len(data.deaths)
+        persons = float(len(data.persons) + count)
+        lower, upper = garwood_ci(count, settings.confidence)
+        rows.append(
+            pd.DataFrame(
+                [
+                    {
+                        "estimate": count / persons * 1000,
+                        "ci_lower": lower / persons * 1000,
+                        "ci_upper": upper / persons * 1000,
+                        "n": int(persons),
+                        "n_cases": count,
+                    }
+                ]
+            ).assign(tier="death")
+        )
     frame = finish(
         pd.concat(rows, ignore_index=True), settings, indicator="injury_pyramid", unit="per_1000"
     )
     frame["tier_zh"] = [words.text("terms", t, "zh") for t in frame["tier"]]
     frame["tier_en"] = [words.text("terms", t, "en") for t in frame["tier"]]
     frame = order_columns(frame, ["tier"])
-    source = "pyramid_deaths_file" if data.deaths is not None else "pyramid_deaths_episodes"
+    if data.deaths is not None:
+        source = "pyramid_deaths_file"
+    elif episode_deaths:
+        source = "pyramid_deaths_episodes"
+    else:
+        source = "pyramid_no_deaths"
     fields = {lang: {"death_source": words.text("notes", source, lang)} for lang in ("zh", "en")}
     note = notes(
         words,
@@ -555,6 +574,18 @@ def injury_pyramid(data: ReportData, words: Words) -> Table:
         df=data.base_person_design.degrees_of_freedom,
     )
     return make_table("pyramid", words, frame, note, row_keys=["tier"], title_key="pyramid")
+
+
+def _reported_episodes(data: ReportData) -> pd.DataFrame:
+    """Every reported episode in the recall window of a person in the analysis, case or not."""
+    episodes = data.all_episodes
+    in_window = (
+        episodes["in_window"].fillna(False).astype(bool)
+        if "in_window" in episodes.columns
+        else pd.Series(True, index=episodes.index)
+    )
+    known = episodes["person_id"].astype(str).isin(set(data.persons["person_id"].astype(str)))
+    return episodes[in_window & known]
 
 
 def recall_decay(data: ReportData, words: Words, months: int = 12) -> Table:

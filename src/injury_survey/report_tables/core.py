@@ -16,8 +16,12 @@ Conventions of every table's tidy data: proportions are fractions 0–1 with ``u
 ``"per_100000_py"``); ``n`` is the unweighted denominator (persons or episodes in the domain),
 ``n_cases`` the unweighted numerator (persons or episodes *in the cell*); ``flag`` is
 ``"unstable"`` when ``n`` < ``estimation.unstable_min_n`` or RSE > ``estimation.unstable_max_rse``;
-``suppressed`` is True when 0 < ``n_cases`` < ``report.suppress_below`` (a zero is not disclosive
-and is shown as 0). Flags follow the figures' estimates contract (``injury_survey.figures``).
+``suppressed`` is True when 0 < ``n_cases`` < ``report.suppress_below`` — the rule counts the
+unweighted *cases in the cell* (persons or episodes), since they are the ones a small cell could
+identify; a zero is not disclosive and is shown as 0 — and, by complementary suppression, for the
+next-smallest cell of any margin that would otherwise give a lone suppressed cell away
+(:func:`complementary_suppression`). Flags follow the figures' estimates contract
+(``injury_survey.figures``).
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ class ReportSettings:
     ci_method: str = "logit"
     lonely_psu: str = "fail"
     standard_population: str = "china2010"
+    standardization_top_age: int = 85
     unstable_min_n: int = 30
     unstable_max_rse: float = 0.30
     domains: tuple[str, ...] = ("sex", "age_group")
@@ -133,6 +138,9 @@ class ReportSettings:
             ci_method=estimation.get("ci_method", defaults.ci_method),
             lonely_psu=estimation.get("lonely_psu", defaults.lonely_psu),
             standard_population=estimation.get("standard_population", defaults.standard_population),
+            standardization_top_age=int(
+                estimation.get("standardization_top_age", defaults.standardization_top_age)
+            ),
             unstable_min_n=int(estimation.get("unstable_min_n", defaults.unstable_min_n)),
             unstable_max_rse=float(estimation.get("unstable_max_rse", defaults.unstable_max_rse)),
             domains=tuple(estimation.get("domains", defaults.domains)),
@@ -315,6 +323,7 @@ _DESIGN_FRAME_COLUMNS = (
     "weight",
     "sex",
     "age_group",
+    "age_years",
     "injured",
     "n_episodes",
     "person_years",
@@ -600,6 +609,58 @@ def finish(
     return out
 
 
+def complementary_suppression(
+    frame: pd.DataFrame, margins: Sequence[Sequence[str]], *, max_rounds: int = 20
+) -> pd.DataFrame:
+    """Secondary (complementary) suppression so that no hidden cell can be worked out.
+
+    Each entry of ``margins`` names the columns whose combination forms a group of cells that add
+    up to something published (a composition's 100 %, a row or column of a cross-table, the
+    overall rate that cause-specific rates sum to). A group with exactly one suppressed cell
+    would give that cell away by subtraction, so the group's unsuppressed cell with the smallest
+    positive ``n_cases`` (the next-smallest) is suppressed too; a zero cell is used only when no
+    positive one is left. Suppressing a cell can open another group, so the margins are
+    revisited until every group holds no suppressed cell or at least two (docs/methods.md §6.2.5).
+    """
+    out = frame.reset_index(drop=True)
+    if "suppressed" not in out.columns or not margins:
+        return out
+    suppressed = out["suppressed"].fillna(False).astype(bool).to_numpy().copy()
+    cases = pd.to_numeric(out.get("n_cases"), errors="coerce").to_numpy(dtype=float)
+    for _ in range(max_rounds):
+        changed = False
+        for columns in margins:
+            present = [c for c in columns if c in out.columns]
+            keys = (
+                pd.Series(
+                    ["|".join(map(str, values)) for values in out[present].itertuples(index=False)],
+                    index=out.index,
+                )
+                if present
+                else None
+            )
+            groups = [out.index] if keys is None else out.groupby(keys, sort=False).groups.values()
+            for index in groups:
+                positions = out.index.get_indexer(index)
+                if len(positions) < 2 or suppressed[positions].sum() != 1:
+                    continue
+                open_cells = [p for p in positions if not suppressed[p]]
+                positive = [p for p in open_cells if cases[p] > 0]
+                pool = positive or open_cells
+                partner = min(pool, key=lambda p: (cases[p], p))
+                suppressed[partner] = True
+                changed = True
+        if not changed:
+            break
+    added = suppressed & ~out["suppressed"].fillna(False).astype(bool).to_numpy()
+    out["suppressed"] = suppressed
+    out.loc[added, "flag"] = [
+        ";".join([w for w in str(flag).split(";") if w] + [FLAG_SUPPRESSED])
+        for flag in out.loc[added, "flag"].fillna("")
+    ]
+    return out
+
+
 def label_columns(frame: pd.DataFrame, variables: Mapping[str, str], words: Words) -> pd.DataFrame:
     """Add ``<column>_zh`` and ``<column>_en`` code labels from the codebook.
 
@@ -656,6 +717,14 @@ def notes(
     instability footnotes close every note.
     """
     texts: dict[str, list[str]] = {"zh": [], "en": []}
+    # Every note may state the confidence level ({level}) and the proportion CI method ({ci}).
+    stated = {
+        lang: {
+            "level": confidence_level_text(settings.confidence),
+            "ci": words.text("ci_methods", settings.ci_method, lang),
+        }
+        for lang in ("zh", "en")
+    }
     case = {lang: _case_text(words, settings, lang) for lang in ("zh", "en")}
     recall = {lang: recall_text(words, settings, lang) for lang in ("zh", "en")}
     for lang in ("zh", "en"):
@@ -668,7 +737,7 @@ def notes(
             key, fields = (part, {}) if isinstance(part, str) else part
             if set(fields) == {"zh", "en"}:
                 fields = fields[lang]
-            texts[lang].append(words.text("notes", key, lang, **fields))
+            texts[lang].append(words.text("notes", key, lang, **{**stated[lang], **fields}))
         texts[lang].append(words.text("notes", "suppressed", lang, k=settings.suppress_below))
         texts[lang].append(
             words.text(
@@ -703,6 +772,11 @@ def recall_text(words: Words, settings: ReportSettings, lang: str) -> str:
     return words.text("notes", "recall_rolling", lang, days=recall.get("days", 365))
 
 
+def confidence_level_text(confidence: float) -> str:
+    """The confidence level as printed beside a CI: 0.95 → "95", 0.975 → "97.5"."""
+    return f"{confidence * 100:g}"
+
+
 def ci_method_fields(words: Words, settings: ReportSettings) -> dict[str, dict]:
     return {
         lang: {"method": words.text("ci_methods", settings.ci_method, lang)}
@@ -719,13 +793,16 @@ def make_table(
     row_keys: Sequence[str],
     column_keys: Sequence[str] = ("indicator",),
     title_key: str | None = None,
+    margins: Sequence[Sequence[str]] = (),
 ) -> Table:
+    """A :class:`Table`; ``margins`` (groups of cells with a published total) get
+    :func:`complementary_suppression`."""
     title_zh, title_en = words.both("titles", title_key or table_id)
     return Table(
         id=table_id,
         title_zh=title_zh,
         title_en=title_en,
-        data=data,
+        data=complementary_suppression(data, margins),
         notes_zh=note[0],
         notes_en=note[1],
         row_keys=tuple(row_keys),

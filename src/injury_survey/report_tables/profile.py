@@ -180,7 +180,7 @@ def composition_table(
         ["composition", ("proportion_ci", ci_method_fields(words, data.settings))],
         df=data.episode_design().degrees_of_freedom,
     )
-    return make_table(table_id, words, frame, note, row_keys=["level"])
+    return make_table(table_id, words, frame, note, row_keys=["level"], margins=[["indicator"]])
 
 
 def cause_table(data: ReportData, words: Words) -> Table:
@@ -208,7 +208,7 @@ def cause_table(data: ReportData, words: Words) -> Table:
         ["composition", "rates"],
         df=data.base_person_design.degrees_of_freedom,
     )
-    return make_table("T6", words, frame, note, row_keys=["level"])
+    return make_table("T6", words, frame, note, row_keys=["level"], margins=[["indicator"]])
 
 
 def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table:
@@ -232,6 +232,18 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
         .rename(columns={"_cause": "level"})
     )
     weighted["level"] = weighted["level"].astype(int)
+    # A suppressed cause (too few episodes in the age group) is not ranked: its place in the
+    # ranking would say what the suppression hides (docs/methods.md §6.2.5).
+    counted = (
+        episodes.assign(_cause=pd.to_numeric(episodes["cause"], errors="coerce"))
+        .groupby(["age_group", "_cause"])
+        .size()
+    )
+    small = [
+        0 < counted.get((age, level), 0) < data.settings.suppress_below
+        for age, level in zip(weighted["age_group"], weighted["level"], strict=True)
+    ]
+    weighted = weighted[~pd.Series(small, index=weighted.index)].copy()
     weighted["rank"] = (
         weighted.groupby("age_group")["weighted_episodes"]
         .rank(method="min", ascending=False)
@@ -244,17 +256,19 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
 
     cause = pd.to_numeric(episodes["cause"], errors="coerce")
     ones = pd.Series(1.0, index=episodes.index)
-    rates = person_rates(
-        data,
-        {int(code): data.per_person(ones, cause == code) for code in leading["level"].unique()},
-        by="age_group",
-        key="level",
-    )
-    rates["age_group"] = rates["age_group"].astype(str)
-    rates = rates.merge(leading, on=["age_group", "level"], how="inner")
-    rates.insert(0, "by", "cause")
-    rates = finish(rates, data.settings, indicator="rate_per_1000", unit="per_1000")
-    frame = pd.concat([shares, rates], ignore_index=True)
+    frame = shares
+    if not leading.empty:  # empty when every cause of every age group is suppressed
+        rates = person_rates(
+            data,
+            {int(c): data.per_person(ones, cause == c) for c in leading["level"].unique()},
+            by="age_group",
+            key="level",
+        )
+        rates["age_group"] = rates["age_group"].astype(str)
+        rates = rates.merge(leading, on=["age_group", "level"], how="inner")
+        rates.insert(0, "by", "cause")
+        rates = finish(rates, data.settings, indicator="rate_per_1000", unit="per_1000")
+        frame = pd.concat([shares, rates], ignore_index=True)
     frame["_age"] = frame["age_group"].map(_age_lower)
     frame["_indicator"] = frame["indicator"].map({"share_within_age": 0, "rate_per_1000": 1})
     frame = frame.sort_values(["_age", "rank", "level", "_indicator"], kind="stable").drop(
@@ -268,7 +282,14 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
         [("ranking", {"top": top}), "composition", "rates"],
         df=data.base_person_design.degrees_of_freedom,
     )
-    return make_table("T7", words, frame, note, row_keys=["age_group", "rank", "level"])
+    return make_table(
+        "T7",
+        words,
+        frame,
+        note,
+        row_keys=["age_group", "rank", "level"],
+        margins=[["indicator", "age_group"]],
+    )
 
 
 def cross_table(
@@ -325,7 +346,15 @@ def cross_table(
         ["composition", "cross_table"],
         df=design.degrees_of_freedom,
     )
-    return make_table(table_id, words, frame, note, row_keys=[row_name], column_keys=[column_name])
+    return make_table(
+        table_id,
+        words,
+        frame,
+        note,
+        row_keys=[row_name],
+        column_keys=[column_name],
+        margins=[["indicator", row_name], ["indicator", column_name]],
+    )
 
 
 # ------------------------------------------------------------------------------- T19, T20
@@ -351,7 +380,9 @@ def traffic_table(data: ReportData, words: Words) -> Table:
         data.settings,
         [("traffic", {"codes": ", ".join(map(str, traffic_codes))}), "composition"],
     )
-    return make_table("T19", words, frame, note, row_keys=["by", "level"])
+    return make_table(
+        "T19", words, frame, note, row_keys=["by", "level"], margins=[["indicator", "by"]]
+    )
 
 
 def falls_table(data: ReportData, words: Words) -> Table:
@@ -389,7 +420,14 @@ def falls_table(data: ReportData, words: Words) -> Table:
         data.settings,
         [("falls", {"oldest": data.settings.age_groups[-1]}), "composition", "rates"],
     )
-    return make_table("T20", words, frame, note, row_keys=["subgroup", "by", "level"])
+    return make_table(
+        "T20",
+        words,
+        frame,
+        note,
+        row_keys=["subgroup", "by", "level"],
+        margins=[["indicator", "subgroup", "by"]],
+    )
 
 
 def _domain_compositions(

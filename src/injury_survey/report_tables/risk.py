@@ -31,7 +31,6 @@ from injury_survey.report_tables.core import (
     notes,
     order_columns,
 )
-from injury_survey.survey_design import SurveyDesign
 
 MODEL_COVARIATES = ("sex", "age_group", "occupation", "education", "stratum_id")
 # (table id, row variable, column variable, design): the cross-tables that get a test.
@@ -58,49 +57,42 @@ def risk_model(
     """
     settings = data.settings
     present = list(dict.fromkeys(c for c in covariates if c in data.persons.columns))
-    frame = data.persons[
-        list(dict.fromkeys(["stratum_id", "psu_id", "weight", "injured", *present]))
-    ]
-    frame = frame.copy()
+    frame = data.persons[["injured", *present]].copy()
     for column in present:
         frame[column] = _level_values(frame[column])
-    complete = frame[present].notna().all(axis=1)
+    complete = frame[present].notna().all(axis=1).reset_index(drop=True)
     dropped = int((~complete).sum())
-    frame = frame[complete].reset_index(drop=True)
+    in_model = frame[complete.to_numpy()].reset_index(drop=True)
     # Treatment (dummy) coding with each variable's first level as reference, built here so that
     # a dummy exactly collinear with earlier columns can be left out, as R's svyglm reports an
     # aliased coefficient as NA (e.g. education "pre-school child" and occupation "pre-school
     # child" describe the same persons, so their dummy sets add up alike).
-    levels = {c: sorted(frame[c].unique(), key=_sort_key) for c in present}
+    levels = {c: sorted(in_model[c].unique(), key=_sort_key) for c in present}
     dummies = {
-        f"_d_{c}_{i}": (frame[c] == level).astype(float)
+        f"_d_{c}_{i}": (frame[c] == level).astype(float).reset_index(drop=True)
         for c in present
         for i, level in enumerate(levels[c])
         if i > 0
     }
-    kept = _independent_columns(pd.DataFrame(dummies))
-    # The calibration is credited (as R svyglm on a calibrated design) when every person is in
-    # the model; with persons left out the weights are taken as fixed.
-    calibration = data.calibration if dropped == 0 else None
-    design_columns = ["stratum_id", "psu_id", "weight", "injured"]
-    if calibration is not None:
-        design_columns += [calibration.weight_before, *calibration.cells]
-    design_frame = data.persons.loc[complete.to_numpy(), design_columns].reset_index(drop=True)
-    design = SurveyDesign(
-        design_frame.assign(**{name: dummies[name].to_numpy() for name in kept}),
-        lonely_psu=settings.lonely_psu,
-        calibration=calibration,
+    kept = _independent_columns(pd.DataFrame(dummies)[complete.to_numpy()])
+    # Persons with a missing covariate are outside the model's domain but stay in the design
+    # (R svyglm(..., design = subset(des, complete))): their PSUs count in the variance and the
+    # calibration stays credited (docs/methods.md §6.2).
+    design = data.person_design(
+        {"_in_model": complete.astype(int), **{name: dummies[name] for name in kept}}
     )
-    coefficients = design.logistic("injured", kept)
+    coefficients = design.logistic(
+        "injured", kept, where=("_in_model", 1), confidence=settings.confidence
+    )
     rows = []
     for column in present:
         for index, level in enumerate(levels[column]):
-            at_level = frame[column] == level
+            at_level = in_model[column] == level
             base = {
                 "variable": column,
                 "level": level,
                 "n": int(at_level.sum()),
-                "n_cases": int(frame.loc[at_level, "injured"].sum()),
+                "n_cases": int(in_model.loc[at_level, "injured"].sum()),
             }
             if index == 0:
                 rows.append({**base, "estimate": 1.0, "reference": True})
@@ -157,7 +149,7 @@ def risk_model(
     fields = {
         lang: {
             "df": df,
-            "n": len(frame),
+            "n": len(in_model),
             "dropped": words.text("notes", "logistic_dropped", lang, k=dropped) if dropped else "",
         }
         for lang in ("zh", "en")

@@ -1,7 +1,9 @@
 """Writing the report tables: one tidy CSV per table and one formatted XLSX workbook.
 
-The CSVs are the full tidy data (codes and labels, every estimate, unsuppressed) for reuse; the
-workbook is the public version, one sheet per table laid out as in a printed report: bilingual
+The CSVs beside the workbook are the full tidy data (codes and labels, every estimate,
+unsuppressed) for the analysts' own reuse and are not for publication; ``public/`` holds the same
+CSVs with every suppressed cell's numbers blanked (:func:`public_data`), and the workbook is the
+public version for reading, one sheet per table laid out as in a printed report: bilingual
 headers ("伤害原因 Cause"), labels in both languages, estimates as % or per 1 000 with one
 decimal and their CI as ``12.3 (10.1–14.8)``, cells with fewer than ``report.suppress_below``
 unweighted cases shown as "—", unstable estimates marked "*", footnotes and the table notes
@@ -27,6 +29,9 @@ SUPPRESSED_MARK = "—"
 UNSTABLE_MARK = "*"
 WORKBOOK_NAME = "report_tables.xlsx"
 TABLES_INDEX = "tables.yaml"
+PUBLIC_DIR = "public"
+# Columns a suppressed row keeps in the public CSVs: what the cell is, not what it holds.
+_PUBLIC_KEEP = {"indicator", "unit", "flag", "suppressed", "by", "level", "n", "df", "table"}
 
 # File name of each table's CSV (T06_cause.csv …); tables not listed use their id.
 CSV_NAMES = {
@@ -90,9 +95,12 @@ def write_tables(
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     index = []
+    public = out / PUBLIC_DIR
+    public.mkdir(exist_ok=True)
     for table_id, table in tables.items():
         path = out / f"{CSV_NAMES.get(table_id, table_id)}.csv"
         table.data.to_csv(path, index=False, encoding="utf-8-sig")
+        public_data(table).to_csv(public / path.name, index=False, encoding="utf-8-sig")
         written[table_id] = path
         index.append(
             {
@@ -113,6 +121,22 @@ def write_tables(
     if workbook_name is not None:
         written["workbook"] = write_workbook(tables, out / workbook_name, codebook=codebook)
     return written
+
+
+def public_data(table: Table) -> pd.DataFrame:
+    """The tidy data fit to publish: in every suppressed row (primary or complementary) all
+    values — estimate, SE, CI, deff, case counts and any other number — are blank; the keys,
+    labels, ``n`` (the denominator), ``flag`` and ``suppressed`` stay."""
+    data = table.data.copy()
+    if "suppressed" not in data.columns:
+        return data
+    hidden = data["suppressed"].fillna(False).astype(bool)
+    keys = {*table.row_keys, *table.column_keys, *_PUBLIC_KEEP}
+    labelled = {f"{key}_{lang}" for key in keys for lang in ("zh", "en")}
+    blank = [c for c in data.columns if c not in keys | labelled]
+    data[blank] = data[blank].astype(object)
+    data.loc[hidden, blank] = None
+    return data
 
 
 def write_workbook(tables: Mapping[str, Table], path: str | Path, *, codebook) -> Path:

@@ -67,6 +67,31 @@ for (term in rownames(coefs)) {
 }
 add("logit_df", "residual", model$df.residual)
 
+# 1b. The same model on a domain of a post-stratified design: education is unknown for the
+# 0-14-year-olds in occupation 2 (as for pre-school children), so they are outside the model's
+# domain; the design keeps every person, so the post-stratification is still credited
+# (Lumley 2010, section 2.3 and 7.4). Population totals by sex x age group (the cells):
+poptotals <- data.frame(
+  sex = factor(rep(c(1, 2), each = 4)),
+  age_group = factor(rep(c("0-14", "15-44", "45-64", "65+"), 2)),
+  Freq = c(2800, 5000, 3000, 2100, 2600, 6000, 4000, 1900)
+)
+cal <- postStratify(pdes, ~sex + age_group, poptotals)
+cal <- update(cal, known_education = !(age_group == "0-14" & occupation == "2"))
+domain_model <- svyglm(injured ~ sex + age_group + occupation + education + stratum_id,
+                       design = subset(cal, known_education), family = quasibinomial(),
+                       control = glm.control(epsilon = 1e-14, maxit = 100))
+coefs <- summary(domain_model)$coefficients
+ci <- confint(domain_model)
+for (term in rownames(coefs)) {
+  add("domain_logit_estimate", term, coefs[term, "Estimate"])
+  add("domain_logit_se", term, coefs[term, "Std. Error"])
+  add("domain_logit_p_value", term, coefs[term, "Pr(>|t|)"])
+  add("domain_logit_ci_lower", term, ci[term, 1])
+  add("domain_logit_ci_upper", term, ci[term, 2])
+}
+add("domain_logit_df", "residual", domain_model$df.residual)
+
 # 2. Rao-Scott tests: second-order F (statistic = "F") and first-order (statistic = "Chisq").
 tests <- list(
   cause_place = list(~cause + place, edes),
@@ -93,6 +118,15 @@ for (code in c(1, 3, 4, 6)) {
   add("composition_se", code, sqrt(as.numeric(attr(p, "var"))))
   add("composition_ci_lower", code, as.numeric(attr(p, "ci")[1]))
   add("composition_ci_upper", code, as.numeric(attr(p, "ci")[2]))
+}
+
+# 3b. The same compositions with a 90 % Korn-Graubard interval (estimation.confidence = 0.9,
+# estimation.ci_method = beta).
+for (code in c(1, 3, 4, 6)) {
+  episodes_code <- update(edes, is_code = as.numeric(cause == code))
+  p <- svyciprop(~is_code, episodes_code, method = "beta", level = 0.9)
+  add("composition_beta90_ci_lower", code, as.numeric(attr(p, "ci")[1]))
+  add("composition_beta90_ci_upper", code, as.numeric(attr(p, "ci")[2]))
 }
 
 # 4. Cause-specific rate per 1000 persons (falls) on the person design: svyratio.
