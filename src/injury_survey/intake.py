@@ -62,6 +62,8 @@ TABLES_SPEC = Path(__file__).parent / "data" / "tables.yaml"
 
 SURVEY_TABLES = ("sample", "households", "persons", "episodes", "deaths")
 SURVEY_REQUIRED = ("households", "persons", "episodes")
+# Tables that may hold no rows at all (a survey in which nobody was injured or died).
+MAY_BE_EMPTY = ("episodes", "deaths")
 PRECISIONS = ("day", "month", "year", "unknown")
 AGE_GROUPS_5Y = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
 DROPPED_PII_COLUMNS = ["table", "source_file", "column", "action", "reason"]
@@ -374,7 +376,8 @@ def _frame_from_records(
     nonblank = [(n, row) for n, row in cleaned if any(row)]
     if not nonblank:
         raise IntakeError(
-            f"{what}: the file is empty (no header row). Export the table again with its header."
+            f"{what}: the file is empty (no header row). Export the table again with its header. "
+            "/ 该文件是空的（没有表头行）：请重新导出包含表头的表。"
         )
     (_, header), rows = nonblank[0], nonblank[1:]
     width = max(len(row) for _, row in nonblank)
@@ -767,6 +770,12 @@ def load_table(
     raw_table = _read_raw(path, survey_dir, table)
     raw = _apply_aliases(raw_table.frame, spec, what)
     _check_required_columns(raw, spec, what)
+    if raw.empty and table not in MAY_BE_EMPTY:
+        raise IntakeError(
+            f"{what}: the file has its header but no data rows. Export the table again with "
+            "its rows, or check that the config points at the right file. / 该文件只有表头，没有"
+            "数据行：请重新导出包含数据的表，或检查配置文件中的路径是否指向正确的文件。"
+        )
     _check_codebook_variables(raw, spec, codebook, what)
 
     n = len(raw)

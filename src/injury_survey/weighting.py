@@ -80,6 +80,10 @@ class WeightsResult:
         None.
     notes
         Plain-language notes: persons excluded, cells collapsed, census rows unused.
+    census_collapsed
+        Census cells missing for strata with respondents, taken as counted in a neighbouring
+        age group under ``weights.census_missing: collapse`` (see
+        :func:`injury_survey.cleaning.design.resolve_census_gaps`); empty when none.
     """
 
     persons: pd.DataFrame
@@ -89,6 +93,7 @@ class WeightsResult:
     summary: pd.DataFrame
     calibration: CalibrationSpec | None
     notes: list[str] = field(default_factory=list)
+    census_collapsed: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------- 1. base weights
@@ -103,10 +108,13 @@ def base_weights(households: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame
     """
     _require(sample, ["hh_id", "stratum_id", "psu_id", "pi_psu", "pi_hh"], "sample.csv")
     _require(households, ["hh_id"], "households.csv")
-    bad = sample[
-        ~(pd.to_numeric(sample["pi_psu"], errors="coerce").between(0, 1, inclusive="right"))
-        | ~(pd.to_numeric(sample["pi_hh"], errors="coerce").between(0, 1, inclusive="right"))
-    ]
+
+    def probability(column: str) -> pd.Series:
+        # A blank π must count as bad: between() on <NA> gives <NA>, which a filter reads as False.
+        value = pd.to_numeric(sample[column], errors="coerce").astype("Float64")
+        return value.between(0, 1, inclusive="right").fillna(False).astype(bool)
+
+    bad = sample[~probability("pi_psu") | ~probability("pi_hh")]
     if not bad.empty:
         raise WeightingError(
             f"sample.csv: {len(bad)} household(s) have pi_psu or pi_hh outside (0, 1], e.g. "
@@ -380,6 +388,7 @@ def compute_weights(
     method = settings.get("calibration", "poststratify")
     trim = settings.get("trim_ratio_to_median")
     min_cell = int(settings.get("min_cell_respondents", 20))
+    gaps = _census_gaps(census, people, settings, method, age_groups)
     totals = census_by_report_age(census, age_groups)
     counts = _cell_counts(people, totals)
     missing = counts[(counts["respondents"] > 0) & (counts["population"].isna())]
@@ -396,6 +405,7 @@ def compute_weights(
     counts = counts[counts["stratum_id"].isin(set(people["stratum_id"].astype(str)))]
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
+    counts["calibration_cell"] = _merge_for_census_gaps(counts, gaps)
     counts["collapsed"] = counts["calibration_cell"].str.contains("+", regex=False)
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
     if collapsed and method != "none":
@@ -429,7 +439,57 @@ def compute_weights(
         summary=summary,
         calibration=spec,
         notes=notes,
+        census_collapsed=gaps,
     )
+
+
+def _census_gaps(
+    census: pd.DataFrame,
+    people: pd.DataFrame,
+    settings: dict,
+    method: str,
+    age_groups: Sequence[int],
+) -> pd.DataFrame:
+    """Missing census cells under ``weights.census_missing`` (stops under ``fail``)."""
+    from injury_survey.cleaning.derive import age_group_5y
+    from injury_survey.cleaning.design import DesignCheckError, resolve_census_gaps
+
+    if method == "none":
+        return pd.DataFrame()
+    if "age_group_5y" not in people:
+        people = people.assign(age_group_5y=age_group_5y(people["age_years"]))
+    gaps = resolve_census_gaps(
+        census, people, policy=settings.get("census_missing", "fail"), age_groups=age_groups
+    )
+    if method == "rake" and (gaps["merge_with"] != "").any():
+        raise DesignCheckError(
+            "weights.census_missing: collapse would merge report age groups for a census cell "
+            f"missing at a group boundary ({gaps.iloc[0]['stratum_id']}, sex "
+            f"{gaps.iloc[0]['sex']}, {gaps.iloc[0]['age_group']}), which raking cannot do per "
+            "stratum: complete the census or use weights.calibration: poststratify. / "
+            "普查表缺失的年龄组位于报告年龄组边界，raking 无法按层合并：请补全普查表，或改用 poststratify。"
+        )
+    return gaps
+
+
+def _merge_for_census_gaps(counts: pd.DataFrame, gaps: pd.DataFrame) -> pd.Series:
+    """Calibration cells after merging, within stratum × sex, the report age group of each
+    missing census cell with the group its people are taken to be counted in."""
+    cells = counts["calibration_cell"].copy()
+    if gaps.empty:
+        return cells
+    order = {label: i for i, label in enumerate(counts["age_group"].cat.categories)}
+    for gap in gaps[gaps["merge_with"] != ""].itertuples():
+        mine = (counts["stratum_id"] == gap.stratum_id) & (counts["sex"] == int(gap.sex))
+        groups = counts["age_group"].astype(str)
+        a = cells[mine & (groups == gap.report_group)].iloc[0]
+        b = cells[mine & (groups == gap.merge_with)].iloc[0]
+        if a == b:
+            continue
+        both = mine & cells.isin([a, b])
+        members = sorted(set(groups[both]), key=order.get)
+        cells[both] = f"{gap.stratum_id}|{int(gap.sex)}|" + "+".join(members)
+    return cells
 
 
 def _cell_counts(people: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

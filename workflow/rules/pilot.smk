@@ -7,7 +7,14 @@ rule clean_pilot:
         tables=list(config["tables"]["pilot"].values()),
         frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning", "pilot.py", "sample_size.py"),
+        code=package_files(
+            "intake.py",
+            "cleaning",
+            "pilot.py",
+            "sample_size.py",
+            "forced_adjustments.py",
+            "adjustments.py",
+        ),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
         households="results/pilot/households.parquet",
@@ -17,6 +24,7 @@ rule clean_pilot:
         issues="results/pilot/issues.csv",
         revisions="results/pilot/questionnaire_revisions.csv",
         pilot_summary="results/pilot/pilot_summary.yaml",
+        adjustments="results/pilot/adjustments/01.csv",
     params:
         parameters=papermill_parameters(survey_dir=".", out_dir="results/pilot"),
     log:

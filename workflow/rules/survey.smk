@@ -7,7 +7,7 @@ rule clean_survey:
         tables=wave_tables,
         frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning"),
+        code=package_files("intake.py", "cleaning", "forced_adjustments.py", "adjustments.py"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
         households="results/{wave}/clean/households.parquet",
@@ -16,6 +16,7 @@ rule clean_survey:
         rejected="results/{wave}/clean/rejected.csv",
         issues="results/{wave}/clean/issues.csv",
         accounting="results/{wave}/clean/accounting.csv",
+        adjustments="results/{wave}/adjustments/03.csv",
     params:
         parameters=wave_parameters,
     log:
@@ -31,11 +32,20 @@ rule compute_weights:
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
-        code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
+        code=package_files(
+            "intake.py",
+            "weighting.py",
+            "survey_design.py",
+            "figures",
+            "cleaning",
+            "forced_adjustments.py",
+            "adjustments.py",
+        ),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
         diagnostics="results/{wave}/weights_diagnostics.csv",
+        adjustments="results/{wave}/adjustments/04.csv",
     params:
         parameters=wave_parameters,
     log:
