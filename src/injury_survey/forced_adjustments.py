@@ -73,12 +73,12 @@ def rows_set_aside(clean, *, wave: str, stage: str) -> list[Adjustment]:
                     setting="",
                     detail_en=(
                         f"{row.interviews_set_aside} household interview(s) set aside because a "
-                        "member's or an episode's record failed a blocking rule; weighted as "
+                        "member's or an episode's record failed a blocking rule; counted as "
                         "eligible non-respondents"
                     ),
                     detail_zh=(
                         f"{row.interviews_set_aside} 户因成员或伤害个案记录未通过阻断性规则而整户"
-                        "剔除，按有资格的无应答户处理权重"
+                        "剔除，按有资格的无应答户计"
                     ),
                 )
             )

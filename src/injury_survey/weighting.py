@@ -406,7 +406,8 @@ def compute_weights(
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
     counts["calibration_cell"] = _merge_for_census_gaps(counts, gaps)
-    counts["collapsed"] = counts["calibration_cell"].str.contains("+", regex=False)
+    # More than one age group in the cell (not a "+" in its label: "65+" has one too).
+    counts["collapsed"] = counts.groupby("calibration_cell")["age_group"].transform("size") > 1
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
     if collapsed and method != "none":
         notes.append(
