@@ -189,7 +189,7 @@ CASES = [
         "fatal",
         SAMPLE,
         "pi_hh",
-        "SL5",
+        "V3",
     ),
     Case(
         "pi_psu_varies_within_psu",
@@ -279,6 +279,17 @@ CASES = [
         "adjustment",
         rule="census_cells_collapsed",
         text="80-84",
+    ),
+    Case(
+        "census_missing_at_report_group_boundary_collapsed",
+        (
+            drop_where(CENSUS, "age_group", lambda v: v == "60-64"),
+            set_config(("weights", "census_missing"), "collapse"),
+            set_config(("weights", "min_cell_respondents"), 1),
+        ),
+        "adjustment",
+        rule="census_cells_collapsed",
+        text="report age groups 45-64 and 65+ calibrated together",
     ),
     # --- what the data forced on the weights: recorded as adjustments
     Case(
@@ -378,3 +389,27 @@ def test_refused_psu_is_pooled_with_its_stratum(tmp_path):
     )
     assert eligible_refused == 5
     assert int(pooled["eligible"].sum()) >= eligible_refused
+
+
+def test_census_collapse_at_a_boundary_calibrates_the_merged_cell_to_the_census_sum(tmp_path):
+    case = next(c for c in CASES if c.id == "census_missing_at_report_group_boundary_collapsed")
+    folder = make_survey(tmp_path, case)
+    outcome = run_survey(folder)
+    # Target: every census row of stratum S1, men, aged 45 and over, summed from the file.
+    rows = read_rows(folder / CENSUS)
+    header = rows[0]
+    target = sum(
+        int(r[header.index("population")])
+        for r in rows[1:]
+        if r[header.index("stratum_id")] == "S1"
+        and r[header.index("sex")] == "1"
+        and int(r[header.index("age_group")].split("-")[0].rstrip("+")) >= 45
+    )
+    people = outcome.weights.persons
+    mine = people[
+        (people["stratum_id"] == "S1")
+        & (people["sex"] == 1)
+        & people["age_group"].isin(["45-64", "65+"])
+    ]
+    assert mine["calibration_cell"].nunique() == 1
+    assert mine["weight"].sum() == pytest.approx(target)

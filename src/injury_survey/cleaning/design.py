@@ -279,6 +279,12 @@ def check_design_files(
             )
         )
     found = pd.concat([p for p in parts if not p.empty] or [empty_issues()], ignore_index=True)
+    # A cell intake could not read (V1–V3) is reported once, by intake, not again by a rule.
+    cell = ["table", "source_file", "source_row", "column"]
+    from_intake = found["rule_id"].astype(str).str.fullmatch(r"V\d")
+    seen = found.loc[from_intake, cell].astype(str).agg("|".join, axis=1)
+    again = ~from_intake & found[cell].astype(str).agg("|".join, axis=1).isin(set(seen))
+    found = found[~again]
     if "frame" in given and "sample" in given and not (found["severity"] == "error").any():
         found = pd.concat([found, probability_cross_checks(given["frame"], given["sample"])])
     return found.reset_index(drop=True)
