@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from injury_survey.census_coverage import census_gaps_for_weights, merge_cells_for_census_gaps
 from injury_survey.issues import SOURCE_FILE, SOURCE_ROW
 from injury_survey.standardize import age_group_labels, assign_age_group
 from injury_survey.survey_design import (
@@ -83,7 +84,7 @@ class WeightsResult:
     census_collapsed
         Census cells missing for strata with respondents, taken as counted in a neighbouring
         age group under ``weights.census_missing: collapse`` (see
-        :func:`injury_survey.cleaning.design.resolve_census_gaps`); empty when none.
+        :func:`injury_survey.census_coverage.resolve_census_gaps`); empty when none.
     """
 
     persons: pd.DataFrame
@@ -388,7 +389,7 @@ def compute_weights(
     method = settings.get("calibration", "poststratify")
     trim = settings.get("trim_ratio_to_median")
     min_cell = int(settings.get("min_cell_respondents", 20))
-    gaps = _census_gaps(census, people, settings, method, age_groups)
+    gaps = census_gaps_for_weights(census, people, settings, method, age_groups)
     totals = census_by_report_age(census, age_groups)
     counts = _cell_counts(people, totals)
     missing = counts[(counts["respondents"] > 0) & (counts["population"].isna())]
@@ -405,7 +406,7 @@ def compute_weights(
     counts = counts[counts["stratum_id"].isin(set(people["stratum_id"].astype(str)))]
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
-    counts["calibration_cell"] = _merge_for_census_gaps(counts, gaps)
+    counts["calibration_cell"] = merge_cells_for_census_gaps(counts, gaps)
     # More than one age group in the cell (not a "+" in its label: "65+" has one too).
     counts["collapsed"] = counts.groupby("calibration_cell")["age_group"].transform("size") > 1
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
@@ -442,55 +443,6 @@ def compute_weights(
         notes=notes,
         census_collapsed=gaps,
     )
-
-
-def _census_gaps(
-    census: pd.DataFrame,
-    people: pd.DataFrame,
-    settings: dict,
-    method: str,
-    age_groups: Sequence[int],
-) -> pd.DataFrame:
-    """Missing census cells under ``weights.census_missing`` (stops under ``fail``)."""
-    from injury_survey.cleaning.derive import age_group_5y
-    from injury_survey.cleaning.design import DesignCheckError, resolve_census_gaps
-
-    if method == "none":
-        return pd.DataFrame()
-    if "age_group_5y" not in people:
-        people = people.assign(age_group_5y=age_group_5y(people["age_years"]))
-    gaps = resolve_census_gaps(
-        census, people, policy=settings.get("census_missing", "fail"), age_groups=age_groups
-    )
-    if method == "rake" and (gaps["merge_with"] != "").any():
-        raise DesignCheckError(
-            "weights.census_missing: collapse would merge report age groups for a census cell "
-            f"missing at a group boundary ({gaps.iloc[0]['stratum_id']}, sex "
-            f"{gaps.iloc[0]['sex']}, {gaps.iloc[0]['age_group']}), which raking cannot do per "
-            "stratum: complete the census or use weights.calibration: poststratify. / "
-            "普查表缺失的年龄组位于报告年龄组边界，raking 无法按层合并：请补全普查表，或改用 poststratify。"
-        )
-    return gaps
-
-
-def _merge_for_census_gaps(counts: pd.DataFrame, gaps: pd.DataFrame) -> pd.Series:
-    """Calibration cells after merging, within stratum × sex, the report age group of each
-    missing census cell with the group its people are taken to be counted in."""
-    cells = counts["calibration_cell"].copy()
-    if gaps.empty:
-        return cells
-    order = {label: i for i, label in enumerate(counts["age_group"].cat.categories)}
-    for gap in gaps[gaps["merge_with"] != ""].itertuples():
-        mine = (counts["stratum_id"] == gap.stratum_id) & (counts["sex"] == int(gap.sex))
-        groups = counts["age_group"].astype(str)
-        a = cells[mine & (groups == gap.report_group)].iloc[0]
-        b = cells[mine & (groups == gap.merge_with)].iloc[0]
-        if a == b:
-            continue
-        both = mine & cells.isin([a, b])
-        members = sorted(set(groups[both]), key=order.get)
-        cells[both] = f"{gap.stratum_id}|{int(gap.sex)}|" + "+".join(members)
-    return cells
 
 
 def _cell_counts(people: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from injury_survey.census_coverage import resolve_census_gaps
 from injury_survey.cleaning.design import (
     DesignCheckError,
     check_design_files,
     raise_design_errors,
-    resolve_census_gaps,
 )
 from injury_survey.intake import AGE_GROUPS_5Y
 

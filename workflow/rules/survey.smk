@@ -38,6 +38,7 @@ rule compute_weights:
             "survey_design.py",
             "figures",
             "cleaning",
+            "census_coverage.py",
             "forced_adjustments.py",
             "adjustments.py",
         ),
