@@ -176,20 +176,29 @@ def weighting_adjustments(weights, *, wave: str, stage: str, settings: dict) -> 
     return out
 
 
-def adjustments_table(items: list[Adjustment], language: str = "en") -> pd.DataFrame:
-    """The adjustments as a short table for a notebook: kind, where, setting, detail."""
+def adjustments_table(items: list[Adjustment]) -> pd.DataFrame:
+    """The adjustments as a short table for a notebook: kind, where, setting, detail (en, zh)."""
     from injury_survey.adjustments import KINDS, adjustments_frame
 
     frame = adjustments_frame(items)
-    detail = "detail_zh" if language == "zh" else "detail_en"
     return pd.DataFrame(
         {
             "kind": frame["kind"].map(KINDS),
             "where": frame["where"],
             "setting": frame["setting"],
-            "detail": frame[detail],
+            "detail": frame["detail_en"],
+            "说明": frame["detail_zh"],
         }
     )
+
+
+def show_adjustments(items: list[Adjustment]):
+    """For a notebook: the adjustments with their sentences in full, or a line saying none."""
+    from IPython.display import Markdown
+
+    if not items:
+        return Markdown("No adjustment was needed. · 无需调整。")
+    return adjustments_table(items).style.hide(axis="index")
 
 
 def adjustments_section(results_dir: str | Path, language: str = "en") -> str:
