@@ -8,7 +8,9 @@ before any weight exists, with one line per finding naming file, spreadsheet row
 rule and the fix (docs/methods.md, "Cleaning"). ``warn`` findings are listed and the run goes on.
 
 Rule ids: ``FR`` frame, ``SL`` sample list, ``XC`` sample against frame, ``CN`` census. Findings
-are rows of the issues table of :mod:`injury_survey.issues`, like the cleaning rules'.
+are rows of the issues table of :mod:`injury_survey.issues`, like the cleaning rules'. CN3 (a
+census cell missing for a stratum with respondents) needs the respondents, so it is checked in
+the weighting stage by :mod:`injury_survey.census_coverage`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from injury_survey.issues import (
     issues_for,
 )
 
-DESIGN_TABLES = ("frame", "sample", "census")
 # Relative difference above which π from the sample list and π implied by the frame disagree.
 PI_TOLERANCE = 0.01
 # Fatal messages list this many findings; the rest are counted.
