@@ -254,7 +254,7 @@ def run_survey(folder: Path, stage: str = "wave") -> Outcome:
         warnings = pd.DataFrame(columns=raw.issues.columns)
         if stage != "pilot":
             design = cleaning.check_design_files(
-                {"frame": frame.data, "sample": raw.tables.get("sample")},
+                {"frame": frame.data, **raw.tables},
                 strata=cfg["survey"]["strata"],
                 intake_issues=pd.concat([raw.issues, frame.issues], ignore_index=True),
             )

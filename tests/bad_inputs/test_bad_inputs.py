@@ -246,6 +246,12 @@ CASES = [
         rule="XC2",
     ),
     Case(
+        "sampled_household_without_a_row",
+        (drop_where(HH, "hh_id", lambda v: v == "baseline-S1-P005-0010"),),
+        "warning",
+        rule="SL7",
+    ),
+    Case(
         "census_cell_abc",
         (set_cell(CENSUS, 2, "population", "abc"),),
         "fatal",

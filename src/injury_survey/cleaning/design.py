@@ -28,6 +28,7 @@ from injury_survey.issues import (
     issues_for,
 )
 
+DESIGN_TABLES = ("frame", "sample", "census")
 # Relative difference above which π from the sample list and π implied by the frame disagree.
 PI_TOLERANCE = 0.01
 # Fatal messages list this many findings; the rest are counted.
@@ -205,6 +206,22 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             _pi_psu_varies,
         ),
         DesignRule(
+            "SL7",
+            "sample",
+            "warn",
+            "hh_id",
+            "This sampled household has no row in the households table: a household that was "
+            "visited but not interviewed still needs its row with a result code (e.g. 4 absent, "
+            "5 refused), or its weight is lost from the non-response adjustment.",
+            "该样本户在户表中没有记录：已入户但未完成调查的住户也需要一行并填写结果代码（如4不在家、"
+            "5拒访），否则其权重不会进入无应答调整。",
+            lambda t, s: (
+                t["sample"]["hh_id"].notna()
+                & ~t["sample"]["hh_id"].isin(t["households"]["hh_id"].dropna())
+            ),
+            needs=("households",),
+        ),
+        DesignRule(
             "CN1",
             "census",
             E,
@@ -249,7 +266,8 @@ def check_design_files(
     """Run the design rules (and the π cross-checks) on the tables given; return the issues.
 
     ``tables`` maps ``frame``, ``sample`` and/or ``census`` to typed tables from intake (absent or
-    None: its rules are skipped). ``strata`` is the config's ``survey.strata``. ``intake_issues``
+    None: its rules are skipped); ``households``, when given, is only looked up (rule SL7), and
+    other survey tables are ignored (the cleaning rules check them). ``strata`` is the config's ``survey.strata``. ``intake_issues``
     are intake's V1–V3 issues: those of the design tables are returned too, since an unreadable
     cell in a design file is as fatal as a failed rule. Nothing is raised here; see
     :func:`raise_design_errors`.
@@ -258,7 +276,8 @@ def check_design_files(
     settings = {"strata": strata}
     parts = [empty_issues()]
     if intake_issues is not None and not intake_issues.empty:
-        parts.append(intake_issues[intake_issues["table"].isin(list(given))])
+        design = [name for name in given if name in DESIGN_TABLES]
+        parts.append(intake_issues[intake_issues["table"].isin(design)])
     for rule in rules:
         if rule.table not in given or any(n not in given for n in rule.needs):
             continue
