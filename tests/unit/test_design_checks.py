@@ -129,3 +129,9 @@ def test_collapse_counts_the_cell_in_the_older_neighbour():
         _full_census("20-24"), PEOPLE, policy="collapse", age_groups=[0, 15, 45]
     )
     assert gaps[["counted_in", "merge_with"]].values.tolist() == [["25-29", ""]]
+
+
+def test_sampled_household_without_a_row_warns():
+    households = pd.DataFrame({"hh_id": ["h0", "h1", "h2", "h3", "h5"]})
+    issues = check_design_files({"frame": _frame(), "sample": _sample(), "households": households})
+    assert issues[["rule_id", "record_id", "severity"]].values.tolist() == [["SL7", "h4", "warn"]]
