@@ -16,22 +16,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
-# (case, rule whose log holds the message, log file under results/logs/)
+# (case, log of the rule that stops, under results/logs/; the exception the notebook raises)
 WORKFLOW_CASES = [
-    ("stratum_disagrees_with_frame", "clean_survey/baseline.log"),
-    ("census_cell_abc", "compute_weights/baseline.log"),
+    ("stratum_disagrees_with_frame", "clean_survey/baseline.log", "DesignCheckError"),
+    ("census_cell_abc", "compute_weights/baseline.log", "DesignCheckError"),
+    ("header_only_households", "clean_survey/baseline.log", "IntakeError"),
 ]
 
 
-@pytest.mark.parametrize(("case_id", "log"), WORKFLOW_CASES, ids=[c for c, _ in WORKFLOW_CASES])
-def test_fatal_design_file_stops_the_pipeline_before_weights(case_id, log, tmp_path):
+@pytest.mark.parametrize(
+    ("case_id", "log", "error"), WORKFLOW_CASES, ids=[c for c, _, _ in WORKFLOW_CASES]
+)
+def test_fatal_input_stops_the_pipeline_before_weights(case_id, log, error, tmp_path):
     case = next(c for c in CASES if c.id == case_id)
     folder = make_survey(tmp_path, case)
     result = snakemake(folder, "results/baseline/weights.parquet")
     assert result.returncode != 0
     text = (folder / "results" / "logs" / log).read_text(encoding="utf-8")
-    assert case.file in text and case.column in text and case.rule in text
-    assert "DesignCheckError" in text
+    assert case.file in text and case.column in text and case.rule in text and case.text in text
+    assert error in text
     assert not (folder / "results" / "baseline" / "weights.parquet").exists()
 
 
