@@ -62,6 +62,8 @@ TABLES_SPEC = Path(__file__).parent / "data" / "tables.yaml"
 
 SURVEY_TABLES = ("sample", "households", "persons", "episodes", "deaths")
 SURVEY_REQUIRED = ("households", "persons", "episodes")
+# Tables that may hold no rows at all (a survey in which nobody was injured or died).
+MAY_BE_EMPTY = ("episodes", "deaths")
 PRECISIONS = ("day", "month", "year", "unknown")
 AGE_GROUPS_5Y = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
 DROPPED_PII_COLUMNS = ["table", "source_file", "column", "action", "reason"]
@@ -164,7 +166,9 @@ def load_table_specs(path: str | Path | None = None) -> dict[str, TableSpec]:
     ``warn_above``) and keys (``unique``, ``references``); they are in :attr:`ColumnSpec.rules`.
     """
     file = TABLES_SPEC if path is None else Path(path)
-    raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    # The C loader when PyYAML has it: this file is read for every table of every stage.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)
     specs = {}
     for name, table in raw["tables"].items():
         columns = {}
@@ -202,6 +206,7 @@ class _RawTable:
     frame: pd.DataFrame
     encoding: str
     dropped: pd.DataFrame
+    sheet_note: str = ""
 
 
 def read_table(path: str | Path, *, survey_dir: str | Path = ".") -> pd.DataFrame:
@@ -243,13 +248,23 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
     if not file.is_absolute():
         file = Path(survey_dir) / file
     what = f"{table} table, file {shown}" if table else f"file {shown}"
+    sheet_note = ""
     if not file.is_file():
         raise IntakeError(
             f"{what}: not found (looked for {file.resolve()}). Check the path in the 'tables' "
             "section of config.yaml; relative paths start at the survey folder."
         )
     if file.suffix.lower() in {".xlsx", ".xlsm"}:
-        records, encoding = _xlsx_records(file, sheet, what), "xlsx"
+        records, sheets = _xlsx_records(file, sheet, what)
+        encoding = "xlsx"
+        if sheet is None and len(sheets) > 1:
+            # Data on a later sheet is a common slip: say which sheet was read and how to pick.
+            sheet_note = (
+                f" (sheet '{sheets[0]}' read; the workbook also has "
+                f"{', '.join(repr(s) for s in sheets[1:])}: write '{shown}#<sheet>' in the config "
+                "to read another / 读取的是第一个工作表，如需读取其他工作表请在配置中写 文件名#工作表名)"
+            )
+            what += sheet_note
     elif file.suffix.lower() == ".xls":
         raise IntakeError(
             f"{what}: old Excel .xls files are not read. Open it in Excel or WPS and save it as "
@@ -259,7 +274,7 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
         records, encoding = _csv_records(file, what)
     frame = _frame_from_records(records, shown, what)
     frame, dropped = _drop_personal_data(frame, table=table, source_file=shown, what=what)
-    return _RawTable(frame, encoding, dropped)
+    return _RawTable(frame, encoding, dropped, sheet_note)
 
 
 def _split_sheet(path: str) -> tuple[str, str | None]:
@@ -317,7 +332,10 @@ def _csv_records(file: Path, what: str) -> tuple[list[tuple[int, list[str]]], st
     return [(number, row) for number, row in enumerate(rows, start=1)], encoding
 
 
-def _xlsx_records(file: Path, sheet: str | None, what: str) -> list[tuple[int, list[str]]]:
+def _xlsx_records(
+    file: Path, sheet: str | None, what: str
+) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """The rows of the chosen (else the first) sheet, and the workbook's sheet names."""
     import openpyxl
 
     try:
@@ -336,10 +354,11 @@ def _xlsx_records(file: Path, sheet: str | None, what: str) -> list[tuple[int, l
             f"{what}: the workbook has no sheet {sheet!r}; its sheets are "
             f"{', '.join(repr(s) for s in book.sheetnames)}. Write the sheet name after '#'."
         )
-    return [
+    records = [
         (number, [_cell_text(v) for v in row])
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
     ]
+    return records, list(book.sheetnames)
 
 
 def _cell_text(value: Any) -> str:
@@ -374,7 +393,8 @@ def _frame_from_records(
     nonblank = [(n, row) for n, row in cleaned if any(row)]
     if not nonblank:
         raise IntakeError(
-            f"{what}: the file is empty (no header row). Export the table again with its header."
+            f"{what}: the file is empty (no header row). Export the table again with its header. "
+            "/ 该文件是空的（没有表头行）：请重新导出包含表头的表。"
         )
     (_, header), rows = nonblank[0], nonblank[1:]
     width = max(len(row) for _, row in nonblank)
@@ -763,10 +783,16 @@ def load_table(
     if table not in specs:
         raise IntakeError(f"unknown table {table!r}; the data contract has {', '.join(specs)}")
     spec = specs[table]
-    what = f"{table} table, file {path}"
     raw_table = _read_raw(path, survey_dir, table)
+    what = f"{table} table, file {path}{raw_table.sheet_note}"
     raw = _apply_aliases(raw_table.frame, spec, what)
     _check_required_columns(raw, spec, what)
+    if raw.empty and table not in MAY_BE_EMPTY:
+        raise IntakeError(
+            f"{what}: the file has its header but no data rows. Export the table again with "
+            "its rows, or check that the config points at the right file. / 该文件只有表头，没有"
+            "数据行：请重新导出包含数据的表，或检查配置文件中的路径是否指向正确的文件。"
+        )
     _check_codebook_variables(raw, spec, codebook, what)
 
     n = len(raw)

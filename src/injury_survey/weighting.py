@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from injury_survey.census_coverage import census_gaps_for_weights, merge_cells_for_census_gaps
 from injury_survey.issues import SOURCE_FILE, SOURCE_ROW
 from injury_survey.standardize import age_group_labels, assign_age_group
 from injury_survey.survey_design import (
@@ -98,6 +99,10 @@ class WeightsResult:
         None.
     notes
         Plain-language notes: persons excluded, cells collapsed, census rows unused.
+    census_collapsed
+        Census cells missing for strata with respondents, taken as counted in a neighbouring
+        age group under ``weights.census_missing: collapse`` (see
+        :func:`injury_survey.census_coverage.resolve_census_gaps`); empty when none.
     """
 
     persons: pd.DataFrame
@@ -108,6 +113,7 @@ class WeightsResult:
     summary: pd.DataFrame
     calibration: CalibrationSpec | None
     notes: list[str] = field(default_factory=list)
+    census_collapsed: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------- 1. base weights
@@ -122,10 +128,13 @@ def base_weights(households: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame
     """
     _require(sample, ["hh_id", "stratum_id", "psu_id", "pi_psu", "pi_hh"], "sample.csv")
     _require(households, ["hh_id"], "households.csv")
-    bad = sample[
-        ~(pd.to_numeric(sample["pi_psu"], errors="coerce").between(0, 1, inclusive="right"))
-        | ~(pd.to_numeric(sample["pi_hh"], errors="coerce").between(0, 1, inclusive="right"))
-    ]
+
+    def probability(column: str) -> pd.Series:
+        # A blank π must count as bad: between() on <NA> gives <NA>, which a filter reads as False.
+        value = pd.to_numeric(sample[column], errors="coerce").astype("Float64")
+        return value.between(0, 1, inclusive="right").fillna(False).astype(bool)
+
+    bad = sample[~probability("pi_psu") | ~probability("pi_hh")]
     if not bad.empty:
         raise WeightingError(
             f"sample.csv: {len(bad)} household(s) have pi_psu or pi_hh outside (0, 1], e.g. "
@@ -377,6 +386,7 @@ def compute_weights(
     method = settings.get("calibration", "poststratify")
     trim = settings.get("trim_ratio_to_median")
     min_cell = int(settings.get("min_cell_respondents", 20))
+    gaps = census_gaps_for_weights(census, people, settings, method, age_groups)
     totals = census_by_report_age(census, age_groups)
     residents = _residents(people)
     if not residents.all() and method != "none":
@@ -400,8 +410,9 @@ def compute_weights(
     counts = counts[counts["stratum_id"].isin(set(people["stratum_id"].astype(str)))]
     counts["population"] = counts["population"].fillna(0)
     counts["calibration_cell"] = collapse_cells(counts, min_cell)
-    # A cell is merged when its label is not its own stratum|sex|age group ("65+" has a "+" too).
-    counts["collapsed"] = counts["calibration_cell"] != cell_label(counts)
+    counts["calibration_cell"] = merge_cells_for_census_gaps(counts, gaps)
+    # More than one age group in the cell (not a "+" in its label: "65+" has one too).
+    counts["collapsed"] = counts.groupby("calibration_cell")["age_group"].transform("size") > 1
     collapsed = counts.loc[counts["collapsed"], "calibration_cell"].unique().tolist()
     if collapsed and method != "none":
         notes.append(
@@ -452,6 +463,7 @@ def compute_weights(
         summary=summary,
         calibration=spec,
         notes=notes,
+        census_collapsed=gaps,
     )
 
 

@@ -180,7 +180,7 @@ def person_nonresponse_adjustments(
     wave: str,
     settings: dict,
     screening_dont_know: str,
-    stage: str = "04_compute_weights",
+    stage: str = "04",
 ) -> list[Adjustment]:
     """The adjustments record of the person-level step: the screening answers left out as item
     non-response (one row per stratum) and every merged class."""

@@ -8,7 +8,13 @@ rule clean_pilot:
         frame=config["tables"]["frame"],
         codebook=codebook_files(),
         code=package_files(
-            "intake.py", "cleaning", "pilot.py", "weighting_classes.py", "sample_size.py"
+            "intake.py",
+            "cleaning",
+            "pilot.py",
+            "sample_size.py",
+            "weighting_classes.py",
+            "forced_adjustments.py",
+            "adjustments.py",
         ),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
@@ -19,6 +25,7 @@ rule clean_pilot:
         issues="results/pilot/issues.csv",
         revisions="results/pilot/questionnaire_revisions.csv",
         pilot_summary="results/pilot/pilot_summary.yaml",
+        adjustments="results/pilot/adjustments/01.csv",
     params:
         parameters=papermill_parameters(survey_dir=".", out_dir="results/pilot"),
     log:

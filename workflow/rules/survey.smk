@@ -7,7 +7,7 @@ rule clean_survey:
         tables=wave_tables,
         frame=config["tables"]["frame"],
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning"),
+        code=package_files("intake.py", "cleaning", "forced_adjustments.py", "adjustments.py"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
         households="results/{wave}/clean/households.parquet",
@@ -16,6 +16,7 @@ rule clean_survey:
         rejected="results/{wave}/clean/rejected.csv",
         issues="results/{wave}/clean/issues.csv",
         accounting="results/{wave}/clean/accounting.csv",
+        adjustments="results/{wave}/adjustments/03.csv",
     params:
         parameters=wave_parameters,
     log:
@@ -38,12 +39,21 @@ rule compute_weights:
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
         code=package_files(
-            "intake.py", "weighting.py", "weighting_classes.py", "survey_design.py", "figures"
+            "intake.py",
+            "weighting.py",
+            "weighting_classes.py",
+            "survey_design.py",
+            "figures",
+            "cleaning",
+            "census_coverage.py",
+            "forced_adjustments.py",
+            "adjustments.py",
         ),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
         diagnostics="results/{wave}/weights_diagnostics.csv",
+        adjustments="results/{wave}/adjustments/04.csv",
     params:
         parameters=wave_parameters,
     log:
@@ -63,6 +73,7 @@ rule estimate_indicators:
     input:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
+        adjustments="results/{wave}/adjustments/04.csv",
         code=package_files("estimation.py", "standardize.py", "survey_design.py", "weighting.py"),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",

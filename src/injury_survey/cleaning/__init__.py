@@ -5,6 +5,8 @@
 - :mod:`~injury_survey.cleaning.rules` is the rule table (one entry + one check per rule);
 - :mod:`~injury_survey.cleaning.derive` computes the recall window, the three case definitions
   and the other derived variables;
+- :mod:`~injury_survey.cleaning.design` checks the design files (frame, sample list, census),
+  which are never cleaned row by row: an error stops the run before any weight exists;
 - :mod:`~injury_survey.cleaning.qc` builds the pilot/QC tables (response rates, item
   non-response, "other" shares, questionnaire revisions, interviewer table).
 """
@@ -21,6 +23,11 @@ from injury_survey.cleaning.derive import (
     recall_window,
     report_age_group,
 )
+from injury_survey.cleaning.design import (
+    DesignCheckError,
+    check_design_files,
+    raise_design_errors,
+)
 from injury_survey.cleaning.engine import CleanResult, RowAccountingError, clean_survey
 from injury_survey.cleaning.qc import (
     interviewer_table,
@@ -36,12 +43,14 @@ __all__ = [
     "CASE_DEFINITIONS",
     "RULES",
     "CleanResult",
+    "DesignCheckError",
     "Rule",
     "RuleContext",
     "RowAccountingError",
     "SkipRule",
     "age_group_5y",
     "case_flags",
+    "check_design_files",
     "clean_survey",
     "derive_episodes",
     "derive_households",
@@ -52,6 +61,7 @@ __all__ = [
     "months_before_interview",
     "other_share",
     "questionnaire_revisions",
+    "raise_design_errors",
     "recall_window",
     "report_age_group",
     "response_rates",
