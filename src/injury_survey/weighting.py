@@ -44,7 +44,6 @@ from injury_survey.survey_design import (
 )
 from injury_survey.weighting_classes import (
     WeightingError,
-    cell_label,
     collapse_cells,
     person_nonresponse_adjust,
     person_nonresponse_notes,

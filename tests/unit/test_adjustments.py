@@ -15,7 +15,7 @@ from injury_survey.adjustments import (
 def _collapsed(wave: str) -> Adjustment:
     return Adjustment(
         wave=wave,
-        stage="04_compute_weights",
+        stage="04",
         kind="nonresponse_class_collapsed",
         where="PSU S1-003",
         setting="weights.min_class_respondents = 5",
