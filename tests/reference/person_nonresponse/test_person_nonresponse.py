@@ -26,6 +26,7 @@ POPULATION = HERE.parent / "data" / "survey_population.csv"
 AGE_GROUPS = [0, 15, 45, 65]
 # One 5-year census group per report group: census_by_report_age sums them back unchanged.
 FIVE_YEAR = {"0-14": "0-4", "15-44": "15-19", "45-64": "45-49", "65+": "65-69"}
+FIVE_YEAR_GROUPS = [f"{a}-{a + 4}" for a in range(0, 85, 5)] + ["85+"]
 SETTINGS = {
     "nonresponse_class": "stratum",
     "person_nonresponse": "class",
@@ -50,6 +51,16 @@ def pipeline_inputs():
     households = households[["hh_id", "psu_id"]].assign(result_code=1)
     census = pd.read_csv(POPULATION, dtype={"stratum_id": str})
     census["age_group"] = census["age_group"].map(FIVE_YEAR)
+    # The census must list every 5-year cell (rule CN3): the others hold population 0.
+    every_cell = pd.MultiIndex.from_product(
+        [census["stratum_id"].unique(), census["sex"].unique(), FIVE_YEAR_GROUPS],
+        names=["stratum_id", "sex", "age_group"],
+    )
+    census = (
+        census.set_index(["stratum_id", "sex", "age_group"])
+        .reindex(every_cell, fill_value=0)
+        .reset_index()
+    )
     people = persons.drop(columns=["stratum_id", "psu_id", "weight_nr", "age_group"])
     return households, people, sample, census
 
