@@ -7,6 +7,10 @@ fpc = ~N_h + M_i)``); our code builds its declaration in ``injury_survey.varianc
 data have certainty PSUs, sampling fractions up to 1 and a stratum (S3) left with one
 non-certainty PSU, handled by R's ``survey.lonely.psu = "adjust"`` = our ``center``.
 
+The demo survey: ``expected_demo.csv`` from ``reference_demo.R`` on ``data/demo_weights.csv``, the
+design and analysis columns of the demo's ``weights.parquet``; the default settings must give R's
+certainty-aware two-stage values.
+
 Tolerance 1e-8 relative for estimates, SEs and deffs; df exact.
 """
 
@@ -19,10 +23,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from injury_survey.config import load_config
+from injury_survey.estimation import design_from_weights, variance_declaration
 from injury_survey.survey_design import CalibrationSpec, SurveyDesign, calibrate_weights
 from injury_survey.variance_design import VarianceDeclaration
 
 HERE = Path(__file__).parent
+REPO = HERE.parents[1]
 TIGHT = 1e-8
 sys.path.insert(0, str(HERE))
 from make_fpc_reference_data import make_fpc_reference_data  # noqa: E402
@@ -199,3 +206,64 @@ def test_live_r_on_a_fresh_certainty_data_set(tmp_path):
         read_expected(tmp_path / "expected.csv"),
         *read_inputs(tmp_path / "persons.csv", tmp_path / "population.csv"),
     )
+
+
+# ---------------------------------------------------------------------- the demo survey
+
+
+def demo_design(block: str | None) -> SurveyDesign:
+    """The demo's analysis design as notebook 05 builds it: from config/config.yaml's settings
+    (``block`` None) or with the declaration of one of reference_demo.R's blocks."""
+    config = load_config(REPO / "config" / "config.yaml")
+    persons = pd.read_csv(
+        HERE / "data" / "demo_weights.csv",
+        dtype={"stratum_id": str, "psu_id": str, "hh_id": str, "calibration_cell": str},
+    )
+    if block is None:
+        variance = variance_declaration(config["estimation"])
+    else:
+        certainty_psus, fpc = DECLARATIONS[block]
+        variance = VarianceDeclaration(certainty_psus=certainty_psus, fpc=fpc)
+    return design_from_weights(
+        persons,
+        lonely_psu=config["estimation"]["lonely_psu"],
+        calibration=config["weights"]["calibration"],
+        variance=variance,
+    )
+
+
+@pytest.mark.parametrize(
+    "block", ["as_sampled/none", "own_strata/none", "own_strata/first_stage", None]
+)
+def test_demo_headline_estimates_match_r(block):
+    """None: the default settings of config/config.yaml, which must be R's
+    own_strata/two_stage declaration (certainty PSUs as strata of households, two-stage fpc)."""
+    expected = read_expected(HERE / "expected_demo.csv")
+    rows = expected[expected["block"] == (block or "own_strata/two_stage")]
+    design = demo_design(block)
+    for (indicator, by), expected_rows in rows.groupby(["indicator", "by"], sort=False):
+        by_arg = None if by == "all" else by
+        if indicator == "injury_incidence":
+            actual = design.proportion("injured", by=by_arg)
+        else:
+            actual = design.ratio("n_episodes", "person_years", by=by_arg)
+        actual["level"] = "all" if by_arg is None else actual[by].astype(str)
+        merged = expected_rows.merge(actual, on="level", suffixes=("_r", ""))
+        assert len(merged) == len(expected_rows)
+        for column in ("estimate", "se", "deff", "df"):
+            np.testing.assert_allclose(
+                merged[column].to_numpy(dtype=float),
+                merged[f"{column}_r"].to_numpy(dtype=float),
+                rtol=TIGHT,
+                err_msg=f"{block} {indicator} {by} {column}",
+            )
+
+
+def test_demo_certainty_aware_se_is_smaller_than_the_with_replacement_one():
+    expected = read_expected(HERE / "expected_demo.csv").query(
+        "indicator == 'injury_incidence' and by == 'all'"
+    )
+    se = expected.set_index("block")["se"]
+    assert se["own_strata/two_stage"] < se["own_strata/none"] < se["as_sampled/none"]
+    default = demo_design(None).proportion("injured")["se"].iloc[0]
+    assert default == pytest.approx(se["own_strata/two_stage"], rel=TIGHT)

@@ -31,7 +31,10 @@ rule compute_weights:
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
-        code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
+        frame=config["tables"]["frame"],
+        code=package_files(
+            "intake.py", "weighting.py", "survey_design.py", "variance_design.py", "figures"
+        ),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
@@ -49,10 +52,18 @@ rule estimate_indicators:
     input:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
-        code=package_files("estimation.py", "standardize.py", "survey_design.py", "weighting.py"),
+        code=package_files(
+            "estimation.py",
+            "standardize.py",
+            "survey_design.py",
+            "variance_design.py",
+            "weighting.py",
+            "adjustments.py",
+        ),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
         estimates="results/{wave}/estimates.csv",
+        adjustments="results/{wave}/adjustments/05_estimate_indicators.csv",
     params:
         parameters=wave_parameters,
     log:
