@@ -25,8 +25,7 @@ In each regime the test asserts:
   (as the with-replacement one does in the demo's regime, checked here) fails it.
 
 Measured with these seeds: small fraction coverage 94.8 %, SE ratio 0.94; demo regime coverage
-94.8 %, SE ratio
-1.02, with-replacement SE ratio 1.56 (run with ``-s`` to see the numbers of a run).
+94.8 %, SE ratio 1.02, with-replacement SE ratio 1.56 (run with ``-s`` to see the numbers).
 """
 
 from __future__ import annotations
