@@ -777,8 +777,21 @@ def _to_polars(frame: pd.DataFrame) -> pl.DataFrame:
     return pl.from_pandas(pd.DataFrame(plain, index=frame.index), include_index=False)
 
 
-def _joined_label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    return frame[columns].astype(str).agg("|".join, axis=1)
+def _joined_label(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Each row's values of ``columns`` as text joined by "|" (one calibration cell label),
+    built a column at a time: joining row by row takes ~30 s per million rows."""
+    for column in columns:
+        missing = frame[column].isna()
+        if missing.any():
+            raise SurveyDesignError(
+                f"Calibration cell column '{column}' is missing for {int(missing.sum())} row(s) "
+                f"(first at data row {int(np.flatnonzero(missing.to_numpy())[0]) + 1}); every "
+                "weighted person needs a calibration cell: rerun the weighting step."
+            )
+    label = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        label = label + "|" + frame[column].astype(str)
+    return label
 
 
 def _plain(value):

@@ -146,3 +146,20 @@ def test_design_columns_from_the_sample_list_and_the_frame():
     assert declared["psus_in_frame"].isna().all()
     with pytest.raises(WeightingError, match="certainty must be 0 or 1"):
         variance_design_columns(sample_list(certainty=[1, 1, 0, 0, "yes"]), None)
+
+
+def test_calibration_cell_labels_are_the_values_joined_by_bars():
+    from injury_survey.survey_design import _joined_label
+
+    frame = pd.DataFrame(
+        {"stratum_id": ["S1", "S2", "S1"], "sex": [1, 2, 2], "age": ["0-14", "65+", "15-44"]}
+    )
+    assert _joined_label(frame, ["stratum_id", "sex", "age"]).tolist() == [
+        "S1|1|0-14",
+        "S2|2|65+",
+        "S1|2|15-44",
+    ]
+    assert _joined_label(frame, ["sex"]).tolist() == ["1", "2", "2"]
+    frame.loc[2, "age"] = None
+    with pytest.raises(SurveyDesignError, match="'age' is missing for 1 row.*row 3"):
+        _joined_label(frame, ["stratum_id", "age"])
