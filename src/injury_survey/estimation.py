@@ -201,6 +201,19 @@ def estimate_indicators(
     return table[ESTIMATE_COLUMNS]
 
 
+def design_summary(design: SurveyDesign, persons_weighted: pd.DataFrame) -> str:
+    """Markdown lines for notebook 05: the sample, then the variance design declared over it."""
+    psus = persons_weighted[["stratum_id", "psu_id"]].drop_duplicates()
+    certain = persons_weighted.loc[persons_weighted["certainty"] == 1, ["psu_id"]]
+    return (
+        f"{len(persons_weighted):,} persons in {len(psus)} PSUs ({certain['psu_id'].nunique()} "
+        f"taken with certainty) and {psus['stratum_id'].nunique()} strata.\n\n"
+        f"**Variance design · 方差估计设计**: {design.describe_variance()}. The variance runs over "
+        f"{design.n_psus} first-stage units in {design.n_strata} variance strata; design degrees "
+        f"of freedom {design.degrees_of_freedom} (units − strata)."
+    )
+
+
 def lonely_psu_adjustments(design: SurveyDesign, *, wave: str, stage: str) -> list[Adjustment]:
     """One adjustment (kind ``lonely_psu``) per variance stratum with a single first-stage
     unit, naming the rule ``estimation.lonely_psu`` applied to it."""

@@ -283,10 +283,9 @@ class SurveyDesign:
                 "PSUs with replacement (no fpc)" if self.fpc is None else f"fpc from '{self.fpc}'"
             )
         )
-        return (
-            f"Taylor linearisation; {declared}; lonely PSU {self.lonely_psu} "
-            f"({len(self.lonely_strata)} stratum/strata with one PSU)"
-        )
+        lonely = self.lonely_strata
+        applied = f"applied to stratum {', '.join(lonely)}" if lonely else "no stratum needs it"
+        return f"Taylor linearisation; {declared}; lonely PSU rule {self.lonely_psu} ({applied})"
 
     # ------------------------------------------------------------------ estimators
 
