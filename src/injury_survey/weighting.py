@@ -149,6 +149,14 @@ def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) ->
                 f"{_where(first, 'hh_id')} has {first['certainty']!r}. Fix it, or delete the "
                 "column so certainty is read from pi_psu = 1. / 样本清单certainty列只能为0或1。"
             )
+        drawn = (flags == 1) & (certainty_from_probabilities(sample["pi_psu"]) == 0)
+        if drawn.any():
+            first = sample.loc[drawn].iloc[0]
+            raise WeightingError(
+                f"sample.csv: {_where(first, 'hh_id')} is in a PSU marked certainty = 1 but has "
+                f"pi_psu = {first['pi_psu']}; a certainty PSU has pi_psu = 1. Correct one of the "
+                "two. / 样本清单中确定入样的居委会，其入样概率pi_psu应为1。"
+            )
         out["certainty"] = flags.astype("int64").to_numpy()
     else:
         out["certainty"] = certainty_from_probabilities(sample["pi_psu"]).to_numpy()

@@ -146,6 +146,8 @@ def test_design_columns_from_the_sample_list_and_the_frame():
     assert declared["psus_in_frame"].isna().all()
     with pytest.raises(WeightingError, match="certainty must be 0 or 1"):
         variance_design_columns(sample_list(certainty=[1, 1, 0, 0, "yes"]), None)
+    with pytest.raises(WeightingError, match="hh_id b1 is in a PSU marked certainty = 1.*0.5"):
+        variance_design_columns(sample_list(certainty=[1, 1, 1, 1, 1]), None)
 
 
 def test_calibration_cell_labels_are_the_values_joined_by_bars():
