@@ -134,14 +134,16 @@ def base_weights(households: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame
 
 def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) -> pd.DataFrame:
     """Per sampled household, what the variance needs to know about how it was drawn
-    (docs/methods.md, "Variance estimation"): ``certainty`` (sample.csv's column when present,
+    (docs/methods.md, "Variance estimation"): ``certainty`` (sample.csv's column where given,
     else π_psu = 1), ``households_listed`` M_i = households sampled in the PSU / π_hh (the
     listing the households were drawn from) and ``psus_in_frame`` N_h, the frame PSUs of the
     stratum (NaN without a frame)."""
     out = sample[["hh_id", "stratum_id", "psu_id"]].copy()
     out["hh_id"] = out["hh_id"].astype(str)
+    derived = certainty_from_probabilities(sample["pi_psu"])
     if "certainty" in sample.columns:
-        flags = pd.to_numeric(sample["certainty"], errors="coerce")
+        given = sample["certainty"].notna()
+        flags = pd.to_numeric(sample["certainty"], errors="coerce").where(given, derived)
         if not flags.isin([0, 1]).all():
             first = sample.loc[~flags.isin([0, 1])].iloc[0]
             raise WeightingError(
@@ -149,7 +151,7 @@ def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) ->
                 f"{_where(first, 'hh_id')} has {first['certainty']!r}. Fix it, or delete the "
                 "column so certainty is read from pi_psu = 1. / 样本清单certainty列只能为0或1。"
             )
-        drawn = (flags == 1) & (certainty_from_probabilities(sample["pi_psu"]) == 0)
+        drawn = (flags == 1) & (derived == 0)
         if drawn.any():
             first = sample.loc[drawn].iloc[0]
             raise WeightingError(
@@ -159,7 +161,7 @@ def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) ->
             )
         out["certainty"] = flags.astype("int64").to_numpy()
     else:
-        out["certainty"] = certainty_from_probabilities(sample["pi_psu"]).to_numpy()
+        out["certainty"] = derived.to_numpy()
     taken = out.groupby(["stratum_id", "psu_id"])["hh_id"].transform("size")
     out["households_listed"] = np.round(taken / pd.to_numeric(sample["pi_hh"]).to_numpy())
     out["psus_in_frame"] = np.nan

@@ -143,6 +143,8 @@ def test_design_columns_from_the_sample_list_and_the_frame():
     assert columns["psus_in_frame"].tolist() == [5] * 5
     declared = variance_design_columns(sample_list(certainty=[0, 0, 0, 0, 0]), None)
     assert declared["certainty"].tolist() == [0] * 5  # the sample list's column wins
+    blank = variance_design_columns(sample_list(certainty=[None, None, 0, None, None]), None)
+    assert blank["certainty"].tolist() == [1, 1, 0, 0, 0]  # where blank: from pi_psu
     assert declared["psus_in_frame"].isna().all()
     with pytest.raises(WeightingError, match="certainty must be 0 or 1"):
         variance_design_columns(sample_list(certainty=[1, 1, 0, 0, "yes"]), None)
