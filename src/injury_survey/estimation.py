@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from injury_survey.adjustments import Adjustment
 from injury_survey.standardize import (
     DEFAULT_TOP_AGE,
     STANDARD_NAMES,
@@ -32,6 +33,7 @@ from injury_survey.standardize import (
     standardized_estimates,
 )
 from injury_survey.survey_design import SurveyDesign
+from injury_survey.variance_design import VarianceDeclaration
 from injury_survey.weighting import calibration_spec
 
 ESTIMATE_COLUMNS = [
@@ -63,12 +65,27 @@ _CALIBRATION_TEXT = {
 }
 
 
+def variance_declaration(settings: dict) -> VarianceDeclaration:
+    """``estimation.certainty_psus`` and ``estimation.fpc`` as a declaration. Settings without
+    them (callers that predate them) get the with-replacement design over the PSUs as sampled,
+    which the method text then names."""
+    return VarianceDeclaration(
+        certainty_psus=settings.get("certainty_psus", "as_sampled"),
+        fpc=settings.get("fpc", "none"),
+    )
+
+
 def design_from_weights(
-    persons_weighted: pd.DataFrame, *, lonely_psu: str = "fail", calibration: str | None = None
+    persons_weighted: pd.DataFrame,
+    *,
+    lonely_psu: str = "center",
+    calibration: str | None = None,
+    variance: VarianceDeclaration | None = None,
 ) -> SurveyDesign:
-    """The analysis design over ``weights.parquet``: strata, PSUs, final weight, and the
-    calibration record when ``calibration`` (``weights.calibration``) is poststratify or rake."""
-    spec = calibration_spec(calibration) if calibration else None
+    """The analysis design over ``weights.parquet``: strata, PSUs, final weight, the
+    calibration record when ``calibration`` (``weights.calibration``) is poststratify or rake,
+    and the variance declaration (certainty PSUs, fpc; :func:`variance_declaration`)."""
+    spec = calibration_spec(calibration) if calibration and calibration != "none" else None
     return SurveyDesign(
         persons_weighted,
         strata="stratum_id",
@@ -76,6 +93,7 @@ def design_from_weights(
         weight="weight",
         lonely_psu=lonely_psu,
         calibration=spec,
+        variance=variance,
     )
 
 
@@ -101,7 +119,7 @@ def estimate_indicators(
     """
     confidence = float(settings.get("confidence", 0.95))
     ci_method = settings.get("ci_method", "logit")
-    lonely_psu = settings.get("lonely_psu", "fail")
+    lonely_psu = settings.get("lonely_psu", "center")
     standard = standard_population or settings.get("standard_population", "china2010")
     domains = list(settings.get("domains", []))
     calibration = None if calibration == "none" else calibration
@@ -116,15 +134,21 @@ def estimate_indicators(
     persons_weighted = persons_weighted.assign(
         _age_group_std=assign_age_group(persons_weighted["age_years"], std_bounds)
     )
-    design = design_from_weights(persons_weighted, lonely_psu=lonely_psu, calibration=calibration)
+    variance = variance_declaration(settings)
+    design = design_from_weights(
+        persons_weighted, lonely_psu=lonely_psu, calibration=calibration, variance=variance
+    )
     missing = [d for d in domains if d not in persons_weighted.columns]
     if missing:
         raise ValueError(
             f"estimation.domains names {missing}, which weights.parquet does not have; remove "
             "them from config or pass those person columns through the weighting step."
         )
+    lonely_text = _LONELY_TEXT[lonely_psu]
+    if design.lonely_strata:
+        lonely_text += " applied to stratum " + ", ".join(design.lonely_strata)
     base_method = (
-        f"Taylor linearisation, with-replacement PSUs; {_LONELY_TEXT[lonely_psu]}; "
+        f"Taylor linearisation, {variance.describe()}; {lonely_text}; "
         f"{_CALIBRATION_TEXT[calibration]}"
     )
     level = f"{confidence * 100:g} %"
@@ -221,6 +245,47 @@ def recall_text(recall: Mapping) -> str:
     else:
         window = f"the {int(recall.get('days', 365))} days before interview"
     return f"person-years = time present within {window}"
+
+
+def design_summary(design: SurveyDesign, persons_weighted: pd.DataFrame) -> str:
+    """Markdown lines for notebook 05: the sample, then the variance design declared over it."""
+    psus = persons_weighted[["stratum_id", "psu_id"]].drop_duplicates()
+    certain = persons_weighted.loc[persons_weighted["certainty"] == 1, ["psu_id"]]
+    return (
+        f"{len(persons_weighted):,} persons in {len(psus)} PSUs ({certain['psu_id'].nunique()} "
+        f"taken with certainty) and {psus['stratum_id'].nunique()} strata.\n\n"
+        f"**Variance design · 方差估计设计**: {design.describe_variance()}. The variance runs over "
+        f"{design.n_psus} first-stage units in {design.n_strata} variance strata; design degrees "
+        f"of freedom {design.degrees_of_freedom} (units − strata)."
+    )
+
+
+def lonely_psu_adjustments(design: SurveyDesign, *, wave: str, stage: str) -> list[Adjustment]:
+    """One adjustment (kind ``lonely_psu``) per variance stratum with a single first-stage
+    unit, naming the rule ``estimation.lonely_psu`` applied to it."""
+    rule = design.lonely_psu
+    zh_rule = {
+        "center": "以总体均值为中心计算其方差贡献（R adjust）",
+        "scale": "不计其方差贡献，按比例放大总方差（R average）",
+        "skip": "不计其方差贡献（R remove）",
+        "collapse": "与PSU最少的层合并",
+        "fail": "停止运行",
+    }[rule]
+    return [
+        Adjustment(
+            wave=wave,
+            stage=stage,
+            kind="lonely_psu",
+            where=f"stratum {stratum}",
+            setting=f"estimation.lonely_psu: {rule}",
+            detail_en=(
+                f"Stratum {stratum} has a single PSU in the variance design, so its within-stratum "
+                f"variance cannot be estimated; rule {_LONELY_TEXT[rule]} applied."
+            ),
+            detail_zh=f"层{stratum}在方差设计中只有一个初级抽样单位，无法估计层内方差；已{zh_rule}。",
+        )
+        for stratum in design.lonely_strata
+    ]
 
 
 def stability_flag(n: int, estimate: float, se: float, settings: dict) -> str:

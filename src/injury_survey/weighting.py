@@ -42,6 +42,7 @@ from injury_survey.survey_design import (
     calibrate_weights,
     trim_weights,
 )
+from injury_survey.variance_design import certainty_from_probabilities
 from injury_survey.weighting_classes import (
     WeightingError,
     collapse_cells,
@@ -156,6 +157,45 @@ def base_weights(households: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame
     out = out.merge(design, on="hh_id", how="left", validate="many_to_one")
     out["weight_base"] = 1.0 / (out["pi_psu"].astype(float) * out["pi_hh"].astype(float))
     return out
+
+
+def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Per sampled household, what the variance needs to know about how it was drawn
+    (docs/methods.md, "Variance estimation"): ``certainty`` (sample.csv's column where given,
+    else π_psu = 1), ``households_listed`` M_i = households sampled in the PSU / π_hh (the
+    listing the households were drawn from) and ``psus_in_frame`` N_h, the frame PSUs of the
+    stratum (NaN without a frame)."""
+    out = sample[["hh_id", "stratum_id", "psu_id"]].copy()
+    out["hh_id"] = out["hh_id"].astype(str)
+    derived = certainty_from_probabilities(sample["pi_psu"])
+    if "certainty" in sample.columns:
+        given = sample["certainty"].notna()
+        flags = pd.to_numeric(sample["certainty"], errors="coerce").where(given, derived)
+        if not flags.isin([0, 1]).all():
+            first = sample.loc[~flags.isin([0, 1])].iloc[0]
+            raise WeightingError(
+                f"sample.csv: certainty must be 0 or 1 (1 = PSU taken with certainty), "
+                f"{_where(first, 'hh_id')} has {first['certainty']!r}. Fix it, or delete the "
+                "column so certainty is read from pi_psu = 1. / 样本清单certainty列只能为0或1。"
+            )
+        drawn = (flags == 1) & (derived == 0)
+        if drawn.any():
+            first = sample.loc[drawn].iloc[0]
+            raise WeightingError(
+                f"sample.csv: {_where(first, 'hh_id')} is in a PSU marked certainty = 1 but has "
+                f"pi_psu = {first['pi_psu']}; a certainty PSU has pi_psu = 1. Correct one of the "
+                "two. / 样本清单中确定入样的居委会，其入样概率pi_psu应为1。"
+            )
+        out["certainty"] = flags.astype("int64").to_numpy()
+    else:
+        out["certainty"] = derived.to_numpy()
+    taken = out.groupby(["stratum_id", "psu_id"])["hh_id"].transform("size")
+    out["households_listed"] = np.round(taken / pd.to_numeric(sample["pi_hh"]).to_numpy())
+    out["psus_in_frame"] = np.nan
+    if frame is not None:
+        counts = frame.groupby(frame["stratum_id"].astype(str))["psu_id"].nunique()
+        out["psus_in_frame"] = out["stratum_id"].astype(str).map(counts).astype(float)
+    return out[["hh_id", "certainty", "households_listed", "psus_in_frame"]]
 
 
 # ---------------------------------------------------------------------- 2. non-response
@@ -306,6 +346,7 @@ def compute_weights(
     age_groups: Sequence[int],
     rejected_households: pd.DataFrame | None = None,
     screening_dont_know: str = "exclude",
+    frame: pd.DataFrame | None = None,
 ) -> WeightsResult:
     """All weighting steps of domain-reference §6.1, from the clean tables to ``weights.parquet``.
 
@@ -317,7 +358,9 @@ def compute_weights(
     Persons of households that did not respond (result code 3-5, 96) are left out and counted
     in the notes. ``rejected_households`` (the cleaning's rejected household rows, with
     ``hh_id`` and ``result_code``) are weighted as eligible non-respondents when their result
-    code is an eligible one, rather than vanishing from the non-response adjustment.
+    code is an eligible one, rather than vanishing from the non-response adjustment. ``frame``
+    (frame/psus.csv) gives the PSUs per stratum for the finite population correction
+    (:func:`variance_design_columns`).
     """
     notes: list[str] = []
     if rejected_households is not None and not rejected_households.empty:
@@ -356,6 +399,9 @@ def compute_weights(
         )
     hh_columns = ["hh_id", "stratum_id", "psu_id", "weight_base", "weight_nr"]
     people = people.merge(weighted_hh[hh_columns], on="hh_id", how="left")
+    people = people.drop(
+        columns=["certainty", "households_listed", "psus_in_frame"], errors="ignore"
+    ).merge(variance_design_columns(sample, frame), on="hh_id", how="left")
     not_responding = people["weight_nr"].isna()
     if not_responding.any():
         notes.append(

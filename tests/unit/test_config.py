@@ -30,7 +30,9 @@ def test_bundled_config_is_valid():
 def test_defaults_are_filled_from_the_schema():
     config = validate_config(minimal_config())
     assert config["case_definition"] == "case_cn_halfday"
-    assert config["estimation"]["lonely_psu"] == "fail"
+    assert config["estimation"]["lonely_psu"] == "center"
+    assert config["estimation"]["certainty_psus"] == "own_strata"
+    assert config["estimation"]["fpc"] == "two_stage"
     assert config["estimation"]["standard_population"] == "china2010"
     assert config["plan"]["deff"] == 1.5
     assert config["recall"] == {"mode": "rolling", "days": 365}

@@ -269,7 +269,14 @@ def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
     assert "2026-04-07 to 2026-05-18" in html
     # minimum detectable change: 0.028727 → 2.9 %, relative fall 0.281816 → 28.2 %
     assert "a fall to 2.9 %, a relative fall of 28.2 %" in html
-    assert "degrees of freedom = PSUs − strata = 120" in html
+    assert "degrees of freedom = first-stage units − variance strata = 120" in html
+    # the variance declaration of the config
+    assert (
+        "(certainty PSUs as strata of their own with households as sampling units; finite "
+        "population correction at both stages from the PSUs per stratum and the households "
+        "listed per PSU)" in html
+    )
+    assert "确定入样的PSU各自作为一层，以其住户为抽样单位；按各层PSU总数" in html
     # case definition and recall window stated
     assert "diagnosed by a medical facility or ≥ half a day off" in html
     assert "the 365 days before the interview" in html

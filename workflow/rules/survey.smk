@@ -38,11 +38,13 @@ rule compute_weights:
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         census=config["tables"]["census"],
+        frame=config["tables"]["frame"],
         code=package_files(
             "intake.py",
             "weighting.py",
             "weighting_classes.py",
             "survey_design.py",
+            "variance_design.py",
             "figures",
             "cleaning",
             "census_coverage.py",
@@ -74,10 +76,18 @@ rule estimate_indicators:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
         adjustments="results/{wave}/adjustments/04.csv",
-        code=package_files("estimation.py", "standardize.py", "survey_design.py", "weighting.py"),
+        code=package_files(
+            "estimation.py",
+            "standardize.py",
+            "survey_design.py",
+            "variance_design.py",
+            "weighting.py",
+            "adjustments.py",
+        ),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
         estimates="results/{wave}/estimates.csv",
+        adjustments="results/{wave}/adjustments/05.csv",
     params:
         parameters=wave_parameters,
     log:

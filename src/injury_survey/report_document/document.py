@@ -709,6 +709,11 @@ class _Context:
         except KeyError:
             ci_zh = ci_en = ci_key
         lonely = self.w(f"sentences.lonely_{self.estimation.get('lonely_psu', 'fail')}")
+        certainty = self.w(
+            f"sentences.certainty_{self.estimation.get('certainty_psus', 'as_sampled')}"
+        )
+        fpc = self.w(f"sentences.fpc_{self.estimation.get('fpc', 'none')}")
+        separator = {"zh": "；", "en": "; "}
         df = count(incidence["df"]) if incidence else "—"
         deff = number(incidence["deff"], 2) if incidence else "—"
         confidence = percent(self.estimation.get("confidence", 0.95), 0)
@@ -719,6 +724,7 @@ class _Context:
                 confidence=confidence,
                 ci_method=ci_zh if lang == "zh" else ci_en,
                 lonely=lonely[lang],
+                design=certainty[lang] + separator[lang] + fpc[lang],
                 deff=deff,
             )[lang]
         )

@@ -64,6 +64,8 @@ def incidence_by_sex(data: ReportData, words: Words) -> Table:
             "confidence": settings.confidence,
             "ci_method": settings.ci_method,
             "lonely_psu": settings.lonely_psu,
+            "certainty_psus": settings.certainty_psus,
+            "fpc": settings.fpc,
             "standard_population": settings.standard_population,
             "standardization_top_age": settings.standardization_top_age,
             "unstable_min_n": settings.unstable_min_n,

@@ -39,6 +39,7 @@ import yaml
 from scipy import stats
 
 from injury_survey.survey_design import CalibrationSpec, SurveyDesign
+from injury_survey.variance_design import VarianceDeclaration
 
 FLAG_UNSTABLE = "unstable"
 FLAG_SUPPRESSED = "suppressed"
@@ -116,6 +117,8 @@ class ReportSettings:
     confidence: float = 0.95
     ci_method: str = "logit"
     lonely_psu: str = "fail"
+    certainty_psus: str = "as_sampled"
+    fpc: str = "none"
     standard_population: str = "china2010"
     standardization_top_age: int = 85
     unstable_min_n: int = 30
@@ -137,6 +140,8 @@ class ReportSettings:
             confidence=float(estimation.get("confidence", defaults.confidence)),
             ci_method=estimation.get("ci_method", defaults.ci_method),
             lonely_psu=estimation.get("lonely_psu", defaults.lonely_psu),
+            certainty_psus=estimation.get("certainty_psus", defaults.certainty_psus),
+            fpc=estimation.get("fpc", defaults.fpc),
             standard_population=estimation.get("standard_population", defaults.standard_population),
             standardization_top_age=int(
                 estimation.get("standardization_top_age", defaults.standardization_top_age)
@@ -253,7 +258,10 @@ class ReportData:
         if extra:
             frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
         return SurveyDesign(
-            frame, lonely_psu=self.settings.lonely_psu, calibration=self.calibration
+            frame,
+            lonely_psu=self.settings.lonely_psu,
+            calibration=self.calibration,
+            variance=VarianceDeclaration(self.settings.certainty_psus, self.settings.fpc),
         )
 
     def episode_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
@@ -320,6 +328,10 @@ class ReportData:
 _DESIGN_FRAME_COLUMNS = (
     "stratum_id",
     "psu_id",
+    "hh_id",
+    "certainty",
+    "psus_in_frame",
+    "households_listed",
     "weight",
     "sex",
     "age_group",
