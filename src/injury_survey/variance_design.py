@@ -18,7 +18,7 @@ declaration names:
 ``N_h`` of a stratum is its number of frame PSUs less its certainty PSUs (all of which are in the
 sample); for a certainty stratum the units are households and ``N`` is ``M_i``, the households
 listed in the PSU. With PPS the first-stage ``1 − n_h/N_h`` is the usual approximation to the
-without-replacement variance (Särndal, Swensson & Wretman 1992, §3.6).
+without-replacement variance (Särndal, Swensson & Wretman 1992, section 3.6).
 
 :func:`variance_columns` writes the declaration into five columns that
 :class:`injury_survey.survey_design.SurveyDesign` hands to svy.

@@ -219,6 +219,10 @@ def demo_design(block: str | None) -> SurveyDesign:
         HERE / "data" / "demo_weights.csv",
         dtype={"stratum_id": str, "psu_id": str, "hh_id": str, "calibration_cell": str},
     )
+    # The extract predates the person-level step, from whose weight calibration starts; the
+    # step's factor is constant within each post-stratification cell, so starting from weight_nr
+    # gives the same calibrated design as R's.
+    persons["weight_pnr"] = persons["weight_nr"]
     if block is None:
         variance = variance_declaration(config["estimation"])
     else:
