@@ -208,11 +208,12 @@ def make_results(root: Path, *, tables: bool = True, figures: bool = True) -> Pa
 
 
 def render(results: Path, language: str = "both", **report) -> str:
-    return build_report(
-        results,
-        make_config(language, **report),
-        generated_on=GENERATED,
-        software=SOFTWARE,
+    """The documents of the ``report.language`` setting, one after the other."""
+    config = make_config(language, **report)
+    languages = ("zh", "en") if language == "both" else (language,)
+    return "\n".join(
+        build_report(results, config, generated_on=GENERATED, software=SOFTWARE, language=lang)
+        for lang in languages
     )
 
 
@@ -248,13 +249,13 @@ def test_small_cells_are_suppressed_and_unstable_ones_marked(tmp_path):
 
 
 def test_standard_population_is_named_beside_standardised_values(tmp_path):
-    html = render(make_results(tmp_path))
-    std_rows = re.findall(r'<tr class="std">.*?</tr>', html, re.S)
-    assert len(std_rows) == 2
-    for row in std_rows:
-        assert "China 2010 census population" in row
-        assert "2010年中国第六次人口普查人口" in row
-    assert "4.3 (3.6–5.0)" in std_rows[0]
+    results = make_results(tmp_path)
+    for lang, standard in (("zh", "2010年中国第六次人口普查人口"), ("en", "China 2010 census")):
+        std_rows = re.findall(r'<tr class="std">.*?</tr>', render(results, lang), re.S)
+        assert len(std_rows) == 2
+        for row in std_rows:
+            assert standard in row
+        assert "4.3 (3.6–5.0)" in std_rows[0]
 
 
 def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
@@ -346,12 +347,28 @@ def test_english_report_has_no_chinese_headings(tmp_path):
         assert chinese not in html
 
 
-def test_bilingual_report_pairs_each_heading(tmp_path):
-    html = render(make_results(tmp_path), "both")
-    heading = re.search(r"<h2>1 (.*?)</h2>", html, re.S).group(1)
-    assert "主要结果" in heading and "Key results" in heading
-    # both figure versions, one figure number
-    assert html.count("data:image/png;base64,") == 2
+def test_both_languages_write_one_document_per_language(tmp_path):
+    results = make_results(tmp_path)
+    out = tmp_path / "report" / "report.html"
+    path = write_report(
+        results, make_config("both"), out, generated_on=GENERATED, software=SOFTWARE
+    )
+    assert path == out
+    chinese = out.read_text(encoding="utf-8")
+    english = (tmp_path / "report" / "report_en.html").read_text(encoding="utf-8")
+    assert re.search(r"<h2>1 (<span[^>]*>)?主要结果(</span>)?</h2>", chinese)
+    assert re.search(r"<h2>1 (<span[^>]*>)?Key results(</span>)?</h2>", english)
+    assert "Key results" not in chinese and "主要结果" not in english
+    # each figure once per document
+    assert chinese.count("data:image/png;base64,") == 1
+    assert english.count("data:image/png;base64,") == 1
+
+
+def test_one_language_writes_one_document(tmp_path):
+    out = tmp_path / "report" / "report.html"
+    write_report(make_results(tmp_path), make_config("en"), out, generated_on=GENERATED)
+    assert "Key results" in out.read_text(encoding="utf-8")
+    assert not (tmp_path / "report" / "report_en.html").exists()
 
 
 # ------------------------------------------------------------------------------ absent inputs

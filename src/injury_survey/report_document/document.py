@@ -87,8 +87,9 @@ def build_report(
     figures_dir: str | Path | None = None,
     generated_on: dt.date | str | None = None,
     software: Mapping[str, str | None] | None = None,
+    language: str | None = None,
 ) -> str:
-    """The report document as one HTML string.
+    """The report document in one language as one HTML string.
 
     Parameters
     ----------
@@ -105,9 +106,16 @@ def build_report(
         (reproducible builds), else today. The only date not taken from the data.
     software
         Package versions to print (tests pin them); default: the installed versions.
+    language
+        ``zh`` or ``en``; default: the first language of ``report.language`` (Chinese for
+        ``both``, whose English document :func:`write_report` writes beside it).
     """
     codebook = codebook if codebook is not None else _codebook(config)
-    languages = report_languages(config.get("report", {}).get("language", "both"))
+    setting = report_languages(config.get("report", {}).get("language", "both"))
+    language = language or setting[0]
+    if language not in ("zh", "en"):
+        raise ValueError(f"report language {language!r}: use zh or en.")
+    languages = (language,)
     inputs = collect_inputs(
         results_dir,
         config,
@@ -134,18 +142,35 @@ def build_report(
     )
 
 
+def report_paths(out: str | Path, setting: str) -> dict[str, Path]:
+    """The document of each language of ``report.language``: ``out`` in the first language and,
+    for ``both``, the English one beside it as ``<name>_en.html``.
+
+    One document per language keeps each readable at a sensible length (every figure once): the
+    district CDC team reads and files the Chinese report, reviewers read the English one.
+    """
+    path = Path(out)
+    languages = report_languages(setting)
+    paths = {languages[0]: path}
+    for lang in languages[1:]:
+        paths[lang] = path.with_name(f"{path.stem}_{lang}{path.suffix}")
+    return paths
+
+
 def write_report(
     results_dir: str | Path,
     config: Mapping[str, Any],
     out: str | Path,
     **options: Any,
 ) -> Path:
-    """:func:`build_report` written to ``out`` (UTF-8); returns the path."""
-    html = build_report(results_dir, config, **options)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    """:func:`build_report` in each language of ``report.language``, written (UTF-8) to the
+    paths of :func:`report_paths`; returns ``out``, the document in the first language."""
+    setting = config.get("report", {}).get("language", "both")
+    for lang, path in report_paths(out, setting).items():
+        html = build_report(results_dir, config, language=lang, **options)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    return Path(out)
 
 
 def software_versions(packages: Sequence[str] = SOFTWARE) -> dict[str, str | None]:
