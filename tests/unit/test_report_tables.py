@@ -449,7 +449,7 @@ def test_workbook_structure(full_build, codebook):
     assert sheet["A1"].value.startswith("T6 伤害原因构成")
     headers = [cell.value for cell in sheet[4]]
     assert headers[0] == "类别 Category"
-    assert "构成比(%) Share (%)" in headers and "例数(未加权) N (unweighted)" in headers
+    assert "构成比（%） Share (%)" in headers and "例数（未加权） N (unweighted)" in headers
     labels = [row[0] for row in sheet.iter_rows(min_row=5, values_only=True)]
     assert "跌倒/坠落 Fall" in labels
     texts = [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]
@@ -464,7 +464,7 @@ def test_workbook_structure(full_build, codebook):
     row = next(r for r in t9.iter_rows(min_row=5, values_only=True) if r[0] == label)
     assert row[column] == "—"
     notes = [r[0] for r in t9.iter_rows(min_row=5, values_only=True) if r[0]]
-    assert any(str(t).startswith("—:") for t in notes)
+    assert any(str(t).startswith(("—：", "—:")) for t in notes)
     # the CSV is tidy and unsuppressed, with codes and both labels
     csv = pd.read_csv(paths["T6"], encoding="utf-8-sig")
     assert paths["T6"].name == "T06_cause.csv"

@@ -336,10 +336,10 @@ FIGURE_TEXTS = _texts(
         "weights.title": ("各步骤的权重分布", "Distribution of the weights at each step"),
         "weights.weight_base": ("基础权重", "Base weight"),
         "weights.weight_nr": ("无应答调整后", "After non-response adjustment"),
-        "weights.weight": ("最终权重(校准后)", "Final weight (calibrated)"),
+        "weights.weight": ("最终权重（校准后）", "Final weight (calibrated)"),
         "weights.panel": ("{step}(Kish权重效应 {kish})", "{step} (Kish weighting effect {kish})"),
         "weights.persons": ("人数", "Persons"),
-        "weights.axis": ("权重(每名调查对象代表的人数)", "Weight (persons represented)"),
+        "weights.axis": ("权重（每名调查对象代表的人数）", "Weight (persons represented)"),
         # plan: sample-size sensitivity
         "plan.title": ("所需调查户数与预期伤害发生率", "Households needed vs expected incidence"),
         "plan.incidence": ("预期伤害发生率（%）", "Expected injury incidence (%)"),

@@ -37,6 +37,7 @@ from injury_survey.report_document.inputs import (
 )
 from injury_survey.report_document.tables import HtmlTable, html_table
 from injury_survey.report_document.text import (
+    LIST_SEPARATOR,
     Bilingual,
     DocumentWords,
     age_groups_label,
@@ -487,7 +488,7 @@ class _Context:
                 "sentences.design",
                 area=self.area[lang],
                 strata=len(strata) or plain(size.get("n_strata")),
-                strata_list=", ".join(self.stratum_name(s, lang) for s in strata),
+                strata_list=LIST_SEPARATOR[lang].join(self.stratum_name(s, lang) for s in strata),
                 per_psu=plain(per_psu),
                 psus=count(sample.get("psus")),
                 households=count(sample.get("households")),
@@ -742,24 +743,33 @@ class _Context:
         )
 
     def definitions_text(self) -> Bilingual:
-        ages = age_groups_label(self.config.get("age_groups", [0, 15, 45, 65]))
+        bounds = self.config.get("age_groups", [0, 15, 45, 65])
         return per_language(
             lambda lang: self.w(
                 "sentences.definitions",
                 case=self.case_definition[lang],
                 recall=self.recall[lang],
                 standard=self.standard_name[lang],
-                age_groups=ages,
+                age_groups=age_groups_label(bounds, lang),
             )[lang]
         )
 
     def reporting_rules(self) -> Bilingual:
+        """The "—" and "*" notes, in the words every report table uses (one wording)."""
+        notes = self.table_words
         return per_language(
             lambda lang: self.w(
                 "sentences.reporting_rules",
-                min_n=plain(self.estimation.get("unstable_min_n", 30)),
-                max_rse=percent(self.estimation.get("unstable_max_rse", 0.3), 0),
-                suppress=plain(self.report.get("suppress_below", 5)),
+                suppressed=notes.text(
+                    "notes", "suppressed", lang, k=plain(self.report.get("suppress_below", 5))
+                ),
+                unstable=notes.text(
+                    "notes",
+                    "unstable",
+                    lang,
+                    n=plain(self.estimation.get("unstable_min_n", 30)),
+                    rse=percent(self.estimation.get("unstable_max_rse", 0.3), 0),
+                ),
                 area=self.area[lang],
             )[lang]
         )

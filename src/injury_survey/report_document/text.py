@@ -8,6 +8,7 @@ once, so the prose, the headline table and the tests agree on "4.4" for 0.044131
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
@@ -132,10 +133,13 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def age_groups_label(bounds: list[int] | tuple[int, ...]) -> str:
-    """``[0, 15, 45, 65]`` → ``"0–14, 15–44, 45–64, 65+"``."""
+LIST_SEPARATOR = {"zh": "、", "en": ", "}
+
+
+def age_groups_label(bounds: list[int] | tuple[int, ...], lang: str = "en") -> str:
+    """``[0, 15, 45, 65]`` → ``"0–14, 15–44, 45–64, 65+"`` (``"0–14、15–44…"`` in Chinese)."""
     parts = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)]
-    return ", ".join([*parts, f"{bounds[-1]}+"])
+    return LIST_SEPARATOR[lang].join([*parts, f"{bounds[-1]}+"])
 
 
 def recall_text(recall: Mapping[str, Any], words: DocumentWords) -> Bilingual:
@@ -144,3 +148,20 @@ def recall_text(recall: Mapping[str, Any], words: DocumentWords) -> Bilingual:
             "sentences.recall_fixed", start=recall.get("fixed_start"), end=recall.get("fixed_end")
         )
     return words.both("sentences.recall_rolling", days=recall.get("days", 365))
+
+
+# ---------------------------------------------------------------------------- punctuation
+
+_CJK = "\u4e00-\u9fff"
+# Half-width :;,() touching a Chinese character: in Chinese text they are written full width
+# (：；，（）). Parentheses of a formula such as 1/(π₁·π₂) touch no Chinese character and pass.
+_HALF_WIDTH_IN_CHINESE = re.compile(
+    rf"[{_CJK}][:;,()]|[:;,()][{_CJK}]|\((?=[^()]*[{_CJK}][^()]*\))|(?<=[{_CJK}%])\)"
+)
+
+
+def half_width_punctuation(text: str) -> list[str]:
+    """Places where Chinese text uses half-width ``:;,()`` (each with a little context)."""
+    return [
+        text[max(0, m.start() - 12) : m.end() + 12] for m in _HALF_WIDTH_IN_CHINESE.finditer(text)
+    ]
