@@ -18,8 +18,15 @@ from injury_survey.codebook import load_codebook
 from injury_survey.config import load_config
 from injury_survey.report_document import build_report, write_report
 from injury_survey.report_document.__main__ import main
+from injury_survey.report_document.audit import (
+    audit_report,
+    disagreeing_repeats,
+    printed_forms,
+    visible_text,
+)
 from injury_survey.report_document.document import css_string
 from injury_survey.report_document.tables import html_table
+from injury_survey.report_document.text import half_width_punctuation
 from injury_survey.report_tables import Table, write_tables
 from injury_survey.report_tables.core import Words
 
@@ -240,7 +247,7 @@ def test_headline_numbers_are_the_csv_values_rounded(tmp_path):
 def test_small_cells_are_suppressed_and_unstable_ones_marked(tmp_path):
     html = render(make_results(tmp_path), suppress_below=5)
     headline = re.search(r'<table class="headline">.*?</table>', html, re.S).group(0)
-    female_incidence = re.search(r"<tr><th[^>]*>.*?伤害发生率\(%\).*?</tr>", headline, re.S)
+    female_incidence = re.search(r"<tr><th[^>]*>.*?伤害发生率（%）.*?</tr>", headline, re.S)
     # female n = 3 < 5 → "—", not 3.6 (0.035992)
     assert "<td>—</td>" in female_incidence.group(0)
     assert "3.6 (2.9–4.5)" not in html
@@ -259,13 +266,12 @@ def test_standard_population_is_named_beside_standardised_values(tmp_path):
 
 
 def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
-    html = render(make_results(tmp_path))
+    html = visible_text(render(make_results(tmp_path)))
     assert "n₀ = 4,098 persons" in html  # 4097.556 rounded
     assert "2,953 households" in html and "148 PSUs" in html
     assert "1.05" in html  # Kish 1.0499788 → 1.05
-    # response from households: 3 completed / 4 eligible = 75.0 %
-    assert "the household response rate RR1 (completed / eligible" in html
-    assert "eligible = result codes 1–5 and 96) is 75.0 %" in html
+    # no table T1: no response rate (the document computes none of its own)
+    assert "the household response rate RR1" not in html
     # fieldwork dates: first and last interview of responding households
     assert "2026-04-07 to 2026-05-18" in html
     # minimum detectable change: 0.028727 → 2.9 %, relative fall 0.281816 → 28.2 %
@@ -293,7 +299,7 @@ def test_response_rate_comes_from_table_t1_when_present(tmp_path):
         }
     )
     t1.to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
-    html = render(results, "en")
+    html = visible_text(render(results, "en"))
     # 0.888280 → 88.8 %; counts with separators
     assert "of 2,499 households sampled, 2,372 were eligible and 2,123 were interviewed" in html
     assert "result codes 1–5 and 96) is 88.8 %" in html
@@ -571,3 +577,114 @@ def test_wide_table_of_counts_keeps_every_line(codebook):
         compact_note={"zh": "x", "en": "x"},
     )
     assert not out.compact and len(out.rows) == 1 and out.notes == []
+
+
+def test_plan_and_fielded_sample_are_both_given_when_they_differ(tmp_path):
+    results = make_results(tmp_path)
+    assert "plan and the sample as fielded differ" not in render(results, "en")
+    # the frozen sample list (fieldwork had started): 125 PSUs, 2,499 households; the plan's
+    # draw in plan.yaml: 148 PSUs, 2,960 households
+    pd.DataFrame(
+        {
+            "stratum_id": ["all", "all"],
+            "indicator": ["psus", "households_selected"],
+            "unit": ["count", "count"],
+            "estimate": [125, 2499],
+        }
+    ).to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
+    english = visible_text(render(results, "en"))
+    assert "the plan draws 148 PSUs and 2,960 households" in english
+    assert "the survey as fielded has 125 PSUs and 2,499 households" in english
+    assert "In all 125 PSUs and 2,499 households were sampled" in english
+    chinese = visible_text(render(results, "zh"))
+    assert "按方案应抽取148个居委会/村、2,960户" in chinese
+    assert "实际调查样本为125个居委会/村、2,499户" in chinese
+
+
+def test_chinese_report_uses_full_width_punctuation(tmp_path):
+    html = render(make_results(tmp_path), "zh")
+    text = visible_text(html)
+    assert "：" in text and "（" in text  # the check sees Chinese prose
+    assert half_width_punctuation(text) == []
+    assert half_width_punctuation("伤害发生率(%)为4.4") and half_width_punctuation("定义:半天")
+    assert half_width_punctuation("w₀ = 1/(π₁·π₂)；") == []  # a formula keeps its brackets
+
+
+# ------------------------------------------------------------------------------ audit
+# The report's numbers traced to the results (injury_survey.report_document.audit): each test
+# plants one defect a careful reader would find and expects the audit to name it.
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Hand-made results with a table T1 (125 PSUs, 2,499 households) and both documents."""
+    results = make_results(tmp_path_factory.mktemp("audit"))
+    pd.DataFrame(
+        {
+            "stratum_id": ["all"] * 5,
+            "indicator": [
+                "psus",
+                "households_selected",
+                "households_eligible",
+                "households_responded",
+                "response_rate_rr1",
+            ],
+            "unit": ["count"] * 4 + ["proportion"],
+            "estimate": [125, 2499, 2372, 2123, 0.888280],
+        }
+    ).to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
+    return results, {lang: render(results, lang) for lang in ("zh", "en")}
+
+
+def audit(html, results, lang):
+    return audit_report(html, results, make_config(lang), generated_on=GENERATED)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_built_from_the_results_passes(built, lang):
+    results, documents = built
+    assert audit(documents[lang], results, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_number_no_result_gives_is_found(built, lang):
+    results, documents = built
+    # households responded 2,123 (T1) typed as 2,132 in the key facts box
+    planted = documents[lang].replace(">2,123</span>", ">2,132</span>", 1)
+    findings = audit(planted, results, lang)
+    assert [f.text for f in findings if f.kind == "unknown number"] == ["2,132"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_repeated_quantity_that_disagrees_is_found(built, lang):
+    results, documents = built
+    # the households sampled (2,499) of section 2.1 shown as 2,372, which is a result (the
+    # eligible households): only the repeat check can see it
+    html = documents[lang]
+    marked = '<span class="q" data-q="sample:households">'
+    assert html.count(marked + "2,499</span>") >= 2  # design, plan vs fielded, response
+    planted = html.replace(marked + "2,499</span>", marked + "2,372</span>", 1)
+    findings = audit(planted, results, lang)
+    assert [(f.kind, f.context) for f in findings] == [("repeat disagrees", "sample:households")]
+
+
+def test_an_unknown_date_and_half_width_punctuation_are_found(built):
+    results, documents = built
+    planted = documents["zh"].replace("2026-05-18", "2026-05-19", 1)
+    planted = planted.replace("主要结果</", "主要结果(基线):</", 1)
+    findings = audit(planted, results, "zh")
+    assert {f.kind for f in findings} == {"half-width punctuation", "unknown date"}
+    assert [f.text for f in findings if f.kind == "unknown date"] == ["2026-05-19"]
+
+
+def test_printed_forms_follow_the_report_rounding():
+    # 0.888280 → "88.8" (per cent, 1 decimal); 2123 → "2,123"; 1.0499788 → "1.05"
+    forms = printed_forms([0.888280, 2123.0, 1.0499788])
+    assert {"88.8", "2,123", "1.05"} <= forms
+    assert "88.9" not in forms and "2,124" not in forms
+
+
+def test_visible_text_joins_inline_marks_and_drops_heading_numbers():
+    html = '<h3>2.1 设计</h3><p>共<span class="q" data-q="k">125</span>个</p>'
+    assert visible_text(html) == "设计 共125个"
+    assert disagreeing_repeats('<span class="q" data-q="k">1</span>') == []

@@ -46,6 +46,7 @@ from injury_survey.report_document.text import (
     per_language,
     percent,
     plain,
+    quantity,
     recall_text,
     report_languages,
     sentence_case,
@@ -378,7 +379,7 @@ class _Context:
     def indicator_label(self, indicator: str, unit: str) -> Bilingual:
         label = {k: sentence_case(v) for k, v in self.codebook_text(indicator).items()}
         if unit == "proportion":
-            label = {"zh": f"{label['zh']}(%)", "en": f"{label['en']} (%)"}
+            label = {"zh": f"{label['zh']}（%）", "en": f"{label['en']} (%)"}
         if indicator.endswith("_std"):
             beside = self.w("sentences.std_beside", standard="{standard}")
             label = {
@@ -401,7 +402,7 @@ class _Context:
         if any(record is None for record in found.values()):
             return None
         fields = {
-            "persons": count(found["incidence"]["n"]),
+            "persons": quantity(f"{wave.wave}:persons", count(found["incidence"]["n"])),
             "incidence": percent(found["incidence"]["estimate"]),
             "incidence_ci": _ci(found["incidence"], percent),
             "incidence_std": percent(found["incidence_std"]["estimate"]),
@@ -425,10 +426,19 @@ class _Context:
         response = self.response_numbers(wave)
         if response:
             facts.append(
-                {"label": self.w("labels.households"), "value": count(response["responded"])}
+                {
+                    "label": self.w("labels.households"),
+                    "value": quantity(
+                        f"{wave.wave}:households_responded", count(response["responded"])
+                    ),
+                }
             )
             facts.append(
-                {"label": self.w("labels.response_rate"), "value": percent(response["rate"]) + " %"}
+                {
+                    "label": self.w("labels.response_rate"),
+                    "value": quantity(f"{wave.wave}:response_rate", percent(response["rate"]))
+                    + " %",
+                }
             )
         incidence = (
             self.estimate(wave.estimates, "injury_incidence", "all", "all")
@@ -436,20 +446,35 @@ class _Context:
             else None
         )
         if incidence:
-            facts.append({"label": self.w("labels.persons"), "value": count(incidence["n"])})
             facts.append(
-                {"label": self.w("labels.design_effect"), "value": number(incidence["deff"], 2)}
+                {
+                    "label": self.w("labels.persons"),
+                    "value": quantity(f"{wave.wave}:persons", count(incidence["n"])),
+                }
+            )
+            facts.append(
+                {
+                    "label": self.w("labels.design_effect"),
+                    "value": quantity(f"{wave.wave}:deff", number(incidence["deff"], 2)),
+                }
             )
         kish = _kish(wave.weights_diagnostics)
         if kish is not None:
-            facts.append({"label": self.w("labels.kish"), "value": number(kish, 2)})
+            facts.append(
+                {
+                    "label": self.w("labels.kish"),
+                    "value": quantity(f"{wave.wave}:kish", number(kish, 2)),
+                }
+            )
         mdc = (self.inputs.plan or {}).get("minimum_detectable_change")
         if mdc:
             facts.append(
                 {
                     "label": self.w("labels.mdc"),
-                    "value": f"{percent(mdc['baseline_incidence'])} → "
-                    f"{percent(mdc['detectable_followup_incidence'])} %",
+                    "value": quantity("plan:mdc_baseline", percent(mdc["baseline_incidence"]))
+                    + " → "
+                    + quantity("plan:mdc_followup", percent(mdc["detectable_followup_incidence"]))
+                    + " %",
                 }
             )
         return facts
@@ -463,6 +488,7 @@ class _Context:
             "sample_size": self.sample_size_text(plan) if plan else None,
             "plan_table": self.plan_table(plan) if plan else None,
             "plan_figure": self.figure_group(self.inputs.plan_figures),
+            "plan_vs_fielded": self.plan_vs_fielded_text(plan) if plan else None,
             "mdc": self.mdc_text(plan) if plan else None,
             "response": [text for wave in self.inputs.waves for text in self.response_text(wave)],
             "weighting": [self.weighting_block(wave) for wave in self.inputs.waves],
@@ -480,9 +506,11 @@ class _Context:
         size = plan.get("sample_size", {})
         per_psu = size.get("households_per_psu")
         fielded = self.fielded_sample()
+        source = "plan:drawn"
         if fielded:
             sample.update(fielded)
             per_psu = round(fielded["households"] / fielded["psus"])
+            source = "sample"
         return per_language(
             lambda lang: self.w(
                 "sentences.design",
@@ -490,8 +518,8 @@ class _Context:
                 strata=len(strata) or plain(size.get("n_strata")),
                 strata_list=LIST_SEPARATOR[lang].join(self.stratum_name(s, lang) for s in strata),
                 per_psu=plain(per_psu),
-                psus=count(sample.get("psus")),
-                households=count(sample.get("households")),
+                psus=quantity(f"{source}:psus", count(sample.get("psus"))),
+                households=quantity(f"{source}:households", count(sample.get("households"))),
                 seed=plain(sample.get("seed")),
             )[lang]
         )
@@ -529,15 +557,35 @@ class _Context:
                 confidence=percent(size.get("confidence"), 0),
                 n0=count(size.get("n0")),
                 deff=plain(size.get("deff")),
-                n2=count(size.get("n2")),
+                n2=quantity("plan:n2", count(size.get("n2"))),
                 response=percent(size.get("response_rate")),
                 n3=count(size.get("n3")),
                 hh_size=number(size.get("hh_size"), 2),
-                households_needed=count(size.get("households")),
+                households_needed=quantity("plan:households", count(size.get("households"))),
                 per_psu=plain(size.get("households_per_psu")),
-                psus_needed=count(size.get("psus")),
+                psus_needed=quantity("plan:psus", count(size.get("psus"))),
                 min_psus=plain(size.get("min_psus_per_stratum")),
             )[lang]
+        )
+
+    def plan_vs_fielded_text(self, plan: Mapping[str, Any]) -> Bilingual | None:
+        """Both samples, labelled, when the frozen sample list (fieldwork had started) is not
+        the plan's draw; None when they agree or either is unknown."""
+        drawn = plan.get("sample") or {}
+        fielded = self.fielded_sample()
+        if not fielded or not {"psus", "households"} <= drawn.keys():
+            return None
+        if (round(fielded["psus"]), round(fielded["households"])) == (
+            round(drawn["psus"]),
+            round(drawn["households"]),
+        ):
+            return None
+        return self.w(
+            "sentences.plan_vs_fielded",
+            plan_psus=quantity("plan:drawn:psus", count(drawn["psus"])),
+            plan_households=quantity("plan:drawn:households", count(drawn["households"])),
+            psus=quantity("sample:psus", count(fielded["psus"])),
+            households=quantity("sample:households", count(fielded["households"])),
         )
 
     def plan_table(self, plan: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -565,48 +613,38 @@ class _Context:
             return None
         return self.w(
             "sentences.mdc",
-            persons=count(mdc.get("persons_per_survey")),
+            households=quantity(
+                "plan:households", count(plan.get("sample_size", {}).get("households"))
+            ),
+            persons=quantity("plan:responding_persons", count(mdc.get("persons_per_survey"))),
             deff=plain(mdc.get("deff")),
-            baseline=percent(mdc.get("baseline_incidence")),
+            baseline=quantity("plan:mdc_baseline", percent(mdc.get("baseline_incidence"))),
             alpha=plain(mdc.get("alpha")),
             power=percent(mdc.get("power"), 0),
-            followup=percent(mdc.get("detectable_followup_incidence")),
+            followup=quantity(
+                "plan:mdc_followup", percent(mdc.get("detectable_followup_incidence"))
+            ),
             fall=percent(mdc.get("detectable_relative_fall")),
         )
 
     def response_numbers(self, wave: WaveInputs) -> dict[str, Any] | None:
-        """Households sampled, eligible, interviewed and the response rate RR1.
-
-        From table T1's "all" row when it exists (the numbers the report's T1 prints), else from
-        the clean households: RR1 = completed (result code 1) / eligible (AAPOR 2016).
-        """
+        """Households sampled, eligible, interviewed and the response rate RR1 (completed /
+        eligible, AAPOR 2016), from table T1's "all" row: the numbers the report's T1 prints.
+        None without T1 (the document computes no result of its own; T1 is then listed as
+        not found)."""
         table = wave.tables.get("T1")
-        if table is not None and "stratum_id" in table.data.columns:
-            rows = table.data[table.data["stratum_id"].astype(str) == "all"]
-            values = dict(zip(rows["indicator"], rows["estimate"], strict=False))
-            needed = ("households_selected", "households_eligible", "households_responded")
-            if all(k in values for k in (*needed, "response_rate_rr1")):
-                return {
-                    "selected": values["households_selected"],
-                    "eligible": values["households_eligible"],
-                    "responded": values["households_responded"],
-                    "rate": values["response_rate_rr1"],
-                }
-        households = wave.households
-        if households is None or not {"eligible", "result_code"} <= set(households.columns):
+        if table is None or "stratum_id" not in table.data.columns:
             return None
-        eligible = households["eligible"].fillna(False).astype(bool)
-        completed = (households["result_code"] == 1).fillna(False).astype(bool) & eligible
-        responded = (
-            households["responded"].fillna(False).astype(bool)
-            if "responded" in households.columns
-            else completed
-        )
+        rows = table.data[table.data["stratum_id"].astype(str) == "all"]
+        values = dict(zip(rows["indicator"], rows["estimate"], strict=False))
+        needed = ("households_selected", "households_eligible", "households_responded")
+        if not all(k in values for k in (*needed, "response_rate_rr1")):
+            return None
         return {
-            "selected": len(households),
-            "eligible": int(eligible.sum()),
-            "responded": int(responded.sum()),
-            "rate": completed.sum() / eligible.sum() if eligible.sum() else float("nan"),
+            "selected": values["households_selected"],
+            "eligible": values["households_eligible"],
+            "responded": values["households_responded"],
+            "rate": values["response_rate_rr1"],
         }
 
     def response_text(self, wave: WaveInputs) -> list[Bilingual]:
@@ -615,15 +653,23 @@ class _Context:
         start, end = _interview_dates(wave.households)
         if response:
             wave_name = self.wave_name(wave.wave)
+
+            def key(name: str) -> str:
+                # the first wave's households selected are the fielded sample of section 2.1
+                first = wave is self.inputs.waves[0] and name == "households_selected"
+                return "sample:households" if first else f"{wave.wave}:{name}"
+
             texts.append(
                 per_language(
                     lambda lang: self.w(
                         "sentences.response",
                         wave=wave_name[lang],
-                        selected=count(response["selected"]),
+                        selected=quantity(key("households_selected"), count(response["selected"])),
                         eligible=count(response["eligible"]),
-                        responded=count(response["responded"]),
-                        rate=percent(response["rate"]),
+                        responded=quantity(
+                            key("households_responded"), count(response["responded"])
+                        ),
+                        rate=quantity(key("response_rate"), percent(response["rate"])),
                         start=start or "—",
                         end=end or "—",
                     )[lang]
@@ -677,7 +723,7 @@ class _Context:
                 min_class=plain(weights.get("min_class_respondents")),
                 calibration=calibration_text[lang],
                 trimming=trimming[lang],
-                kish=number(kish, 2),
+                kish=quantity(f"{wave.wave}:kish", number(kish, 2)),
             )[lang]
         )
         return {
@@ -718,9 +764,9 @@ class _Context:
         return {"header": header, "rows": rows}
 
     def variance_text(self) -> Bilingual:
-        first = next((w.estimates for w in self.inputs.waves if w.estimates is not None), None)
+        first = next((w for w in self.inputs.waves if w.estimates is not None), None)
         incidence = (
-            self.estimate(first, "injury_incidence", "all", "all") if first is not None else None
+            self.estimate(first.estimates, "injury_incidence", "all", "all") if first else None
         )
         ci_key = self.estimation.get("ci_method", "logit")
         try:
@@ -729,7 +775,7 @@ class _Context:
             ci_zh = ci_en = ci_key
         lonely = self.w(f"sentences.lonely_{self.estimation.get('lonely_psu', 'fail')}")
         df = count(incidence["df"]) if incidence else "—"
-        deff = number(incidence["deff"], 2) if incidence else "—"
+        deff = quantity(f"{first.wave}:deff", number(incidence["deff"], 2)) if incidence else "—"
         confidence = percent(self.estimation.get("confidence", 0.95), 0)
         return per_language(
             lambda lang: self.w(

@@ -14,6 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 
 Bilingual = dict[str, str]
 
@@ -50,7 +51,8 @@ class DocumentWords:
                     f"No document word {key!r}: add it (zh and en) to "
                     "src/injury_survey/report_document/words.yaml."
                 ) from None
-        return {lang: entry[lang].format(**fields) for lang in ("zh", "en")}
+        # Escaped words, so a field may be a marked quantity (:func:`quantity`).
+        return {lang: Markup.escape(entry[lang]).format(**fields) for lang in ("zh", "en")}
 
     def has(self, key: str) -> bool:
         try:
@@ -67,6 +69,12 @@ def _split_key(key: str) -> list[str]:
         sub, _, item = rest.partition(".")
         return [group, sub, item]
     return [group, rest] if rest else [group]
+
+
+def quantity(key: str, text: str) -> Markup:
+    """A number as printed, marked with the quantity it is (``"T1:households_responded"``):
+    the report's audit checks that one quantity reads the same wherever it is repeated."""
+    return Markup('<span class="q" data-q="{}">{}</span>').format(key, text)
 
 
 def bilingual(zh: str, en: str) -> Bilingual:
