@@ -5,6 +5,7 @@ Runs the way a survey team runs the pipeline on its own data:
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,19 @@ def test_final_report_is_self_contained(survey_run):
     assert "测试镇社区伤害调查" in report and "data:image/png;base64," in report
     for external in ('src="http', 'href="http', "<link", "url(http"):
         assert external not in report
+
+
+def test_report_numbers_come_from_the_results(survey_run):
+    # report.language both: the Chinese report.html and the English report_en.html
+    from injury_survey.config import load_config
+    from injury_survey.report_document.audit import audit_report
+
+    config = load_config(survey_run / "config.yaml")
+    for name in ("report.html", "report_en.html"):
+        html = (survey_run / "results" / "report" / name).read_text(encoding="utf-8")
+        generated = re.search(r'data-generated-on="([^"]+)"', html).group(1)
+        findings = audit_report(html, survey_run / "results", config, generated_on=generated)
+        assert findings == [], f"{name}: " + "; ".join(map(str, findings))
 
 
 def test_personal_data_never_reaches_results(survey_run):

@@ -315,6 +315,30 @@ def test_leading_causes_rank_by_weighted_episodes_with_ties(words):
     assert rates[rates["level"] == 3]["estimate"].iloc[0] == pytest.approx(5 / 30 * 1000)
 
 
+def test_leading_causes_rank_named_causes_only_unless_asked(words):
+    persons, _ = _tiny_survey()
+    # Age 0-14: cause 13 ("other", residual): Aa0, Ab0, Bb0 → 1 + 2 + 2 = 5, the largest;
+    # cause 3: Ab1, Bb1 → 4; cause 14 (unknown, residual): Bb2 → 2; cause 4: Aa1 → 1
+    spec = [("Aa0", 13, 2), ("Ab0", 13, 2), ("Bb0", 13, 2), ("Ab1", 3, 2), ("Bb1", 3, 2)]
+    spec += [("Bb2", 14, 2), ("Aa1", 4, 2)]
+    persons, episodes = _with_episodes(persons, spec)
+
+    def ranks(settings):
+        data = ReportData(persons, {"episodes": episodes}, settings=settings)
+        table = leading_causes_by_age(data, words)
+        young = table.data[
+            (table.data["age_group"] == "0-14") & (table.data["indicator"] == "share_within_age")
+        ]
+        return dict(zip(young["level"], young["rank"], strict=True)), table.notes_en
+
+    named, note = ranks(ReportSettings())
+    assert named == {3: 1, 4: 2}
+    assert "residual categories and are not ranked" in note
+    every, note = ranks(ReportSettings(rank_residual_causes=True))
+    assert every == {13: 1, 3: 2, 14: 3, 4: 4}
+    assert "not ranked" not in note
+
+
 def test_pyramid_and_recall_decay_by_hand(words):
     persons, _ = _tiny_survey()
     spec = [("Aa0", 3, 3), ("Ab0", 3, 2), ("Bb0", 4, 1), ("Ba1", 1, 0), ("Bb2", 6, 2)]

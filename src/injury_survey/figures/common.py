@@ -139,13 +139,16 @@ def residual_codes(labels: Labels, variable: str) -> set[int]:
     return codes
 
 
-def composition_order(rows: pd.DataFrame, labels: Labels, variable: str) -> pd.DataFrame:
-    """Largest share first, with "other" and "unknown" last whatever their size.
+def composition_order(
+    rows: pd.DataFrame, labels: Labels, variable: str, *, rank_residual: bool = False
+) -> pd.DataFrame:
+    """Largest share first, with "other" and "unknown" last whatever their size (unless
+    ``rank_residual``, config ``report.rank_residual_causes``; table T7 ranks by the same rule).
 
     Ranking (顺位) is about named causes; a residual category at the top of a ranking would say
     nothing about what to prevent.
     """
-    residual = residual_codes(labels, variable)
+    residual = set() if rank_residual else residual_codes(labels, variable)
     return (
         rows.assign(
             _residual=[as_code(c) in residual for c in rows["level"]],

@@ -282,6 +282,12 @@ FIGURE_TEXTS = _texts(
         "flow.persons": ("调查常住人口", "Usual residents covered"),
         "flow.persons_injured": ("伤害病例（人）", "Injured persons"),
         "flow.case_episodes": ("伤害人次", "Injury episodes"),
+        "flow.excluded": ("排除：{items}", "Excluded: {items}"),
+        "flow.not_counted": ("未计入：{items}", "Not counted: {items}"),
+        "flow.item": ("{label} {n}", "{label} {n}"),
+        "flow.no_usable_data": ("无有效成员数据", "no usable person data"),
+        "flow.not_case": ("不符合病例定义", "failing the case definition"),
+        "flow.outside_window": ("不在回忆期内", "outside the recall window"),
         "count_n": ("n = {n}", "n = {n}"),
         # F2 population pyramid
         "f2.title": ("样本与普查人口年龄性别构成", "Age–sex structure: sample vs census"),
@@ -330,7 +336,7 @@ FIGURE_TEXTS = _texts(
             "Recall decay: episodes by months before interview",
         ),
         "f10.months_before": ("伤害发生距调查的月数", "Months before interview"),
-        "f10.episodes": ("伤害人次", "Injury episodes"),
+        "f10.episodes": ("伤害人次（加权估计）", "Injury episodes (weighted estimate)"),
         "f10.reference": ("第0–2月均值", "Mean of months 0–2"),
         # weights notebook: weight distribution
         "weights.title": ("各步骤的权重分布", "Distribution of the weights at each step"),
@@ -394,9 +400,11 @@ FIGURE_TEXTS = _texts(
             "confidence intervals; changes by cause are descriptive.",
         ),
         "f10.caption": (
-            "按伤害发生距调查月数的伤害人次；若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",
-            "Injury episodes by months before the interview; without recall loss the bars would "
-            "be about level. Dashed line: mean of months 0–2.",
+            "按伤害发生距调查月数的伤害人次（加权计数，即估计的全人群伤害人次，非样本例数）；"
+            "若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",
+            "Injury episodes by months before the interview, as weighted counts (the estimated "
+            "episodes in the population, not the sample's episodes); without recall loss the bars "
+            "would be about level. Dashed line: mean of months 0–2.",
         ),
         "plan.caption": (
             "不同预期发生率与精度下所需的调查户数；圆圈为选定方案。",
