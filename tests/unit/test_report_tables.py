@@ -31,6 +31,7 @@ from injury_survey.report_tables import (
 from injury_survey.report_tables.burden import deaths_table, injury_pyramid, recall_decay
 from injury_survey.report_tables.core import Words, finish
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
+from injury_survey.report_tables.quality import quality_table
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "tables"
@@ -337,6 +338,25 @@ def test_leading_causes_rank_named_causes_only_unless_asked(words):
     every, note = ranks(ReportSettings(rank_residual_causes=True))
     assert every == {13: 1, 3: 2, 14: 3, 4: 4}
     assert "not ranked" not in note
+
+
+def test_a_question_without_any_answer_is_not_collected_not_100_percent_missing(words):
+    persons, _ = _tiny_survey()
+    spec = [("Aa0", 3, 2), ("Ab0", 3, 2), ("Bb0", 4, 2), ("Ab1", 1, 2)]
+    persons, episodes = _with_episodes(persons, spec)
+    # the delivery had no place column: every episode asked, none answered
+    episodes = episodes.assign(place=pd.array([pd.NA] * 4, dtype="Int64"))
+    # intent answered for 3 of 4 episodes: item non-response 1 / 4 = 25 %
+    episodes = episodes.assign(intent=pd.array([1, 1, 1, pd.NA], dtype="Int64"))
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
+    table = quality_table(data, words, {"episodes": episodes}).data
+    place = table[table["item"] == "episodes.place"]
+    assert list(place["indicator"]) == ["not_collected"]
+    assert place["estimate"].isna().all() and list(place["n"]) == [4]
+    intent = table[
+        (table["item"] == "episodes.intent") & (table["indicator"] == "item_missing_share")
+    ]
+    assert intent["estimate"].tolist() == [0.25]
 
 
 def test_pyramid_and_recall_decay_by_hand(words):

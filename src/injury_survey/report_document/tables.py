@@ -184,9 +184,13 @@ def _blank_repeats(labels: list[Bilingual], previous: list[Bilingual]) -> list[B
 
 
 def _without_zero_items(data: pd.DataFrame) -> pd.DataFrame:
-    """T22 without the "dont_know" items whose every share is zero."""
+    """T22 without the "dont_know" items whose every share is zero (an item not collected has
+    no share and stays: the reader must learn it was not asked)."""
     value = pd.to_numeric(data["estimate"], errors="coerce").fillna(0.0)
-    zero_item = (value == 0).groupby([data["section"], data["item"]]).transform("all")
+    zero = value == 0
+    if "indicator" in data.columns:
+        zero &= data["indicator"] != "not_collected"
+    zero_item = zero.groupby([data["section"], data["item"]]).transform("all")
     return data[~((data["section"] == "dont_know") & zero_item)]
 
 
