@@ -262,7 +262,7 @@ def draw_report_figures(
             weighted,
         ),
         (
-            "f6",
+            "f6" if "deaths" in clean else "f6.caption_no_deaths",
             "f06_injury_pyramid",
             figures.injury_pyramid,
             _pyramid_tiers(data.get("pyramid"), deaths_recorded="deaths" in clean),

@@ -268,10 +268,14 @@ FIGURE_TEXTS = _texts(
         "legend.sex": ("性别", "Sex"),
         "note.unstable": ("空心符号：估计值不稳定", "Open symbols: unstable estimate"),
         "note.unstable_bar": ("灰色条：估计值不稳定", "Grey bars: unstable estimate"),
-        "note.suppressed": ("—：样本量过小，不予显示", "—: suppressed, too few respondents"),
+        # the words of the report tables' "—" note (report_tables/words.yaml notes.suppressed)
+        "note.suppressed": (
+            "—：未加权例数过少，不予发布",
+            "—: too few unweighted cases, suppressed",
+        ),
         "note.suppressed_below": (
-            "—：未加权样本量 < {k}，不予显示",
-            "—: suppressed, fewer than {k} respondents",
+            "—：未加权例数<{k}，不予发布",
+            "—: fewer than {k} unweighted cases, suppressed",
         ),
         "age_years": ("{age}岁", "{age} years"),
         # F1 participant flow
@@ -385,6 +389,12 @@ FIGURE_TEXTS = _texts(
             "伤害金字塔：每千人死亡、住院、门急诊及未就医的伤害数；宽度按对数刻度。",
             "Injury pyramid: deaths, hospitalizations, outpatient or emergency care and injuries "
             "not medically treated per 1,000 persons; widths on a log scale.",
+        ),
+        "f6.caption_no_deaths": (
+            "伤害金字塔：每千人住院、门急诊及未就医的伤害数（未收集死亡数据，无死亡层）；宽度按对数刻度。",
+            "Injury pyramid: hospitalizations, outpatient or emergency care and injuries not "
+            "medically treated per 1,000 persons (no deaths file, so no death tier); widths on a "
+            "log scale.",
         ),
         "f7.caption": (
             "伤害发生的月份与时刻分布（占月份/时刻已知的伤害人次%）。",

@@ -275,7 +275,7 @@ def _indicator(words: Words, indicator: str, standard_name: Bilingual | None) ->
     text = _both(label) if label else _same(indicator)
     if standard_name and indicator.endswith("_std"):
         text = {
-            "zh": f"{text['zh']}({standard_name['zh']})",
+            "zh": f"{text['zh']}（{standard_name['zh']}）",
             "en": f"{text['en']} ({standard_name['en']})",
         }
     return text
