@@ -263,8 +263,8 @@ FIGURE_TEXTS = _texts(
         "axis.place": ("发生地点", "Place of occurrence"),
         "axis.percent": ("百分比（%）", "Percentage (%)"),
         "axis.per_100": ("每百人", "Per 100 persons"),
-        "axis.per_1000": ("每千人", "Per 1,000 persons"),
-        "axis.per_1000_py": ("每千人年", "Per 1,000 person-years"),
+        "axis.per_1000": ("每千人", "Per 1000 persons"),
+        "axis.per_1000_py": ("每千人年", "Per 1000 person-years"),
         "legend.sex": ("性别", "Sex"),
         "note.unstable": ("空心符号：估计值不稳定", "Open symbols: unstable estimate"),
         "note.unstable_bar": ("灰色条：估计值不稳定", "Grey bars: unstable estimate"),
@@ -314,11 +314,11 @@ FIGURE_TEXTS = _texts(
         "tier.inpatient": ("住院", "Hospitalized"),
         "tier.outpatient": ("门急诊", "Outpatient or emergency care"),
         "tier.not_treated": ("未就医", "Not medically treated"),
-        "f6.rate": ("{value}‰", "{value} per 1,000"),
+        "f6.rate": ("{value}‰", "{value} per 1000"),
         "f6.ratio": ("比例 {ratio}", "Ratio {ratio}"),
         "f6.width_note": (
             "宽度按对数刻度：log10(1 + 10 × 每千人率)",
-            "Widths on a log scale: log10(1 + 10 × rate per 1,000)",
+            "Widths on a log scale: log10(1 + 10 × rate per 1000)",
         ),
         # F7 month and hour
         "f7.title": ("伤害发生的月份与时刻", "Month and hour of injury"),
@@ -388,12 +388,12 @@ FIGURE_TEXTS = _texts(
         "f6.caption": (
             "伤害金字塔：每千人死亡、住院、门急诊及未就医的伤害数；宽度按对数刻度。",
             "Injury pyramid: deaths, hospitalizations, outpatient or emergency care and injuries "
-            "not medically treated per 1,000 persons; widths on a log scale.",
+            "not medically treated per 1000 persons; widths on a log scale.",
         ),
         "f6.caption_no_deaths": (
             "伤害金字塔：每千人住院、门急诊及未就医的伤害数（未收集死亡数据，无死亡层）；宽度按对数刻度。",
             "Injury pyramid: hospitalizations, outpatient or emergency care and injuries not "
-            "medically treated per 1,000 persons (no deaths file, so no death tier); widths on a "
+            "medically treated per 1000 persons (no deaths file, so no death tier); widths on a "
             "log scale.",
         ),
         "f7.caption": (

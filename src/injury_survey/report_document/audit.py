@@ -50,7 +50,6 @@ NOT_RESULTS: Mapping[str, str] = {
     "2025": "the name of the WHO 2000–2025 standard population",
     "1960": "the name of the Segi (1960) standard population",
     "1000": "the unit per 1000 persons / person-years",
-    "1,000": "the unit per 1,000 persons / person-years",
     "10": "the figure's log-width formula log10(1 + 10 × rate)",
     "0": "the first month (month 0) of the recall-decay figure's reference line",
     "2": "the recall-decay figure's reference line: months 0–2",

@@ -104,6 +104,7 @@ def build_report(
         figures_dir=figures_dir,
     )
     context = _Context(config, codebook, inputs, _as_date(generated_on), software)
+    context.language = language
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("injury_survey", "report_document/templates"),
         autoescape=True,
@@ -201,6 +202,12 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         self.report = config.get("report", {})
         self.figure_number = 0
         self.table_number = 0
+        self.language = "zh"  # the document's language (build_report sets it)
+
+    @property
+    def percent_sign(self) -> str:
+        """ "4.4%" in Chinese, "4.4 %" in English (as in the document's sentences)."""
+        return "%" if self.language == "zh" else " %"
 
     # ---------------------------------------------------------------- shared words
 

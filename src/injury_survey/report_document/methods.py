@@ -146,7 +146,7 @@ class MethodsSection:
             rows.append(
                 {
                     "label": label,
-                    "value": _plan_value(name, entry.get("value")),
+                    "value": _plan_value(name, entry.get("value"), self.percent_sign),
                     "source": str(entry.get("source", "")),
                 }
             )
@@ -371,7 +371,7 @@ class MethodsSection:
         python = versions.pop("python", platform.python_version())
         missing = self.w("labels.not_installed")
         names = per_language(
-            lambda lang: ", ".join(
+            lambda lang: LIST_SEPARATOR[lang].join(
                 f"{name} {version if version else missing[lang]}"
                 for name, version in versions.items()
             )
@@ -406,11 +406,11 @@ def interview_dates(households: pd.DataFrame | None) -> tuple[str | None, str | 
     return dates.min().date().isoformat(), dates.max().date().isoformat()
 
 
-def _plan_value(name: str, value: Any) -> str:
+def _plan_value(name: str, value: Any, percent_sign: str) -> str:
     if value is None:
         return "—"
     if name in ("incidence_prior", "response_rate", "confidence", "precision"):
-        return f"{percent(value)} %"
+        return f"{percent(value)}{percent_sign}"
     if name == "household_size":
         return number(value, 2)
     return plain(value)

@@ -161,7 +161,7 @@ class SummarySection:
                 {
                     "label": self.w("labels.response_rate"),
                     "value": quantity(f"{wave.wave}:response_rate", percent(response["rate"]))
-                    + " %",
+                    + self.percent_sign,
                 }
             )
         incidence = (
@@ -198,7 +198,7 @@ class SummarySection:
                     "value": quantity("plan:mdc_baseline", percent(mdc["baseline_incidence"]))
                     + " → "
                     + quantity("plan:mdc_followup", percent(mdc["detectable_followup_incidence"]))
-                    + " %",
+                    + self.percent_sign,
                 }
             )
         return facts
