@@ -93,8 +93,12 @@ def audit_report(
     generated_on: str | None = None,
 ) -> list[Finding]:
     """Every number not found among the results, every disagreeing repeat, every half-width
-    punctuation mark in Chinese text (empty when the report passes)."""
+    punctuation mark in Chinese text (empty when the report passes). ``generated_on``: the
+    date the document printed as generated (default: the one it records)."""
     results = Path(results_dir)
+    if generated_on is None:  # the document records the date it printed
+        found = re.search(r'data-generated-on="([^"]+)"', html)
+        generated_on = found.group(1) if found else None
     findings = disagreeing_repeats(html)
     text = visible_text(html)
     dates = interview_dates(results, config) | ({generated_on} if generated_on else set())
@@ -209,11 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config_yaml)
     failed = 0
     for report in args.reports:
-        html = Path(report).read_text(encoding="utf-8")
-        generated = re.search(r'data-generated-on="([^"]+)"', html)
-        findings = audit_report(
-            html, args.results, config, generated_on=generated.group(1) if generated else None
-        )
+        findings = audit_report(Path(report).read_text(encoding="utf-8"), args.results, config)
         print(f"{report}: {len(findings) or 'no'} findings")
         for finding in findings:
             print(f"  {finding}")
