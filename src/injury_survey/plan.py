@@ -397,7 +397,7 @@ def sensitivity_caption(settings: dict, lang: str) -> str:
     """Caption of the plan's sensitivity figure: what is shown, then the settings held fixed."""
     per_psu = settings["households_per_psu"]
     fixed = (
-        f"其余参数固定：设计效应 {settings['deff']:g}，每个PSU {per_psu} 户；应答率和户均人数取自预调查。"
+        f"其余参数固定：设计效应 {settings['deff']:g}，每个居委会/村 {per_psu} 户；应答率和户均人数取自预调查。"
         if lang == "zh"
         else f"Other settings fixed: design effect {settings['deff']:g}, {per_psu} households per "
         "PSU; response rate and household size from the pilot."

@@ -33,30 +33,90 @@ class SavedFigure:
 
 
 def participant_flow_table(
-    households: pd.DataFrame, persons: pd.DataFrame, episodes: pd.DataFrame
+    households: pd.DataFrame,
+    persons: pd.DataFrame,
+    episodes: pd.DataFrame,
+    labels=None,
 ) -> pd.DataFrame:
     """F1's steps from the clean tables: sampled → eligible → responded households → persons →
-    injured persons → case episodes (unweighted counts, from the row accounting's clean side)."""
+    injured persons → case episodes (unweighted counts, from the row accounting's clean side),
+    with the reasons for exclusion beside the arrows (``note_zh``/``note_en``): the household
+    result codes of the households not eligible and of the eligible ones not interviewed (code
+    labels from ``labels``, the codebook), and the episodes not counted as cases."""
+    eligible = households["eligible"].fillna(False).astype(bool)
+    responded = households["responded"].fillna(False).astype(bool)
+    notes = {
+        "households_eligible": _result_codes(households[~eligible], labels, "flow.excluded"),
+        "households_responded": _result_codes(
+            households[eligible & ~responded], labels, "flow.excluded"
+        ),
+        "case_episodes": _episodes_not_counted(episodes),
+    }
+    steps = [
+        ("households_sampled", len(households)),
+        ("households_eligible", int(eligible.sum())),
+        ("households_responded", int(responded.sum())),
+        ("persons", len(persons)),
+        ("persons_injured", int(persons["injured"].sum())),
+        ("case_episodes", int(episodes["is_case"].sum())),
+    ]
     return pd.DataFrame(
         {
-            "step": [
-                "households_sampled",
-                "households_eligible",
-                "households_responded",
-                "persons",
-                "persons_injured",
-                "case_episodes",
-            ],
-            "count": [
-                len(households),
-                int(households["eligible"].sum()),
-                int(households["responded"].sum()),
-                len(persons),
-                int(persons["injured"].sum()),
-                int(episodes["is_case"].sum()),
-            ],
+            "step": [step for step, _ in steps],
+            "count": [n for _, n in steps],
+            **{
+                f"note_{lang}": [notes.get(step, {}).get(lang, "") for step, _ in steps]
+                for lang in ("zh", "en")
+            },
         }
     )
+
+
+def _result_codes(households: pd.DataFrame, labels, key: str) -> dict[str, str]:
+    """ "Excluded: vacant 107, demolished 10 …" by household result code, largest first."""
+    if households.empty or "result_code" not in households.columns:
+        return {}
+    counts = households["result_code"].value_counts().sort_values(ascending=False, kind="stable")
+    notes = {}
+    for lang in ("zh", "en"):
+        items = []
+        for code, n in counts.items():
+            # a completed code among the not interviewed: the household's persons were unusable
+            if labels is None or int(code) in (1, 2):
+                label = figures.figure_text("flow.no_usable_data", lang)
+            else:
+                label = labels.label("result_code", int(code), lang)
+            items.append(figures.figure_text("flow.item", lang, label=label, n=f"{n:,d}"))
+        separator = "，" if lang == "zh" else ", "
+        notes[lang] = figures.figure_text(key, lang, items=separator.join(items))
+    return notes
+
+
+def _episodes_not_counted(episodes: pd.DataFrame) -> dict[str, str]:
+    """Episodes reported but not counted as cases: outside the recall window, or inside it and
+    failing the case definition."""
+    not_case = ~episodes["is_case"].fillna(False).astype(bool)
+    if not not_case.any():
+        return {}
+    in_window = (
+        episodes["in_window"].fillna(False).astype(bool)
+        if "in_window" in episodes.columns
+        else pd.Series(True, index=episodes.index)
+    )
+    reasons = [
+        ("flow.not_case", int((not_case & in_window).sum())),
+        ("flow.outside_window", int((not_case & ~in_window).sum())),
+    ]
+    notes = {}
+    for lang in ("zh", "en"):
+        items = [
+            figures.figure_text("flow.item", lang, label=figures.figure_text(key, lang), n=n)
+            for key, n in reasons
+            if n
+        ]
+        separator = "，" if lang == "zh" else ", "
+        notes[lang] = figures.figure_text("flow.not_counted", lang, items=separator.join(items))
+    return notes
 
 
 def month_hour_table(episodes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +211,9 @@ def draw_report_figures(
             "f1",
             "f01_participant_flow",
             figures.participant_flow,
-            participant_flow_table(clean["households"], clean["persons"], clean["episodes"]),
+            participant_flow_table(
+                clean["households"], clean["persons"], clean["episodes"], labels=codebook
+            ),
             {},
             {"weighted": False, "confidence": None, "ci_method": None},
         ),
@@ -180,7 +242,7 @@ def draw_report_figures(
             "f04_leading_causes",
             figures.leading_causes,
             _observed(_rows(data.get("T6"), "share")),
-            {},
+            {"rank_residual": config["report"].get("rank_residual_causes", False)},
             weighted,
         ),
         (
@@ -188,7 +250,7 @@ def draw_report_figures(
             "f04b_leading_causes_by_age",
             figures.leading_causes_by_age,
             _rows(data.get("T7"), "share_within_age"),
-            {"top": 5},
+            {"top": 5, "rank_residual": config["report"].get("rank_residual_causes", False)},
             weighted,
         ),
         (
@@ -200,7 +262,7 @@ def draw_report_figures(
             weighted,
         ),
         (
-            "f6",
+            "f6" if "deaths" in clean else "f6.caption_no_deaths",
             "f06_injury_pyramid",
             figures.injury_pyramid,
             _pyramid_tiers(data.get("pyramid"), deaths_recorded="deaths" in clean),

@@ -109,6 +109,18 @@ def test_final_report_is_self_contained(survey_run):
         assert external not in report
 
 
+def test_report_numbers_come_from_the_results(survey_run):
+    # report.language both: the Chinese report.html and the English report_en.html
+    from injury_survey.config import load_config
+    from injury_survey.report_document.audit import audit_report
+
+    config = load_config(survey_run / "config.yaml")
+    for name in ("report.html", "report_en.html"):
+        html = (survey_run / "results" / "report" / name).read_text(encoding="utf-8")
+        findings = audit_report(html, survey_run / "results", config)
+        assert findings == [], f"{name}: " + "; ".join(map(str, findings))
+
+
 def test_personal_data_never_reaches_results(survey_run):
     # The column names are reported (intake says what it dropped); the values never appear.
     raw = pd.read_csv(TINY / "data" / "raw" / "baseline" / "households.csv", dtype=str)

@@ -480,7 +480,7 @@ def test_f6_injury_pyramid_shape_numbers_and_ratio(built):
     assert tip[1][0] - tip[0][0] == pytest.approx(math.log10(6))
     assert tip[2][0] == tip[3][0] == 0
     texts = all_texts(fig)
-    assert "Deaths\n0.50 per 1,000" in texts
+    assert "Deaths\n0.50 per 1000" in texts
     # 15 / 0.5 = 30, 150 / 0.5 = 300, 210 / 0.5 = 420
     assert any("Ratio 1 : 30 : 300 : 420" in t for t in texts)
     assert charts.pyramid_width(0) == 0

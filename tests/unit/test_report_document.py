@@ -18,8 +18,15 @@ from injury_survey.codebook import load_codebook
 from injury_survey.config import load_config
 from injury_survey.report_document import build_report, write_report
 from injury_survey.report_document.__main__ import main
+from injury_survey.report_document.audit import (
+    audit_report,
+    disagreeing_repeats,
+    printed_forms,
+    visible_text,
+)
 from injury_survey.report_document.document import css_string
 from injury_survey.report_document.tables import html_table
+from injury_survey.report_document.text import half_width_punctuation
 from injury_survey.report_tables import Table, write_tables
 from injury_survey.report_tables.core import Words
 
@@ -208,11 +215,12 @@ def make_results(root: Path, *, tables: bool = True, figures: bool = True) -> Pa
 
 
 def render(results: Path, language: str = "both", **report) -> str:
-    return build_report(
-        results,
-        make_config(language, **report),
-        generated_on=GENERATED,
-        software=SOFTWARE,
+    """The documents of the ``report.language`` setting, one after the other."""
+    config = make_config(language, **report)
+    languages = ("zh", "en") if language == "both" else (language,)
+    return "\n".join(
+        build_report(results, config, generated_on=GENERATED, software=SOFTWARE, language=lang)
+        for lang in languages
     )
 
 
@@ -239,7 +247,7 @@ def test_headline_numbers_are_the_csv_values_rounded(tmp_path):
 def test_small_cells_are_suppressed_and_unstable_ones_marked(tmp_path):
     html = render(make_results(tmp_path), suppress_below=5)
     headline = re.search(r'<table class="headline">.*?</table>', html, re.S).group(0)
-    female_incidence = re.search(r"<tr><th[^>]*>.*?伤害发生率\(%\).*?</tr>", headline, re.S)
+    female_incidence = re.search(r"<tr><th[^>]*>.*?伤害发生率（%）.*?</tr>", headline, re.S)
     # female n = 3 < 5 → "—", not 3.6 (0.035992)
     assert "<td>—</td>" in female_incidence.group(0)
     assert "3.6 (2.9–4.5)" not in html
@@ -248,23 +256,22 @@ def test_small_cells_are_suppressed_and_unstable_ones_marked(tmp_path):
 
 
 def test_standard_population_is_named_beside_standardised_values(tmp_path):
-    html = render(make_results(tmp_path))
-    std_rows = re.findall(r'<tr class="std">.*?</tr>', html, re.S)
-    assert len(std_rows) == 2
-    for row in std_rows:
-        assert "China 2010 census population" in row
-        assert "2010年中国第六次人口普查人口" in row
-    assert "4.3 (3.6–5.0)" in std_rows[0]
+    results = make_results(tmp_path)
+    for lang, standard in (("zh", "2010年中国第六次人口普查人口"), ("en", "China 2010 census")):
+        std_rows = re.findall(r'<tr class="std">.*?</tr>', render(results, lang), re.S)
+        assert len(std_rows) == 2
+        for row in std_rows:
+            assert standard in row
+        assert "4.3 (3.6–5.0)" in std_rows[0]
 
 
 def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
-    html = render(make_results(tmp_path))
+    html = visible_text(render(make_results(tmp_path)))
     assert "n₀ = 4,098 persons" in html  # 4097.556 rounded
     assert "2,953 households" in html and "148 PSUs" in html
     assert "1.05" in html  # Kish 1.0499788 → 1.05
-    # response from households: 3 completed / 4 eligible = 75.0 %
-    assert "the household response rate RR1 (completed / eligible" in html
-    assert "eligible = result codes 1–5 and 96) is 75.0 %" in html
+    # no table T1: no response rate (the document computes none of its own)
+    assert "the household response rate RR1" not in html
     # fieldwork dates: first and last interview of responding households
     assert "2026-04-07 to 2026-05-18" in html
     # minimum detectable change: 0.028727 → 2.9 %, relative fall 0.281816 → 28.2 %
@@ -280,7 +287,7 @@ def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
     # case definition and recall window stated
     assert "diagnosed by a medical facility or ≥ half a day off" in html
     assert "the 365 days before the interview" in html
-    assert "fewer than 5 unweighted cases are suppressed" in html
+    assert "—: fewer than 5 unweighted cases, suppressed." in html
 
 
 def test_response_rate_comes_from_table_t1_when_present(tmp_path):
@@ -299,7 +306,7 @@ def test_response_rate_comes_from_table_t1_when_present(tmp_path):
         }
     )
     t1.to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
-    html = render(results, "en")
+    html = visible_text(render(results, "en"))
     # 0.888280 → 88.8 %; counts with separators
     assert "of 2,499 households sampled, 2,372 were eligible and 2,123 were interviewed" in html
     assert "result codes 1–5 and 96) is 88.8 %" in html
@@ -353,12 +360,28 @@ def test_english_report_has_no_chinese_headings(tmp_path):
         assert chinese not in html
 
 
-def test_bilingual_report_pairs_each_heading(tmp_path):
-    html = render(make_results(tmp_path), "both")
-    heading = re.search(r"<h2>1 (.*?)</h2>", html, re.S).group(1)
-    assert "主要结果" in heading and "Key results" in heading
-    # both figure versions, one figure number
-    assert html.count("data:image/png;base64,") == 2
+def test_both_languages_write_one_document_per_language(tmp_path):
+    results = make_results(tmp_path)
+    out = tmp_path / "report" / "report.html"
+    path = write_report(
+        results, make_config("both"), out, generated_on=GENERATED, software=SOFTWARE
+    )
+    assert path == out
+    chinese = out.read_text(encoding="utf-8")
+    english = (tmp_path / "report" / "report_en.html").read_text(encoding="utf-8")
+    assert re.search(r"<h2>1 (<span[^>]*>)?主要结果(</span>)?</h2>", chinese)
+    assert re.search(r"<h2>1 (<span[^>]*>)?Key results(</span>)?</h2>", english)
+    assert "Key results" not in chinese and "主要结果" not in english
+    # each figure once per document
+    assert chinese.count("data:image/png;base64,") == 1
+    assert english.count("data:image/png;base64,") == 1
+
+
+def test_one_language_writes_one_document(tmp_path):
+    out = tmp_path / "report" / "report.html"
+    write_report(make_results(tmp_path), make_config("en"), out, generated_on=GENERATED)
+    assert "Key results" in out.read_text(encoding="utf-8")
+    assert not (tmp_path / "report" / "report_en.html").exists()
 
 
 # ------------------------------------------------------------------------------ absent inputs
@@ -561,3 +584,114 @@ def test_wide_table_of_counts_keeps_every_line(codebook):
         compact_note={"zh": "x", "en": "x"},
     )
     assert not out.compact and len(out.rows) == 1 and out.notes == []
+
+
+def test_plan_and_fielded_sample_are_both_given_when_they_differ(tmp_path):
+    results = make_results(tmp_path)
+    assert "plan and the sample as fielded differ" not in render(results, "en")
+    # the frozen sample list (fieldwork had started): 125 PSUs, 2,499 households; the plan's
+    # draw in plan.yaml: 148 PSUs, 2,960 households
+    pd.DataFrame(
+        {
+            "stratum_id": ["all", "all"],
+            "indicator": ["psus", "households_selected"],
+            "unit": ["count", "count"],
+            "estimate": [125, 2499],
+        }
+    ).to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
+    english = visible_text(render(results, "en"))
+    assert "the plan draws 148 PSUs and 2,960 households" in english
+    assert "the survey as fielded has 125 PSUs and 2,499 households" in english
+    assert "In all 125 PSUs and 2,499 households were sampled" in english
+    chinese = visible_text(render(results, "zh"))
+    assert "按方案应抽取148个居委会/村、2,960户" in chinese
+    assert "实际调查样本为125个居委会/村、2,499户" in chinese
+
+
+def test_chinese_report_uses_full_width_punctuation(tmp_path):
+    html = render(make_results(tmp_path), "zh")
+    text = visible_text(html)
+    assert "：" in text and "（" in text  # the check sees Chinese prose
+    assert half_width_punctuation(text) == []
+    assert half_width_punctuation("伤害发生率(%)为4.4") and half_width_punctuation("定义:半天")
+    assert half_width_punctuation("w₀ = 1/(π₁·π₂)；") == []  # a formula keeps its brackets
+
+
+# ------------------------------------------------------------------------------ audit
+# The report's numbers traced to the results (injury_survey.report_document.audit): each test
+# plants one defect a careful reader would find and expects the audit to name it.
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Hand-made results with a table T1 (125 PSUs, 2,499 households) and both documents."""
+    results = make_results(tmp_path_factory.mktemp("audit"))
+    pd.DataFrame(
+        {
+            "stratum_id": ["all"] * 5,
+            "indicator": [
+                "psus",
+                "households_selected",
+                "households_eligible",
+                "households_responded",
+                "response_rate_rr1",
+            ],
+            "unit": ["count"] * 4 + ["proportion"],
+            "estimate": [125, 2499, 2372, 2123, 0.888280],
+        }
+    ).to_csv(results / "baseline" / "tables" / "T01_sample.csv", index=False)
+    return results, {lang: render(results, lang) for lang in ("zh", "en")}
+
+
+def audit(html, results, lang):
+    return audit_report(html, results, make_config(lang), generated_on=GENERATED)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_built_from_the_results_passes(built, lang):
+    results, documents = built
+    assert audit(documents[lang], results, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_number_no_result_gives_is_found(built, lang):
+    results, documents = built
+    # households responded 2,123 (T1) typed as 2,132 in the key facts box
+    planted = documents[lang].replace(">2,123</span>", ">2,132</span>", 1)
+    findings = audit(planted, results, lang)
+    assert [f.text for f in findings if f.kind == "unknown number"] == ["2,132"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_repeated_quantity_that_disagrees_is_found(built, lang):
+    results, documents = built
+    # the households sampled (2,499) of section 2.1 shown as 2,372, which is a result (the
+    # eligible households): only the repeat check can see it
+    html = documents[lang]
+    marked = '<span class="q" data-q="sample:households">'
+    assert html.count(marked + "2,499</span>") >= 2  # design, plan vs fielded, response
+    planted = html.replace(marked + "2,499</span>", marked + "2,372</span>", 1)
+    findings = audit(planted, results, lang)
+    assert [(f.kind, f.context) for f in findings] == [("repeat disagrees", "sample:households")]
+
+
+def test_an_unknown_date_and_half_width_punctuation_are_found(built):
+    results, documents = built
+    planted = documents["zh"].replace("2026-05-18", "2026-05-19", 1)
+    planted = planted.replace("主要结果</", "主要结果(基线):</", 1)
+    findings = audit(planted, results, "zh")
+    assert {f.kind for f in findings} == {"half-width punctuation", "unknown date"}
+    assert [f.text for f in findings if f.kind == "unknown date"] == ["2026-05-19"]
+
+
+def test_printed_forms_follow_the_report_rounding():
+    # 0.888280 → "88.8" (per cent, 1 decimal); 2123 → "2,123"; 1.0499788 → "1.05"
+    forms = printed_forms([0.888280, 2123.0, 1.0499788])
+    assert {"88.8", "2,123", "1.05"} <= forms
+    assert "88.9" not in forms and "2,124" not in forms
+
+
+def test_visible_text_joins_inline_marks_and_drops_heading_numbers():
+    html = '<h3>2.1 设计</h3><p>共<span class="q" data-q="k">125</span>个</p>'
+    assert visible_text(html) == "设计 共125个"
+    assert disagreeing_repeats('<span class="q" data-q="k">1</span>') == []

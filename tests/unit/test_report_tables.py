@@ -32,6 +32,7 @@ from injury_survey.report_tables import (
 from injury_survey.report_tables.burden import deaths_table, injury_pyramid, recall_decay
 from injury_survey.report_tables.core import Words, complementary_suppression, finish
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
+from injury_survey.report_tables.quality import quality_table
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
 from injury_survey.survey_design import CalibrationSpec
 
@@ -459,6 +460,49 @@ def test_a_suppressed_cause_is_not_ranked(words):
     assert 6 not in set(young["level"])
 
 
+def test_leading_causes_rank_named_causes_only_unless_asked(words):
+    persons, _ = _tiny_survey()
+    # Age 0-14: cause 13 ("other", residual): Aa0, Ab0, Bb0 → 1 + 2 + 2 = 5, the largest;
+    # cause 3: Ab1, Bb1 → 4; cause 14 (unknown, residual): Bb2 → 2; cause 4: Aa1 → 1
+    spec = [("Aa0", 13, 2), ("Ab0", 13, 2), ("Bb0", 13, 2), ("Ab1", 3, 2), ("Bb1", 3, 2)]
+    spec += [("Bb2", 14, 2), ("Aa1", 4, 2)]
+    persons, episodes = _with_episodes(persons, spec)
+
+    def ranks(settings):
+        data = ReportData(persons, {"episodes": episodes}, settings=settings)
+        table = leading_causes_by_age(data, words)
+        young = table.data[
+            (table.data["age_group"] == "0-14") & (table.data["indicator"] == "share_within_age")
+        ]
+        return dict(zip(young["level"], young["rank"], strict=True)), table.notes_en
+
+    named, note = ranks(ReportSettings())
+    assert named == {3: 1, 4: 2}
+    assert "residual categories and are not ranked" in note
+    every, note = ranks(ReportSettings(rank_residual_causes=True))
+    assert every == {13: 1, 3: 2, 14: 3, 4: 4}
+    assert "not ranked" not in note
+
+
+def test_a_question_without_any_answer_is_not_collected_not_100_percent_missing(words):
+    persons, _ = _tiny_survey()
+    spec = [("Aa0", 3, 2), ("Ab0", 3, 2), ("Bb0", 4, 2), ("Ab1", 1, 2)]
+    persons, episodes = _with_episodes(persons, spec)
+    # the delivery had no place column: every episode asked, none answered
+    episodes = episodes.assign(place=pd.array([pd.NA] * 4, dtype="Int64"))
+    # intent answered for 3 of 4 episodes: item non-response 1 / 4 = 25 %
+    episodes = episodes.assign(intent=pd.array([1, 1, 1, pd.NA], dtype="Int64"))
+    data = ReportData(persons, {"episodes": episodes}, settings=ReportSettings())
+    table = quality_table(data, words, {"episodes": episodes}).data
+    place = table[table["item"] == "episodes.place"]
+    assert list(place["indicator"]) == ["not_collected"]
+    assert place["estimate"].isna().all() and list(place["n"]) == [4]
+    intent = table[
+        (table["item"] == "episodes.intent") & (table["indicator"] == "item_missing_share")
+    ]
+    assert intent["estimate"].tolist() == [0.25]
+
+
 def test_pyramid_and_recall_decay_by_hand(words):
     persons, _ = _tiny_survey()
     spec = [("Aa0", 3, 3), ("Ab0", 3, 2), ("Bb0", 4, 1), ("Ba1", 1, 0), ("Bb2", 6, 2)]
@@ -616,7 +660,7 @@ def test_workbook_structure(full_build, codebook):
     assert sheet["A1"].value.startswith("T6 伤害原因构成")
     headers = [cell.value for cell in sheet[4]]
     assert headers[0] == "类别 Category"
-    assert "构成比(%) Share (%)" in headers and "例数(未加权) N (unweighted)" in headers
+    assert "构成比（%） Share (%)" in headers and "例数（未加权） N (unweighted)" in headers
     labels = [row[0] for row in sheet.iter_rows(min_row=5, values_only=True)]
     assert "跌倒/坠落 Fall" in labels
     texts = [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]

@@ -51,6 +51,17 @@ rule final_report:
         report=report(
             "results/report/report.html", caption="../report/final_report.rst", category="Report"
         ),
+        # report.language both: the English document beside the Chinese one
+        # (injury_survey.report_document.report_paths).
+        english=[
+            report(
+                "results/report/report_en.html",
+                caption="../report/final_report.rst",
+                category="Report",
+            )
+        ]
+        if config["report"]["language"] == "both"
+        else [],
     params:
         parameters=papermill_parameters(survey_dir=".", out="results/report/report.html"),
     log:

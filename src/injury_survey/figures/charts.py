@@ -202,9 +202,10 @@ def _bars_with_ci(
     labels: Labels,
     value_labels: bool = True,
     colour: str = BAR_COLOUR,
+    rank_residual: bool = False,
 ) -> None:
     """Horizontal bars of a composition (% per level), largest on top, CI whiskers, values."""
-    rows = composition_order(rows, labels, variable)
+    rows = composition_order(rows, labels, variable, rank_residual=rank_residual)
     y = np.arange(len(rows))
     estimate = rows["estimate"].to_numpy() * PERCENT
     drawn = rows["state"].to_numpy() != FLAG_SUPPRESSED
@@ -268,6 +269,7 @@ def leading_causes(
     lang: str,
     labels: Labels,
     top: int | None = None,
+    rank_residual: bool = False,
     title: bool = True,
 ) -> Figure:
     """F4: cause composition of injury episodes (构成比, %) as horizontal bars with CIs.
@@ -289,11 +291,11 @@ def leading_causes(
     check_language(lang)
     rows = _composition_rows(table, "cause", figure)
     if top is not None:
-        rows = composition_order(rows, labels, "cause").head(top)
+        rows = composition_order(rows, labels, "cause", rank_residual=rank_residual).head(top)
     tick_labels = level_labels(labels, "cause", rows["level"], lang)
     fig = new_figure(FULL_WIDTH_CM, max(5.0, bar_rows_height_cm(tick_labels) + 2.4))
     ax = fig.add_subplot()
-    _bars_with_ci(ax, rows, variable="cause", lang=lang, labels=labels)
+    _bars_with_ci(ax, rows, variable="cause", lang=lang, labels=labels, rank_residual=rank_residual)
     ax.set_xlabel(figure_text("axis.percent_of_episodes", lang))
     add_footnote(fig, _composition_notes(rows, lang))
     add_title(fig, figure_text("f4.title", lang), title)
@@ -307,6 +309,7 @@ def leading_causes_by_age(
     lang: str,
     labels: Labels,
     top: int = 5,
+    rank_residual: bool = False,
     title: bool = True,
 ) -> Figure:
     """F4 (small multiples): the ``top`` leading causes within each age group.
@@ -333,9 +336,13 @@ def leading_causes_by_age(
     axes = fig.subplots(n_rows, n_cols, sharex=True, squeeze=False).ravel()
     shown = []
     for ax, age in zip(axes, ages, strict=False):
-        panel = composition_order(rows[rows["age_group"] == age], labels, "cause").head(top)
+        panel = composition_order(
+            rows[rows["age_group"] == age], labels, "cause", rank_residual=rank_residual
+        ).head(top)
         shown.append(panel)
-        _bars_with_ci(ax, panel, variable="cause", lang=lang, labels=labels)
+        _bars_with_ci(
+            ax, panel, variable="cause", lang=lang, labels=labels, rank_residual=rank_residual
+        )
         ax.set_title(figure_text("age_years", lang, age=age_label(age)))
     drawn = pd.concat(shown)
     ends = drawn["estimate"]

@@ -139,14 +139,18 @@ def residual_codes(labels: Labels, variable: str) -> set[int]:
     return codes
 
 
-def composition_order(rows: pd.DataFrame, labels: Labels, variable: str) -> pd.DataFrame:
-    """Largest share first, with "other" and "unknown" last whatever their size, and suppressed
-    cells after them: they are not ranked (their place would reveal what suppression hides).
+def composition_order(
+    rows: pd.DataFrame, labels: Labels, variable: str, *, rank_residual: bool = False
+) -> pd.DataFrame:
+    """Largest share first, with "other" and "unknown" last whatever their size (unless
+    ``rank_residual``, config ``report.rank_residual_causes``; table T7 ranks by the same rule),
+    and suppressed cells after them: they are not ranked (their place would reveal what
+    suppression hides).
 
     Ranking (顺位) is about named causes; a residual category at the top of a ranking would say
     nothing about what to prevent.
     """
-    residual = residual_codes(labels, variable)
+    residual = set() if rank_residual else residual_codes(labels, variable)
     hidden = (
         rows["flag"].fillna("").astype(str).str.split(";").map(lambda f: FLAG_SUPPRESSED in f)
         if "flag" in rows.columns

@@ -91,8 +91,12 @@ def participant_flow(
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, n_steps - 0.4)
-    centre_x, box_w, box_h = 0.30, 0.44, 0.66
-    note_x = 0.58
+    has_notes = (
+        note_column is not None and steps[note_column].fillna("").astype(str).str.strip().any()
+    )
+    # Boxes on the left with the exclusions to their right; centred when there is no note.
+    centre_x, box_w, box_h = (0.25, 0.40, 0.66) if has_notes else (0.5, 0.44, 0.66)
+    note_x = 0.50
     for i, row in steps.iterrows():
         y = n_steps - 1 - i
         ax.add_patch(
@@ -151,7 +155,7 @@ def participant_flow(
 
 
 def _wrap_note(note: object, lang: str) -> str:
-    width = 22 if lang == "zh" else 46
+    width = 26 if lang == "zh" else 50
     return "\n".join(wrap_label(part, lang, width) for part in str(note).split("\n"))
 
 

@@ -263,18 +263,21 @@ FIGURE_TEXTS = _texts(
         "axis.place": ("发生地点", "Place of occurrence"),
         "axis.percent": ("百分比（%）", "Percentage (%)"),
         "axis.per_100": ("每百人", "Per 100 persons"),
-        "axis.per_1000": ("每千人", "Per 1,000 persons"),
-        "axis.per_1000_py": ("每千人年", "Per 1,000 person-years"),
+        "axis.per_1000": ("每千人", "Per 1000 persons"),
+        "axis.per_1000_py": ("每千人年", "Per 1000 person-years"),
         "legend.sex": ("性别", "Sex"),
         "note.unstable": ("空心符号：估计值不稳定", "Open symbols: unstable estimate"),
         "note.unstable_bar": ("灰色条：估计值不稳定", "Grey bars: unstable estimate"),
+        # the words of the report tables' "—" note (report_tables/words.yaml notes.suppressed)
         "note.suppressed": (
-            "—：例数过少或为防反推而一并隐藏，不予显示",
-            "—: suppressed (too few cases, or hidden so that such a cell cannot be recovered)",
+            "—：未加权例数过少，或为防反推而一并隐藏，不予发布",
+            "—: suppressed: too few unweighted cases, or hidden with such a cell so that it "
+            "cannot be recovered",
         ),
         "note.suppressed_below": (
-            "—：未加权例数 < {k}，或为防反推而一并隐藏，不予显示",
-            "—: suppressed, fewer than {k} unweighted cases or hidden with such a cell",
+            "—：未加权例数少于{k}，或为防反推而一并隐藏，不予发布",
+            "—: suppressed: fewer than {k} unweighted cases, or hidden with such a cell so that "
+            "it cannot be recovered",
         ),
         "age_years": ("{age}岁", "{age} years"),
         # F1 participant flow
@@ -285,6 +288,12 @@ FIGURE_TEXTS = _texts(
         "flow.persons": ("调查常住人口", "Usual residents covered"),
         "flow.persons_injured": ("伤害病例（人）", "Injured persons"),
         "flow.case_episodes": ("伤害人次", "Injury episodes"),
+        "flow.excluded": ("排除：{items}", "Excluded: {items}"),
+        "flow.not_counted": ("未计入：{items}", "Not counted: {items}"),
+        "flow.item": ("{label} {n}", "{label} {n}"),
+        "flow.no_usable_data": ("无有效成员数据", "no usable person data"),
+        "flow.not_case": ("不符合病例定义", "failing the case definition"),
+        "flow.outside_window": ("不在回忆期内", "outside the recall window"),
         "count_n": ("n = {n}", "n = {n}"),
         # F2 population pyramid
         "f2.title": ("样本与普查人口年龄性别构成", "Age–sex structure: sample vs census"),
@@ -307,7 +316,7 @@ FIGURE_TEXTS = _texts(
         "tier.inpatient": ("住院", "Hospitalized"),
         "tier.outpatient": ("门急诊", "Outpatient or emergency care"),
         "tier.not_treated": ("未就医", "Not medically treated"),
-        "f6.rate": ("{value}‰", "{value} per 1,000"),
+        "f6.rate": ("{value}‰", "{value} per 1000"),
         "f6.ratio": ("比例 {ratio}", "Ratio {ratio}"),
         "f6.no_deaths": (
             "本次调查未收集伤害死亡，无死亡层",
@@ -315,7 +324,7 @@ FIGURE_TEXTS = _texts(
         ),
         "f6.width_note": (
             "宽度按对数刻度：log10(1 + 10 × 每千人率)",
-            "Widths on a log scale: log10(1 + 10 × rate per 1,000)",
+            "Widths on a log scale: log10(1 + 10 × rate per 1000)",
         ),
         # F7 month and hour
         "f7.title": ("伤害发生的月份与时刻", "Month and hour of injury"),
@@ -337,17 +346,17 @@ FIGURE_TEXTS = _texts(
             "Recall decay: episodes by months before interview",
         ),
         "f10.months_before": ("伤害发生距调查的月数", "Months before interview"),
-        "f10.episodes": ("伤害人次", "Injury episodes"),
+        "f10.episodes": ("伤害人次（加权估计）", "Injury episodes (weighted estimate)"),
         "f10.reference": ("第0–2月均值", "Mean of months 0–2"),
         # weights notebook: weight distribution
         "weights.title": ("各步骤的权重分布", "Distribution of the weights at each step"),
         "weights.weight_base": ("基础权重", "Base weight"),
         "weights.weight_nr": ("住户无应答调整后", "After household non-response adjustment"),
         "weights.weight_pnr": ("个人无应答调整后", "After person-level non-response adjustment"),
-        "weights.weight": ("最终权重(校准后)", "Final weight (calibrated)"),
+        "weights.weight": ("最终权重（校准后）", "Final weight (calibrated)"),
         "weights.panel": ("{step}(Kish权重效应 {kish})", "{step} (Kish weighting effect {kish})"),
         "weights.persons": ("人数", "Persons"),
-        "weights.axis": ("权重(每名调查对象代表的人数)", "Weight (persons represented)"),
+        "weights.axis": ("权重（每名调查对象代表的人数）", "Weight (persons represented)"),
         # plan: sample-size sensitivity
         "plan.title": ("所需调查户数与预期伤害发生率", "Households needed vs expected incidence"),
         "plan.incidence": ("预期伤害发生率（%）", "Expected injury incidence (%)"),
@@ -385,10 +394,17 @@ FIGURE_TEXTS = _texts(
         ),
         "f6.caption": (
             "伤害金字塔：回忆期内报告的全部伤害（不限于病例定义）按最高就医级别的每千人数，"
-            "收集死亡时含死亡层；宽度按对数刻度。",
+            "含死亡层；宽度按对数刻度。",
             "Injury pyramid: every injury reported in the recall period (not only those meeting "
-            "the case definition) per 1,000 persons by highest level of care, with deaths when "
-            "they were collected; widths on a log scale.",
+            "the case definition) per 1000 persons by highest level of care, with a death tier; "
+            "widths on a log scale.",
+        ),
+        "f6.caption_no_deaths": (
+            "伤害金字塔：回忆期内报告的全部伤害（不限于病例定义）按最高就医级别的每千人数"
+            "（未收集死亡数据，无死亡层）；宽度按对数刻度。",
+            "Injury pyramid: every injury reported in the recall period (not only those meeting "
+            "the case definition) per 1000 persons by highest level of care (no deaths were "
+            "collected, so no death tier); widths on a log scale.",
         ),
         "f7.caption": (
             "伤害发生的月份与时刻分布（占月份/时刻已知的伤害人次%）。",
@@ -404,9 +420,11 @@ FIGURE_TEXTS = _texts(
             "confidence intervals; changes by cause are descriptive.",
         ),
         "f10.caption": (
-            "按伤害发生距调查月数的伤害人次；若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",
-            "Injury episodes by months before the interview; without recall loss the bars would "
-            "be about level. Dashed line: mean of months 0–2.",
+            "按伤害发生距调查月数的伤害人次（加权计数，即估计的全人群伤害人次，非样本例数）；"
+            "若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",
+            "Injury episodes by months before the interview, as weighted counts (the estimated "
+            "episodes in the population, not the sample's episodes); without recall loss the bars "
+            "would be about level. Dashed line: mean of months 0–2.",
         ),
         "plan.caption": (
             "不同预期发生率与精度下所需的调查户数；圆圈为选定方案。",

@@ -6,9 +6,10 @@ Public API::
     write_report("results", config, "results/report/report.html")
 
 - :func:`build_report` / :func:`write_report` — the document from the results folder and the
-  validated config (language from ``report.language``: zh, en or both);
+  validated config, one per language of ``report.language`` (zh, en, or both: ``report.html``
+  in Chinese and ``report_en.html`` in English, :func:`report_paths`);
 - :func:`collect_inputs`, :func:`load_report_tables` (the key tables, with the titles, notes and
-  layout that ``report_tables.write_tables`` records in ``tables.yaml``),, :func:`software_versions`, :data:`KEY_TABLES`.
+  layout that ``report_tables.write_tables`` records in ``tables.yaml``), :func:`software_versions`, :data:`KEY_TABLES`.
 
 Command line (for a Snakemake rule)::
 
@@ -19,6 +20,7 @@ Command line (for a Snakemake rule)::
 from injury_survey.report_document.document import (
     KEY_TABLES,
     build_report,
+    report_paths,
     software_versions,
     write_report,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "collect_inputs",
     "load_report_tables",
     "report_languages",
+    "report_paths",
     "software_versions",
     "write_report",
 ]

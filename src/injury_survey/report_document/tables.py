@@ -184,9 +184,13 @@ def _blank_repeats(labels: list[Bilingual], previous: list[Bilingual]) -> list[B
 
 
 def _without_zero_items(data: pd.DataFrame) -> pd.DataFrame:
-    """T22 without the "dont_know" items whose every share is zero."""
+    """T22 without the "dont_know" items whose every share is zero (an item not collected has
+    no share and stays: the reader must learn it was not asked)."""
     value = pd.to_numeric(data["estimate"], errors="coerce").fillna(0.0)
-    zero_item = (value == 0).groupby([data["section"], data["item"]]).transform("all")
+    zero = value == 0
+    if "indicator" in data.columns:
+        zero &= data["indicator"] != "not_collected"
+    zero_item = zero.groupby([data["section"], data["item"]]).transform("all")
     return data[~((data["section"] == "dont_know") & zero_item)]
 
 
@@ -271,7 +275,7 @@ def _indicator(words: Words, indicator: str, standard_name: Bilingual | None) ->
     text = _both(label) if label else _same(indicator)
     if standard_name and indicator.endswith("_std"):
         text = {
-            "zh": f"{text['zh']}({standard_name['zh']})",
+            "zh": f"{text['zh']}（{standard_name['zh']}）",
             "en": f"{text['en']} ({standard_name['en']})",
         }
     return text

@@ -8,11 +8,13 @@ once, so the prose, the headline table and the tests agree on "4.4" for 0.044131
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 
 Bilingual = dict[str, str]
 
@@ -49,7 +51,8 @@ class DocumentWords:
                     f"No document word {key!r}: add it (zh and en) to "
                     "src/injury_survey/report_document/words.yaml."
                 ) from None
-        return {lang: entry[lang].format(**fields) for lang in ("zh", "en")}
+        # Escaped words, so a field may be a marked quantity (:func:`quantity`).
+        return {lang: Markup.escape(entry[lang]).format(**fields) for lang in ("zh", "en")}
 
     def has(self, key: str) -> bool:
         try:
@@ -66,6 +69,12 @@ def _split_key(key: str) -> list[str]:
         sub, _, item = rest.partition(".")
         return [group, sub, item]
     return [group, rest] if rest else [group]
+
+
+def quantity(key: str, text: str) -> Markup:
+    """A number as printed, marked with the quantity it is (``"T1:households_responded"``):
+    the report's audit checks that one quantity reads the same wherever it is repeated."""
+    return Markup('<span class="q" data-q="{}">{}</span>').format(key, text)
 
 
 def bilingual(zh: str, en: str) -> Bilingual:
@@ -132,10 +141,13 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def age_groups_label(bounds: list[int] | tuple[int, ...]) -> str:
-    """``[0, 15, 45, 65]`` → ``"0–14, 15–44, 45–64, 65+"``."""
+LIST_SEPARATOR = {"zh": "、", "en": ", "}
+
+
+def age_groups_label(bounds: list[int] | tuple[int, ...], lang: str = "en") -> str:
+    """``[0, 15, 45, 65]`` → ``"0–14, 15–44, 45–64, 65+"`` (``"0–14、15–44…"`` in Chinese)."""
     parts = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)]
-    return ", ".join([*parts, f"{bounds[-1]}+"])
+    return LIST_SEPARATOR[lang].join([*parts, f"{bounds[-1]}+"])
 
 
 def recall_text(recall: Mapping[str, Any], words: DocumentWords) -> Bilingual:
@@ -144,3 +156,20 @@ def recall_text(recall: Mapping[str, Any], words: DocumentWords) -> Bilingual:
             "sentences.recall_fixed", start=recall.get("fixed_start"), end=recall.get("fixed_end")
         )
     return words.both("sentences.recall_rolling", days=recall.get("days", 365))
+
+
+# ---------------------------------------------------------------------------- punctuation
+
+_CJK = "\u4e00-\u9fff"
+# Half-width :;,() touching a Chinese character: in Chinese text they are written full width
+# (：；，（）). Parentheses of a formula such as 1/(π₁·π₂) touch no Chinese character and pass.
+_HALF_WIDTH_IN_CHINESE = re.compile(
+    rf"[{_CJK}][:;,()]|[:;,()][{_CJK}]|\((?=[^()]*[{_CJK}][^()]*\))|(?<=[{_CJK}%])\)"
+)
+
+
+def half_width_punctuation(text: str) -> list[str]:
+    """Places where Chinese text uses half-width ``:;,()`` (each with a little context)."""
+    return [
+        text[max(0, m.start() - 12) : m.end() + 12] for m in _HALF_WIDTH_IN_CHINESE.finditer(text)
+    ]

@@ -126,6 +126,7 @@ class ReportSettings:
     domains: tuple[str, ...] = ("sex", "age_group")
     suppress_below: int = 5
     language: str = "both"
+    rank_residual_causes: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ReportSettings:
@@ -151,6 +152,9 @@ class ReportSettings:
             domains=tuple(estimation.get("domains", defaults.domains)),
             suppress_below=int(report.get("suppress_below", defaults.suppress_below)),
             language=report.get("language", defaults.language),
+            rank_residual_causes=bool(
+                report.get("rank_residual_causes", defaults.rank_residual_causes)
+            ),
         )
 
 

@@ -244,6 +244,8 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
         for age, level in zip(weighted["age_group"], weighted["level"], strict=True)
     ]
     weighted = weighted[~pd.Series(small, index=weighted.index)].copy()
+    if not data.settings.rank_residual_causes:
+        weighted = weighted[~weighted["level"].isin(residual_cause_codes(words.codebook))]
     weighted["rank"] = (
         weighted.groupby("age_group")["weighted_episodes"]
         .rank(method="min", ascending=False)
@@ -279,7 +281,12 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
     note = notes(
         words,
         data.settings,
-        [("ranking", {"top": top}), "composition", "rates"],
+        [
+            ("ranking", {"top": top}),
+            *([] if data.settings.rank_residual_causes else ["ranking_named"]),
+            "composition",
+            "rates",
+        ],
         df=data.base_person_design.degrees_of_freedom,
     )
     return make_table(
@@ -290,6 +297,17 @@ def leading_causes_by_age(data: ReportData, words: Words, top: int = 5) -> Table
         row_keys=["age_group", "rank", "level"],
         margins=[["indicator", "age_group"]],
     )
+
+
+def residual_cause_codes(codebook) -> set[int]:
+    """The residual causes (the codebook's "other" and don't-know/unknown codes of ``cause``):
+    with ``report.rank_residual_causes: false`` a leading-cause ranking ranks named causes only,
+    as the figures order them, since a residual category high in a ranking says nothing about
+    what to prevent."""
+    codes = {int(c) for c in codebook.missing_codes("cause")}
+    if codebook.other_code("cause") is not None:
+        codes.add(int(codebook.other_code("cause")))
+    return codes
 
 
 def cross_table(

@@ -97,6 +97,24 @@ def quality_table(data: ReportData, words: Words, clean_tables: dict | None = No
     if tables:
         missing = item_nonresponse(tables, words.codebook)
         for row in missing.itertuples():
+            # No answer at all (the column absent from the delivery, or delivered empty): the
+            # question was not collected, which is not item non-response of 100 %.
+            if row.n_asked > 0 and row.n_missing == row.n_asked:
+                frames.append(
+                    pd.DataFrame(
+                        [
+                            {
+                                "section": "dont_know",
+                                "item": f"{row.table}.{row.question}",
+                                "indicator": "not_collected",
+                                "unit": "count",
+                                "estimate": float("nan"),
+                                "n": int(row.n_asked),
+                            }
+                        ]
+                    )
+                )
+                continue
             for indicator, value in (
                 ("dk_share", row.dk_refused_rate),
                 ("item_missing_share", row.missing_rate),
