@@ -283,11 +283,11 @@ def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
         "population correction at both stages from the PSUs per stratum and the households "
         "listed per PSU)" in html
     )
-    assert "确定入样的PSU各自作为一层，以其住户为抽样单位；按各层PSU总数" in html
+    assert "确定入样的居委会/村各自作为一层，以其住户为抽样单位；按各层居委会/村总数" in html
     # case definition and recall window stated
     assert "diagnosed by a medical facility or ≥ half a day off" in html
     assert "the 365 days before the interview" in html
-    assert "—: fewer than 5 unweighted cases, suppressed." in html
+    assert "—: suppressed: fewer than 5 unweighted cases (injured persons or episodes) in the cell" in html
 
 
 def test_response_rate_comes_from_table_t1_when_present(tmp_path):
