@@ -287,7 +287,10 @@ def test_methods_numbers_come_from_plan_weights_and_households(tmp_path):
     # case definition and recall window stated
     assert "diagnosed by a medical facility or ≥ half a day off" in html
     assert "the 365 days before the interview" in html
-    assert "—: suppressed: fewer than 5 unweighted cases (injured persons or episodes) in the cell" in html
+    assert (
+        "—: suppressed: fewer than 5 unweighted cases (injured persons or episodes) in the cell"
+        in html
+    )
 
 
 def test_response_rate_comes_from_table_t1_when_present(tmp_path):

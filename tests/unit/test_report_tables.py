@@ -269,7 +269,7 @@ def test_a_90_percent_run_changes_every_interval_and_its_wording(
         upper = expected[("composition_beta90_ci_upper", code)]
         assert row["ci_lower"] == pytest.approx(lower, rel=CI_RTOL)
         assert row["ci_upper"] == pytest.approx(upper, rel=CI_RTOL)
-    assert "90%CI(Korn–Graubard法)" in causes.notes_zh and "logit" not in causes.notes_zh
+    assert "90%CI（Korn–Graubard法）" in causes.notes_zh and "logit" not in causes.notes_zh
     assert "PSU-clustered 90 % CIs (Korn–Graubard" in causes.notes_en
     assert "95" not in causes.notes_zh + causes.notes_en
     model = risk_model(data, words)
@@ -476,10 +476,11 @@ def test_leading_causes_rank_named_causes_only_unless_asked(words):
         ]
         return dict(zip(young["level"], young["rank"], strict=True)), table.notes_en
 
-    named, note = ranks(ReportSettings())
+    # suppress_below=1: these few episodes would otherwise be suppressed, and so unranked
+    named, note = ranks(ReportSettings(suppress_below=1))
     assert named == {3: 1, 4: 2}
     assert "residual categories and are not ranked" in note
-    every, note = ranks(ReportSettings(rank_residual_causes=True))
+    every, note = ranks(ReportSettings(rank_residual_causes=True, suppress_below=1))
     assert every == {13: 1, 3: 2, 14: 3, 4: 4}
     assert "not ranked" not in note
 
