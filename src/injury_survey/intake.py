@@ -202,6 +202,7 @@ class _RawTable:
     frame: pd.DataFrame
     encoding: str
     dropped: pd.DataFrame
+    sheets: tuple[str, list[str]] | None = None  # xlsx: the sheet read and the workbook's sheets
 
 
 def read_table(path: str | Path, *, survey_dir: str | Path = ".") -> pd.DataFrame:
@@ -248,8 +249,10 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
             f"{what}: not found (looked for {file.resolve()}). Check the path in the 'tables' "
             "section of config.yaml; relative paths start at the survey folder."
         )
+    sheets = None
     if file.suffix.lower() in {".xlsx", ".xlsm"}:
-        records, encoding = _xlsx_records(file, sheet, what), "xlsx"
+        records, sheets = _xlsx_records(file, sheet, what)
+        encoding = "xlsx"
     elif file.suffix.lower() == ".xls":
         raise IntakeError(
             f"{what}: old Excel .xls files are not read. Open it in Excel or WPS and save it as "
@@ -259,7 +262,7 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
         records, encoding = _csv_records(file, what)
     frame = _frame_from_records(records, shown, what)
     frame, dropped = _drop_personal_data(frame, table=table, source_file=shown, what=what)
-    return _RawTable(frame, encoding, dropped)
+    return _RawTable(frame, encoding, dropped, sheets)
 
 
 def _split_sheet(path: str) -> tuple[str, str | None]:
@@ -317,7 +320,10 @@ def _csv_records(file: Path, what: str) -> tuple[list[tuple[int, list[str]]], st
     return [(number, row) for number, row in enumerate(rows, start=1)], encoding
 
 
-def _xlsx_records(file: Path, sheet: str | None, what: str) -> list[tuple[int, list[str]]]:
+def _xlsx_records(
+    file: Path, sheet: str | None, what: str
+) -> tuple[list[tuple[int, list[str]]], tuple[str, list[str]]]:
+    """The rows of the chosen sheet, and (that sheet's name, every sheet of the workbook)."""
     import openpyxl
 
     try:
@@ -336,10 +342,11 @@ def _xlsx_records(file: Path, sheet: str | None, what: str) -> list[tuple[int, l
             f"{what}: the workbook has no sheet {sheet!r}; its sheets are "
             f"{', '.join(repr(s) for s in book.sheetnames)}. Write the sheet name after '#'."
         )
-    return [
+    records = [
         (number, [_cell_text(v) for v in row])
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
     ]
+    return records, (worksheet.title, list(book.sheetnames))
 
 
 def _cell_text(value: Any) -> str:
@@ -766,7 +773,7 @@ def load_table(
     what = f"{table} table, file {path}"
     raw_table = _read_raw(path, survey_dir, table)
     raw = _apply_aliases(raw_table.frame, spec, what)
-    _check_required_columns(raw, spec, what)
+    _check_required_columns(raw, spec, what, raw_table.sheets)
     _check_codebook_variables(raw, spec, codebook, what)
 
     n = len(raw)
@@ -844,7 +851,9 @@ def _apply_aliases(frame: pd.DataFrame, spec: TableSpec, what: str) -> pd.DataFr
     return frame.rename(columns=renames)
 
 
-def _check_required_columns(frame: pd.DataFrame, spec: TableSpec, what: str) -> None:
+def _check_required_columns(
+    frame: pd.DataFrame, spec: TableSpec, what: str, sheets: tuple[str, list[str]] | None = None
+) -> None:
     found = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
     missing = [c for c in spec.required if c not in frame]
     if not missing:
@@ -858,6 +867,21 @@ def _check_required_columns(frame: pd.DataFrame, spec: TableSpec, what: str) -> 
         f"{what}: required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(lines)}. "
         f"Columns found: {', '.join(found) or '(none)'}. Headers must use the data contract's "
         "English names (data-contract.md); add or rename the column and run again."
+        + _other_sheets_hint(sheets)
+    )
+
+
+def _other_sheets_hint(sheets: tuple[str, list[str]] | None) -> str:
+    """For a workbook: which sheet was read and which others there are to choose from."""
+    if not sheets or len(sheets[1]) < 2:
+        return ""
+    read, names = sheets
+    listed = ", ".join(repr(name) for name in names)
+    return (
+        f" These columns are from sheet {read!r}; the workbook's sheets are {listed}. If the table"
+        " is on another sheet, write its name after '#' in config.yaml (file.xlsx#Sheet)."
+        f"（读取的是工作表“{read}”；本工作簿的工作表有：{'、'.join(names)}。"
+        "如数据在其他工作表，请在 config.yaml 的路径后写“#工作表名”。）"
     )
 
 
