@@ -9,7 +9,8 @@ Needs only Python >= 3.11 and access to PyPI. The pipeline's environment is `.ve
 requirements.txt, installed with uv); it is rebuilt when requirements.txt changes. JupyterLab lives
 in a separate `.venv-lab/` whose kernel is the pipeline's interpreter: jupyterlab's dependency chain
 adds over a second to every process that imports jsonschema, and the pipeline should not pay it.
-Extra arguments are passed on: `python3 run.py demo --dry-run`, `python3 run.py test -k weights`.
+Extra arguments are passed on: `python3 run.py demo --dry-run`, `python3 run.py test -k weights`;
+`python3 run.py demo --verbose` shows Snakemake's full output and tracebacks of a failing stage.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(bin_path(VENV, "pytest")), *extra], cwd=ROOT, env=env)
     snakemake = str(bin_path(VENV, "snakemake"))
     profile = ["--workflow-profile", "workflow/profiles/default"]
+    if "--verbose" in extra:
+        # Everything on the console: Snakemake's rule listings and failed logs, tracebacks.
+        extra = [arg for arg in extra if arg != "--verbose"]
+        profile += ["--quiet", "host", "--show-failed-logs"]
+        env["INJURY_SURVEY_VERBOSE"] = "1"
     code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
     if code == 0 and not extra:
         report = ROOT / "results" / "report" / "snakemake_report.html"
