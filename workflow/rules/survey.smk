@@ -5,9 +5,9 @@ rule clean_survey:
     input:
         notebook=notebook("03_clean_survey"),
         tables=wave_tables,
-        frame=config["tables"]["frame"],
+        frame=table_file(config["tables"]["frame"]),
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning"),
+        code=notebook_code_inputs("03_clean_survey"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
         households="results/{wave}/clean/households.parquet",
@@ -18,6 +18,7 @@ rule clean_survey:
         accounting="results/{wave}/clean/accounting.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/clean_survey/03_clean_survey_{wave}.ipynb",
         stderr="results/logs/clean_survey/{wave}.log",
@@ -30,14 +31,15 @@ rule compute_weights:
         notebook=notebook("04_compute_weights"),
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
-        census=config["tables"]["census"],
-        code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
+        census=table_file(config["tables"]["census"]),
+        code=notebook_code_inputs("04_compute_weights"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
         diagnostics="results/{wave}/weights_diagnostics.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/compute_weights/04_compute_weights_{wave}.ipynb",
         stderr="results/logs/compute_weights/{wave}.log",
@@ -49,12 +51,13 @@ rule estimate_indicators:
     input:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
-        code=package_files("estimation.py", "standardize.py", "survey_design.py", "weighting.py"),
+        code=notebook_code_inputs("05_estimate_indicators"),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
         estimates="results/{wave}/estimates.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/estimate_indicators/05_estimate_indicators_{wave}.ipynb",
         stderr="results/logs/estimate_indicators/{wave}.log",
