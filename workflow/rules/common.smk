@@ -90,6 +90,18 @@ def input_files():
     return sorted({*configs, *codebook_files(), *files})
 
 
+def wave_sample_list(wildcards):
+    """The sample list of a wave (weights start from its selection probabilities)."""
+    tables = config["tables"]["waves"][wildcards.wave]
+    return [table_file(tables["sample"])] if "sample" in tables else []
+
+
+def clean_tables(waves="{wave}"):
+    """The clean tables (households, persons, episodes) of one wave, or of several."""
+    names = ["households", "persons", "episodes"]
+    return expand("results/{wave}/clean/{table}.parquet", wave=waves, table=names)
+
+
 def codebook_files():
     return [] if config["codebook"] == "default" else [config["codebook"]]
 

@@ -9,6 +9,9 @@ rule report_figures:
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),
         estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
+        # Some figures also draw on the first wave's clean tables and weights.
+        clean=clean_tables(WAVES[0]),
+        weights=f"results/{WAVES[0]}/weights.parquet",
         code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
@@ -36,6 +39,8 @@ rule final_report:
         estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
         weights=expand("results/{wave}/weights_diagnostics.csv", wave=WAVES),
         accounting=expand("results/{wave}/clean/accounting.csv", wave=WAVES),
+        households=expand("results/{wave}/clean/households.parquet", wave=WAVES),
+        plan_figures=rules.plan_survey.output.sensitivity_figures,
         tables=expand(
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),

@@ -29,8 +29,9 @@ rule clean_survey:
 rule compute_weights:
     input:
         notebook=notebook("04_compute_weights"),
-        households="results/{wave}/clean/households.parquet",
-        persons="results/{wave}/clean/persons.parquet",
+        clean=clean_tables(),
+        rejected="results/{wave}/clean/rejected.csv",
+        sample=wave_sample_list,
         census=table_file(config["tables"]["census"]),
         code=notebook_code_inputs("04_compute_weights"),
     output:

@@ -6,7 +6,7 @@ rule injury_profile:
     input:
         notebook=notebook("06_injury_profile"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
+        clean=clean_tables(),
         census=table_file(config["tables"]["census"]),
         code=notebook_code_inputs("06_injury_profile"),
     output:
@@ -32,7 +32,7 @@ rule injury_burden:
     input:
         notebook=notebook("07_injury_burden"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
+        clean=clean_tables(),
         code=notebook_code_inputs("07_injury_burden"),
     output:
         notebook="results/notebooks/07_injury_burden_{wave}.ipynb",
@@ -57,7 +57,7 @@ rule risk_factors:
     input:
         notebook=notebook("08_risk_factors"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
+        clean=clean_tables(),
         code=notebook_code_inputs("08_risk_factors"),
     output:
         notebook="results/notebooks/08_risk_factors_{wave}.ipynb",
