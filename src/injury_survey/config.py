@@ -79,6 +79,7 @@ def validate_config(config: dict) -> dict:
             "The configuration does not follow workflow/schemas/config.schema.yaml:\n"
             + "\n".join(lines)
             + "\nFix these keys in your config.yaml (the schema gives each key's meaning and default)."
+            + "\n请按上列键名（点号分隔的路径）修改 config.yaml；各键的含义与默认值见上述 schema 文件。"
         )
     _check_cross_references(config)
     return config
