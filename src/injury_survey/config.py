@@ -8,6 +8,7 @@ the Snakefile validates against it when the DAG is built, and notebooks run on t
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -86,11 +87,17 @@ def validate_config(config: dict) -> dict:
 
 
 def _normalise(config: dict) -> None:
-    """Stratum ids as text, however the YAML typed them: ``110105001:`` is read as a number, but
-    the frame's ``stratum_id`` is text, and the names must match it."""
+    """Values as the schema expects them, however the YAML typed them: stratum ids as text
+    (``110105001:`` is read as a number, but the frame's ``stratum_id`` is text and the names must
+    match it), recall dates as ISO text."""
     survey = config.get("survey")
     if isinstance(survey, dict) and isinstance(survey.get("strata"), dict):
         survey["strata"] = {str(key): value for key, value in survey["strata"].items()}
+    recall = config.get("recall")
+    if isinstance(recall, dict):  # `fixed_start: 2025-01-01` unquoted is a YAML date
+        for key in ("fixed_start", "fixed_end"):
+            if isinstance(recall.get(key), dt.date):
+                recall[key] = recall[key].isoformat()
 
 
 def _allowed(err: jsonschema.ValidationError) -> str:

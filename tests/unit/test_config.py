@@ -114,3 +114,16 @@ def test_the_settings_digest_changes_with_any_setting_and_only_then():
     assert config_digest(base) == config_digest(validate_config(minimal_config()))
     changed = validate_config(minimal_config() | {"plan": {"deff": 2.0}})
     assert config_digest(changed) != config_digest(base)
+
+
+def test_unquoted_recall_dates_are_accepted_as_iso_dates():
+    import datetime as dt
+
+    recall = {
+        "mode": "fixed",
+        "fixed_start": dt.date(2025, 1, 1),
+        "fixed_end": dt.date(2025, 12, 31),
+    }
+    config = validate_config(minimal_config() | {"recall": recall})
+    assert config["recall"]["fixed_start"] == "2025-01-01"
+    assert config["recall"]["fixed_end"] == "2025-12-31"
