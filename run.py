@@ -136,12 +136,16 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(bin_path(VENV, "pytest")), *extra], cwd=ROOT, env=env)
     snakemake = str(bin_path(VENV, "snakemake"))
     profile = ["--workflow-profile", "workflow/profiles/default"]
+    # Placed last: --quiet takes a list and would swallow a target that followed it.
+    overrides = []
     if "--verbose" in extra:
         # Everything on the console: Snakemake's rule listings and failed logs, tracebacks.
         extra = [arg for arg in extra if arg != "--verbose"]
-        profile += ["--quiet", "host", "--show-failed-logs"]
+        overrides = ["--show-failed-logs", "--quiet", "host"]
         env["INJURY_SURVEY_VERBOSE"] = "1"
-    code = subprocess.call([snakemake, *profile, *extra], cwd=ROOT, env=env)
+    elif {"-n", "--dry-run"} & set(extra):
+        overrides = ["--quiet", "host", "rules"]  # the profile hides the job list a dry run is for
+    code = subprocess.call([snakemake, *profile, *extra, *overrides], cwd=ROOT, env=env)
     if code == 0 and not extra:
         report = ROOT / "results" / "report" / "snakemake_report.html"
         if not report.exists() or newest_result(exclude=report) > report.stat().st_mtime:
