@@ -2,10 +2,10 @@
 
 Every notebook rule of the Snakefile lists these files as inputs, so editing a module reruns
 exactly the stages whose code imports it, directly or through other modules. The list is computed
-from the source, never kept by hand: the imports of the notebook's code cells, then the import
-closure inside the package (import statements read from the source, nothing executed), plus each imported package's
-``__init__.py`` and the package data files (YAML, CSV, templates) a module names. Parsing is cheap
-(Snakemake does it on every run) and cached per file.
+from the source, never kept by hand: the imports of the notebook's code cells, then their closure
+inside the package (import statements read from the source; nothing is executed), with each
+imported package's ``__init__.py`` and the package data files (YAML, CSV, templates) a module
+names. Snakemake computes this on every run, so it is a text scan cached per file.
 """
 
 from __future__ import annotations

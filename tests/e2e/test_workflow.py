@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import psutil
 import pytest
@@ -195,10 +194,9 @@ def test_tables_on_named_sheets_of_one_workbook(tmp_path, survey_run):
 
 
 # What must come out byte for byte the same from the same inputs: every data file a stage hands
-# on or reports (CSV, Parquet, YAML, figure captions and figures). Workbooks are compared cell by
-# cell: an .xlsx is a zip archive that stamps its entries and docProps/core.xml with the time of
-# writing. Executed notebooks, their HTML, the report and logs record run times and are excluded.
-BYTE_IDENTICAL = {".csv", ".parquet", ".yaml", ".txt", ".png", ".svg"}
+# on or reports (CSV, Parquet, YAML, workbooks, figure captions and figures). Executed notebooks,
+# their HTML, the report and the logs record run times and dates and are left out.
+BYTE_IDENTICAL = {".csv", ".parquet", ".yaml", ".xlsx", ".txt", ".png", ".svg"}
 
 
 def result_files(folder: Path, suffixes: set[str]) -> dict[str, Path]:
@@ -208,11 +206,6 @@ def result_files(folder: Path, suffixes: set[str]) -> dict[str, Path]:
         for path in sorted(results.rglob("*"))
         if path.suffix in suffixes and "logs" not in path.relative_to(results).parts
     }
-
-
-def workbook_cells(path: Path) -> dict[str, list[tuple]]:
-    book = openpyxl.load_workbook(path)
-    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
 
 
 def kill_tree(process: subprocess.Popen) -> None:
@@ -256,10 +249,7 @@ def test_a_run_killed_mid_notebook_reruns_to_the_same_tables(survey_run, tmp_pat
     assert sorted(first) == sorted(second)
     differing = [name for name in first if first[name].read_bytes() != second[name].read_bytes()]
     assert not differing, f"not byte-identical across runs: {differing}"
-    books = result_files(survey_run, {".xlsx"})
-    assert books and sorted(books) == sorted(result_files(folder, {".xlsx"}))
-    for name, path in books.items():
-        assert workbook_cells(path) == workbook_cells(folder / "results" / name), name
+    assert any(name.endswith(".xlsx") for name in first)
 
 
 def declared_inputs(folder: Path) -> dict[str, set[str]]:
