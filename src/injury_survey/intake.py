@@ -265,6 +265,11 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
     return _RawTable(frame, encoding, dropped, sheets)
 
 
+def table_file(path: str | Path) -> str:
+    """The file of a table path as written in the config: "book.xlsx#Sheet" is in book.xlsx."""
+    return _split_sheet(str(path))[0]
+
+
 def _split_sheet(path: str) -> tuple[str, str | None]:
     """Split a sheet name off an xlsx path: book.xlsx#Persons → (book.xlsx, Persons)."""
     head, sep, sheet = path.rpartition("#")

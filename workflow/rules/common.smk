@@ -9,6 +9,7 @@ import yaml
 
 from injury_survey.code_inputs import module_code, notebook_code
 from injury_survey.config import config_digest, load_config, validate_config
+from injury_survey.intake import table_file
 
 
 def settings_file():
@@ -54,15 +55,9 @@ def notebook_code_inputs(name):
     return sorted({*notebook_code(notebook(name)), *RUNNER_CODE})
 
 
-def table_file(path):
-    """The file of a table path from the config: "book.xlsx#Sheet" is the workbook book.xlsx
-    (Snakemake tracks files; intake reads the named sheet)."""
-    head, sep, _ = str(path).rpartition("#")
-    return head if sep and head.lower().endswith((".xlsx", ".xlsm")) else str(path)
-
-
 def table_files(tables):
-    """The files of a mapping of table paths, each file once (sheets of one workbook share it)."""
+    """The files of a mapping of table paths, each file once: "book.xlsx#Sheet" is book.xlsx
+    (Snakemake tracks files; intake reads the named sheet), and sheets of one workbook share it."""
     return sorted({table_file(path) for path in tables.values()})
 
 
