@@ -13,7 +13,8 @@ in a separate `.venv-lab/` with a kernel of its own name, "injury-survey", that 
 interpreter: jupyterlab's dependency chain adds over a second to every process that imports
 jsonschema, and the pipeline should not pay it. Extra arguments are passed on:
 `python3 run.py demo --dry-run`, `python3 run.py run FOLDER --cores 2`, `python3 run.py test -k
-weights`, `python3 run.py init FOLDER --force`.
+weights`, `python3 run.py init FOLDER --force`;
+`python3 run.py demo --verbose` shows Snakemake's full output and tracebacks of a failing stage.
 """
 
 from __future__ import annotations
@@ -187,7 +188,16 @@ def run_pipeline(folder: Path, configfile: Path | None, extra: list[str]) -> int
         *(["--configfile", str(configfile)] if configfile else []),
     ]
     profile = ["--workflow-profile", str(ROOT / "workflow" / "profiles" / "default")]
-    code = subprocess.call([*snakemake, *profile, *extra], cwd=folder, env=env)
+    # Placed last: --quiet takes a list and would swallow a target that followed it.
+    overrides = []
+    if "--verbose" in extra:
+        # Everything on the console: Snakemake's rule listings and failed logs, tracebacks.
+        extra = [arg for arg in extra if arg != "--verbose"]
+        overrides = ["--show-failed-logs", "--quiet", "host"]
+        env["INJURY_SURVEY_VERBOSE"] = "1"
+    elif {"-n", "--dry-run"} & set(extra):
+        overrides = ["--quiet", "host", "rules"]  # the profile hides the job list a dry run is for
+    code = subprocess.call([*snakemake, *profile, *extra, *overrides], cwd=folder, env=env)
     results = folder / "results"
     if code == 0 and not extra:
         report = results / "report" / "snakemake_report.html"

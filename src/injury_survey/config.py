@@ -8,6 +8,9 @@ the Snakefile validates against it when the DAG is built, and notebooks run on t
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,7 @@ def validate_config(config: dict) -> dict:
     """
     schema = load_schema()
     config = copy.deepcopy(config)
+    _normalise(config)
     _fill_defaults(config, schema, schema)
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -71,14 +75,39 @@ def validate_config(config: dict) -> dict:
         lines = []
         for err in errors:
             where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-            lines.append(f"  {where}: {err.message}")
+            lines.append(f"  {where}: {err.message}{_allowed(err)}")
         raise ConfigError(
             "The configuration does not follow workflow/schemas/config.schema.yaml:\n"
             + "\n".join(lines)
             + "\nFix these keys in your config.yaml (the schema gives each key's meaning and default)."
+            + "\n请按上列键名（点号分隔的路径）修改 config.yaml；各键的含义与默认值见上述 schema 文件。"
         )
     _check_cross_references(config)
     return config
+
+
+def _normalise(config: dict) -> None:
+    """Values as the schema expects them, however the YAML typed them: stratum ids as text
+    (``110105001:`` is read as a number, but the frame's ``stratum_id`` is text and the names must
+    match it), recall dates as ISO text."""
+    survey = config.get("survey")
+    if isinstance(survey, dict) and isinstance(survey.get("strata"), dict):
+        survey["strata"] = {str(key): value for key, value in survey["strata"].items()}
+    recall = config.get("recall")
+    if isinstance(recall, dict):  # `fixed_start: 2025-01-01` unquoted is a YAML date
+        for key in ("fixed_start", "fixed_end"):
+            if isinstance(recall.get(key), dt.date):
+                recall[key] = recall[key].isoformat()
+
+
+def _allowed(err: jsonschema.ValidationError) -> str:
+    """What the schema accepts where the value was refused, when the message does not say."""
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "additionalProperties" and "properties" in schema:
+        return f" (allowed keys: {', '.join(schema['properties'])})"
+    if err.validator == "type" and "enum" in schema:
+        return f" (allowed values: {', '.join(map(str, schema['enum']))})"
+    return ""
 
 
 def _check_cross_references(config: dict) -> None:
@@ -106,12 +135,30 @@ def load_config(config: str | Path | dict) -> dict:
         return validate_config(config)
     path = Path(config)
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
     except FileNotFoundError:
         raise ConfigError(f"Config file {path} not found.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from None
     return validate_config(loaded or {})
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML as usual, except that a number used as a key stays the text written: a stratum id
+    ``0123:`` is "0123" (plain YAML would read the octal number 83)."""
+
+    def construct_mapping(self, node, deep=False):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith((":int", ":float")):
+                key_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
+
+
+def config_digest(config: dict) -> str:
+    """A fingerprint of the validated settings: the Snakefile passes it as a rule parameter, so
+    changing any setting reruns the notebooks (the notebooks themselves get the file's path)."""
+    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def describe_settings(config: dict, *sections: str) -> Styler:

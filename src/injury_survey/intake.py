@@ -207,6 +207,7 @@ class _RawTable:
     encoding: str
     dropped: pd.DataFrame
     sheet_note: str = ""
+    sheets: tuple[str, list[str]] | None = None  # xlsx: the sheet read and the workbook's sheets
 
 
 def read_table(path: str | Path, *, survey_dir: str | Path = ".") -> pd.DataFrame:
@@ -254,14 +255,16 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
             f"{what}: not found (looked for {file.resolve()}). Check the path in the 'tables' "
             "section of config.yaml; relative paths start at the survey folder."
         )
+    sheets = None
     if file.suffix.lower() in {".xlsx", ".xlsm"}:
         records, sheets = _xlsx_records(file, sheet, what)
         encoding = "xlsx"
-        if sheet is None and len(sheets) > 1:
+        names = sheets[1]
+        if sheet is None and len(names) > 1:
             # Data on a later sheet is a common slip: say which sheet was read and how to pick.
             sheet_note = (
-                f" (sheet '{sheets[0]}' read; the workbook also has "
-                f"{', '.join(repr(s) for s in sheets[1:])}: write '{shown}#<sheet>' in the config "
+                f" (sheet '{names[0]}' read; the workbook also has "
+                f"{', '.join(repr(s) for s in names[1:])}: write '{shown}#<sheet>' in the config "
                 "to read another / 读取的是第一个工作表，如需读取其他工作表请在配置中写 文件名#工作表名)"
             )
             what += sheet_note
@@ -274,7 +277,12 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
         records, encoding = _csv_records(file, what)
     frame = _frame_from_records(records, shown, what)
     frame, dropped = _drop_personal_data(frame, table=table, source_file=shown, what=what)
-    return _RawTable(frame, encoding, dropped, sheet_note)
+    return _RawTable(frame, encoding, dropped, sheet_note, sheets)
+
+
+def table_file(path: str | Path) -> str:
+    """The file of a table path as written in the config: "book.xlsx#Sheet" is in book.xlsx."""
+    return _split_sheet(str(path))[0]
 
 
 def _split_sheet(path: str) -> tuple[str, str | None]:
@@ -334,8 +342,8 @@ def _csv_records(file: Path, what: str) -> tuple[list[tuple[int, list[str]]], st
 
 def _xlsx_records(
     file: Path, sheet: str | None, what: str
-) -> tuple[list[tuple[int, list[str]]], list[str]]:
-    """The rows of the chosen (else the first) sheet, and the workbook's sheet names."""
+) -> tuple[list[tuple[int, list[str]]], tuple[str, list[str]]]:
+    """The rows of the chosen sheet, and (that sheet's name, every sheet of the workbook)."""
     import openpyxl
 
     try:
@@ -358,7 +366,7 @@ def _xlsx_records(
         (number, [_cell_text(v) for v in row])
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
     ]
-    return records, list(book.sheetnames)
+    return records, (worksheet.title, list(book.sheetnames))
 
 
 def _cell_text(value: Any) -> str:
@@ -786,7 +794,7 @@ def load_table(
     raw_table = _read_raw(path, survey_dir, table)
     what = f"{table} table, file {path}{raw_table.sheet_note}"
     raw = _apply_aliases(raw_table.frame, spec, what)
-    _check_required_columns(raw, spec, what)
+    _check_required_columns(raw, spec, what, raw_table.sheets)
     if raw.empty and table not in MAY_BE_EMPTY:
         raise IntakeError(
             f"{what}: the file has its header but no data rows. Export the table again with "
@@ -870,7 +878,9 @@ def _apply_aliases(frame: pd.DataFrame, spec: TableSpec, what: str) -> pd.DataFr
     return frame.rename(columns=renames)
 
 
-def _check_required_columns(frame: pd.DataFrame, spec: TableSpec, what: str) -> None:
+def _check_required_columns(
+    frame: pd.DataFrame, spec: TableSpec, what: str, sheets: tuple[str, list[str]] | None = None
+) -> None:
     found = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
     missing = [c for c in spec.required if c not in frame]
     if not missing:
@@ -884,6 +894,21 @@ def _check_required_columns(frame: pd.DataFrame, spec: TableSpec, what: str) -> 
         f"{what}: required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(lines)}. "
         f"Columns found: {', '.join(found) or '(none)'}. Headers must use the data contract's "
         "English names (data-contract.md); add or rename the column and run again."
+        + _other_sheets_hint(sheets)
+    )
+
+
+def _other_sheets_hint(sheets: tuple[str, list[str]] | None) -> str:
+    """For a workbook: which sheet was read and which others there are to choose from."""
+    if not sheets or len(sheets[1]) < 2:
+        return ""
+    read, names = sheets
+    listed = ", ".join(repr(name) for name in names)
+    return (
+        f" These columns are from sheet {read!r}; the workbook's sheets are {listed}. If the table"
+        " is on another sheet, write its name after '#' in config.yaml (file.xlsx#Sheet)."
+        f"（读取的是工作表“{read}”；本工作簿的工作表有：{'、'.join(names)}。"
+        "如数据在其他工作表，请在 config.yaml 的路径后写“#工作表名”。）"
     )
 
 

@@ -16,6 +16,7 @@ from scipy.stats import norm
 
 from injury_survey import sample_size as ss
 from injury_survey.figures.style import figure_caption
+from injury_survey.reproducible import reproducible_xlsx
 from injury_survey.sampling import SAMPLE_COLUMNS, draw_sample
 
 # Used only when the pilot cannot give a response rate (e.g. no eligible household).
@@ -379,6 +380,7 @@ def write_fieldwork_workbook(sample: pd.DataFrame, frame: pd.DataFrame, path: st
             worksheet = writer.sheets[str(stratum)[:31]]
             for column_cells in worksheet.columns:
                 worksheet.column_dimensions[column_cells[0].column_letter].width = 18
+    reproducible_xlsx(path)
 
 
 def _fmt(value, spec: str) -> str:

@@ -27,6 +27,8 @@ def write_clean(result: CleanResult, out_dir: str | Path) -> None:
         result.tables[name].to_parquet(out / f"{name}.parquet", index=False)
     if "deaths" in result.tables:
         result.tables["deaths"].to_parquet(out / "deaths.parquet", index=False)
+    else:  # a deaths table left from an earlier run would be read as this run's (read_clean)
+        (out / "deaths.parquet").unlink(missing_ok=True)
     rejected = [
         frame.assign(table=name) for name, frame in result.rejected.items() if not frame.empty
     ]

@@ -1,20 +1,28 @@
-"""Execute one pipeline notebook with papermill and report a failure as a message, not a traceback.
+"""Execute one pipeline notebook with papermill; on the console, a failure is a few lines.
 
 Usage (the Snakefile's notebook rules)::
 
-    python -m injury_survey.run_notebook NOTEBOOK EXECUTED_COPY -k python3 -y "<yaml parameters>"
+    python -m injury_survey.run_notebook NOTEBOOK EXECUTED_COPY --log LOG -k python3 \\
+        -y "<yaml parameters>"
 
-Parameters travel as one YAML mapping (like ``papermill -y``) so their types survive. When a cell
-raises, the executed copy (with the full traceback) is still written, and stderr gets the
-exception's own message, which for bad input names the file, row, column and what to do.
+Parameters travel as one YAML mapping (like ``papermill -y``) so their types survive. Everything
+papermill, the kernel and the notebook's libraries print goes to ``LOG``; the console gets one line
+when the stage starts and ends, and, when a cell raises, the exception's own message (for bad input
+it names the file, row, column and what to do) and where the executed notebook with the full
+traceback is. Set ``INJURY_SURVEY_VERBOSE=1`` (``run.py ... --verbose``) to also print the
+traceback on the console.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import pprint
+import re
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import papermill
@@ -22,11 +30,23 @@ import yaml
 from papermill.exceptions import PapermillExecutionError
 from papermill.translators import PythonTranslator, papermill_translators
 
+VERBOSE_ENV = "INJURY_SURVEY_VERBOSE"
+# A long message (e.g. a list of every bad row) is cut on the console; the log has all of it.
+MAX_MESSAGE_LINES = 10
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
 
 class ReadableTranslator(PythonTranslator):
     """Injected parameters as readable Python: Chinese text kept as is (papermill would write
-    ``"\\u793a…"``), the config mapping laid out one key per line. Parameters are plain YAML
-    values, for which ``repr`` is a valid Python literal."""
+    ``"\\u793a…"``), a mapping laid out one key per line, and a first comment line naming the
+    survey (:attr:`heading`). Parameters are plain YAML values, for which ``repr`` is a valid
+    Python literal."""
+
+    heading = "Parameters"
+
+    @classmethod
+    def codify(cls, parameters, comment="Parameters"):
+        return super().codify(parameters, cls.heading)
 
     @classmethod
     def translate_str(cls, val):
@@ -41,37 +61,104 @@ class ReadableTranslator(PythonTranslator):
         return pprint.pformat(val, width=100)
 
 
+def injected_heading(config: str | dict | None) -> str:
+    """The comment above the injected parameters: the survey, and where its settings come from
+    (the notebook loads them with ``load_config`` and shows them with ``describe_settings``)."""
+    if isinstance(config, str):
+        try:
+            settings = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            settings = {}  # the notebook's load_config says what is wrong with it
+        source = f"settings from {config}"
+    else:
+        settings, source = config or {}, "settings given as a mapping"
+    survey = settings.get("survey") if isinstance(settings, dict) else None
+    names = [survey.get(k) for k in ("name_zh", "name_en")] if isinstance(survey, dict) else []
+    title = " / ".join(str(n) for n in names if n)
+    return f"Parameters: {title} ({source})" if title else f"Parameters ({source})"
+
+
+def failure_summary(stage: str, err: PapermillExecutionError, output: Path, log: Path) -> str:
+    """The few lines a survey officer needs: which stage stopped, the message, where the details are."""
+    message = ANSI_ESCAPE.sub("", str(err.evalue)).strip().splitlines() or [""]
+    if len(message) > MAX_MESSAGE_LINES:
+        cut = len(message) - MAX_MESSAGE_LINES
+        message = [*message[:MAX_MESSAGE_LINES], f"… ({cut} more lines in {log})"]
+    lines = [
+        f"{stage} stopped (cell {err.exec_count}, {err.ename}):",
+        *(f"  {line}" for line in message),
+        f"Executed notebook with the full traceback: {output}",
+    ]
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def output_to(log: Path):
+    """Send this process's stdout and stderr, and the kernel's it starts, to ``log`` (at the file
+    descriptor level, so subprocesses follow); yield a stream to the original console."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    console = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    with open(log, "a", encoding="utf-8") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield console
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)
+            console.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute a pipeline notebook.")
     parser.add_argument("notebook", type=Path)
     parser.add_argument("output", type=Path)
+    parser.add_argument("--log", type=Path, help="where the details go (default: beside OUTPUT)")
     parser.add_argument("-k", "--kernel", default="python3")
     parser.add_argument("-y", "--yaml", default="{}", help="parameters as a YAML mapping")
     args = parser.parse_args(argv)
 
     parameters = yaml.safe_load(args.yaml) or {}
+    log = args.log or args.output.with_suffix(".log")
+    ReadableTranslator.heading = injected_heading(parameters.get("config"))
     papermill_translators.register("python", ReadableTranslator)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
+    for folder in {args.output.parent, log.parent}:
+        folder.mkdir(parents=True, exist_ok=True)
+    log.write_text("", encoding="utf-8")
+    verbose = os.environ.get(VERBOSE_ENV, "") not in {"", "0"}
     started = time.monotonic()
-    print(f"Running {args.notebook.name} -> {args.output}", file=sys.stderr, flush=True)
-    try:
-        papermill.execute_notebook(
-            str(args.notebook),
-            str(args.output),
-            parameters=parameters,
-            kernel_name=args.kernel,
-            progress_bar=False,
-            log_output=False,
-        )
-    except PapermillExecutionError as err:
-        print(
-            f"\n{args.notebook.name} stopped in cell {err.exec_count}:\n\n"
-            f"{err.ename}: {err.evalue}\n\n"
-            f"The executed notebook, with the full traceback, is {args.output}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"Finished {args.notebook.name} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    with output_to(log) as console:
+        print(f"Running {args.output.stem} (log: {log})", file=console)
+        try:
+            papermill.execute_notebook(
+                str(args.notebook),
+                str(args.output),
+                parameters=parameters,
+                kernel_name=args.kernel,
+                progress_bar=False,
+                log_output=False,
+            )
+        except PapermillExecutionError as err:
+            trace = ANSI_ESCAPE.sub("", "\n".join(err.traceback))
+            summary = failure_summary(args.output.stem, err, args.output, log)
+            print(f"{trace}\n\n{summary}", file=sys.stderr)
+            if verbose:
+                print(trace, file=console)
+            print(summary, file=console)
+            return 1
+        except Exception as err:  # the kernel died, a file is missing: not the notebook's message
+            traceback.print_exc()
+            print(f"{args.output.stem} could not run: {type(err).__name__}: {err}", file=console)
+            print(f"Details: {log}", file=console)
+            return 1
+        seconds = time.monotonic() - started
+        print(f"Finished {args.output.stem} in {seconds:.1f} s", file=console)
     return 0
 
 

@@ -72,3 +72,60 @@ def test_fixed_recall_needs_its_dates():
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_stratum_ids_written_as_numbers_become_the_frames_text_ids(tmp_path):
+    # `110105001: {...}` is a YAML integer; the frame's stratum_id is read as text.
+    config = minimal_config()
+    config["survey"]["strata"] = {
+        110105001: {"zh": "东城", "en": "Dongcheng"},
+        "S2": {"zh": "西", "en": "W"},
+    }
+    assert set(validate_config(config)["survey"]["strata"]) == {"110105001", "S2"}
+    # From a file, a number keeps the digits as written: 0123 is "0123", not octal 83.
+    text = yaml.safe_dump(minimal_config(), allow_unicode=True).replace(
+        "survey:\n",
+        "survey:\n  strata:\n    0123: {zh: 东城, en: Dongcheng}\n    110105001: {zh: 西城, en: Xicheng}\n",
+    )
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    assert set(load_config(tmp_path / "config.yaml")["survey"]["strata"]) == {"0123", "110105001"}
+
+
+def test_stratum_ids_as_numbers_label_the_strata_in_the_codebook():
+    from injury_survey.codebook import survey_codebook
+
+    config = minimal_config()
+    config["survey"]["strata"] = {110105001: {"zh": "东城社区", "en": "Dongcheng"}}
+    codebook = survey_codebook(validate_config(config))
+    assert codebook.label("stratum_id", "110105001", "zh") == "东城社区"
+
+
+def test_unknown_key_names_its_dotted_path_and_the_allowed_keys():
+    config = minimal_config() | {"estimation": {"lonely_psus": "adjust"}}
+    with pytest.raises(ConfigError) as err:
+        validate_config(config)
+    message = str(err.value)
+    assert "estimation: Additional properties are not allowed ('lonely_psus'" in message
+    assert "allowed keys: " in message and "lonely_psu" in message.split("allowed keys: ")[1]
+
+
+def test_the_settings_digest_changes_with_any_setting_and_only_then():
+    from injury_survey.config import config_digest
+
+    base = validate_config(minimal_config())
+    assert config_digest(base) == config_digest(validate_config(minimal_config()))
+    changed = validate_config(minimal_config() | {"plan": {"deff": 2.0}})
+    assert config_digest(changed) != config_digest(base)
+
+
+def test_unquoted_recall_dates_are_accepted_as_iso_dates():
+    import datetime as dt
+
+    recall = {
+        "mode": "fixed",
+        "fixed_start": dt.date(2025, 1, 1),
+        "fixed_end": dt.date(2025, 12, 31),
+    }
+    config = validate_config(minimal_config() | {"recall": recall})
+    assert config["recall"]["fixed_start"] == "2025-01-01"
+    assert config["recall"]["fixed_end"] == "2025-12-31"

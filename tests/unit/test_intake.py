@@ -138,6 +138,16 @@ class TestEncodingsAndFormats:
         with pytest.raises(IntakeError, match=r"no sheet 'People'.*'说明', 'Persons'"):
             load_table("book.xlsx#People", "persons", codebook, survey_dir=tmp_path)
 
+    def test_xlsx_sheet_without_the_columns_lists_the_other_sheets(self, tmp_path, codebook):
+        # Without "#Persons" the first sheet (a note) is read: say which sheets there are.
+        write_persons_xlsx(tmp_path / "book.xlsx", first_sheet="说明")
+        with pytest.raises(IntakeError) as err:
+            load_table("book.xlsx", "persons", codebook, survey_dir=tmp_path)
+        message = str(err.value)
+        assert "required columns missing" in message
+        assert "from sheet '说明'" in message and "'说明', 'Persons'" in message
+        assert "file.xlsx#Sheet" in message and "工作表" in message
+
     def test_read_table_is_raw_trimmed_strings(self, tmp_path):
         (tmp_path / "t.csv").write_text(
             " Hh_ID , Result_Code \n 007 , 1 \n008,\n", encoding="utf-8"

@@ -1,35 +1,38 @@
-# Helpers shared by the rules: config validation, code paths, papermill parameters.
+# Helpers shared by the rules: config validation, code inputs, papermill parameters.
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import yaml
 
-from injury_survey.config import validate_config
+from injury_survey.code_inputs import module_code, notebook_code
+from injury_survey.config import config_digest, load_config, validate_config
+from injury_survey.intake import table_file
+
+
+def settings_file():
+    """The config file the settings come from, as a path for the notebooks to load, or None when
+    they do not come from one file alone (several --configfile, --config overrides)."""
+    if not workflow.configfiles:
+        return None
+    path = Path(workflow.configfiles[-1])
+    with path.open(encoding="utf-8") as handle:
+        if yaml.safe_load(handle) != config:
+            return None
+    inside = not path.is_absolute() or path.is_relative_to(Path.cwd())
+    return os.path.relpath(path) if inside else str(path)
+
 
 # Validate at DAG build, with the same schema and defaults the notebooks use on their own.
-config.update(validate_config(config))
+CONFIG_FILE = settings_file()
+config.update(load_config(CONFIG_FILE) if CONFIG_FILE else validate_config(config))
+SETTINGS = config_digest(config)
 
 WAVES = config["survey"]["waves"]
 INDEX_TITLE = f"{config['survey']['name_zh']} / {config['survey']['name_en']}"
 REPO = Path(workflow.basedir)
-
-# Code is an input of every notebook rule, so editing a notebook or the package modules it uses
-# reruns what depends on it (and nothing else). Paths are absolute, from the Snakefile's folder,
-# so --directory runs work.
-PACKAGE = REPO / "src" / "injury_survey"
-SHARED_MODULES = ("__init__.py", "config.py", "issues.py", "results.py", "codebook.py", "data")
-
-
-def package_files(*modules):
-    """Source and data files of the named package modules (files or subpackages) and the
-    modules every stage uses."""
-    files = []
-    for name in (*SHARED_MODULES, *modules):
-        path = PACKAGE / name
-        found = path.rglob("*") if path.is_dir() else [path]
-        files += [str(p) for p in found if p.is_file() and "__pycache__" not in p.parts]
-    return sorted(set(files))
 
 
 wildcard_constraints:
@@ -41,44 +44,102 @@ def notebook(name):
     return str(REPO / "notebooks" / f"{name}.ipynb")
 
 
+# Code is an input of every notebook rule, so editing a notebook or a package module it uses
+# reruns what depends on it (and nothing else). The package files come from the notebook's
+# imports and their closure (injury_survey.code_inputs), never from a hand-kept list.
+RUNNER_CODE = module_code("injury_survey.run_notebook")
+
+
+def notebook_code_inputs(name):
+    """The package files a notebook imports (directly or not), and the runner that executes it."""
+    return sorted({*notebook_code(notebook(name)), *RUNNER_CODE})
+
+
+def table_files(tables):
+    """The files of a mapping of table paths, each file once: "book.xlsx#Sheet" is book.xlsx
+    (Snakemake tracks files; intake reads the named sheet), and sheets of one workbook share it."""
+    return sorted({table_file(path) for path in tables.values()})
+
+
+def frozen_sample_list():
+    """The first wave's sample list once it exists: the plan compares its own draw with it."""
+    tables = config["tables"]["waves"][WAVES[0]]
+    frozen = table_file(tables["sample"]) if "sample" in tables else None
+    return [frozen] if frozen and Path(frozen).exists() else []
+
+
+def report_languages():
+    """The languages figures are drawn in (report.language); injury_survey.figures has the same
+    rule in figure_languages, but importing it costs Snakemake a second on every run."""
+    language = config["report"]["language"]
+    return ["zh", "en"] if language == "both" else [language]
+
+
+def input_files():
+    """Every file the run reads from the survey folder: config, codebook and data tables."""
+    tables = config["tables"]
+    files = [table_file(tables["frame"]), table_file(tables["census"])]
+    for group in [tables["pilot"], *tables["waves"].values()]:
+        files += table_files(group)
+    configs = [os.path.relpath(p) for p in workflow.configfiles if Path(p).exists()]
+    return sorted({*configs, *codebook_files(), *files})
+
+
+def wave_sample_list(wildcards):
+    """The sample list of a wave (weights start from its selection probabilities)."""
+    tables = config["tables"]["waves"][wildcards.wave]
+    return [table_file(tables["sample"])] if "sample" in tables else []
+
+
+def clean_tables(waves="{wave}"):
+    """The clean tables (households, persons, episodes) of one wave, or of several."""
+    names = ["households", "persons", "episodes"]
+    return expand("results/{wave}/clean/{table}.parquet", wave=waves, table=names)
+
+
 def codebook_files():
     return [] if config["codebook"] == "default" else [config["codebook"]]
 
 
 def wave_tables(wildcards):
-    """Input tables of one formal survey wave, as mapped in config tables.waves.<wave>."""
-    return list(config["tables"]["waves"][wildcards.wave].values())
+    """Input files of one formal survey wave, as mapped in config tables.waves.<wave>."""
+    return table_files(config["tables"]["waves"][wildcards.wave])
 
 
 def papermill_parameters(**parameters):
-    """Notebook parameters as one YAML string for `papermill -y` (types survive, unlike -p).
+    """Notebook parameters as one line of YAML (JSON) for run_notebook's `-y`.
 
-    The validated config is always passed, so a changed setting reruns the notebooks
-    (Snakemake tracks params) and the notebook prints the settings it actually used.
+    `config` is the config file's path: the notebook loads and validates it with load_config,
+    as it does when run on its own, and shows the settings it used (describe_settings). Only when
+    the settings do not come from one file (command-line overrides) is the validated mapping
+    passed instead. Every notebook rule also has the settings' digest as a parameter, so
+    Snakemake reruns the notebooks when a setting changes.
     """
-    return yaml.safe_dump({"config": config, **parameters}, allow_unicode=True, sort_keys=False)
+    values = {"config": CONFIG_FILE or config, **parameters}
+    return json.dumps(values, ensure_ascii=False, default=str)
 
 
 def wave_parameters(wildcards):
     return papermill_parameters(survey_dir=".", wave=wildcards.wave)
 
 
-# The papermill command of every notebook rule (through run_notebook, which turns a failing
-# cell into a message): the executed copy is first written to the
-# log folder, so a failing notebook survives (with its traceback) for debugging while the rule's
-# outputs are removed; on success it is copied to results/notebooks/.
-# Jobs use the interpreter that runs Snakemake (the project's environment), whatever is on PATH.
+# The papermill command of every notebook rule, through run_notebook: the console gets a line per
+# stage and, when a cell fails, its message and where the details are; everything else goes to
+# log.stderr. The executed copy is first written to the log folder, so a failing notebook survives
+# (with its traceback) for debugging while the rule's outputs are removed; on success it is
+# copied to results/notebooks/. Jobs use the interpreter that runs Snakemake (the project's
+# environment), whatever is on PATH.
 PYTHON = sys.executable
 PAPERMILL = (
     f"{PYTHON} -m injury_survey.run_notebook "
-    "{input.notebook} {log.notebook} -k python3 "
-    "-y {params.parameters:q} > {log.stderr} 2>&1 && cp {log.notebook} {output.notebook}"
+    "{input.notebook} {log.notebook} --log {log.stderr} -k python3 "
+    "-y {params.parameters:q} && cp {log.notebook} {output.notebook}"
 )
 
 
 def final_outputs():
     waves = expand("results/{wave}/estimates.csv", wave=WAVES)
-    return ["results/index.html", "results/report/report.html", *waves]
+    return ["results/index.html", "results/report/report.html", "results/manifest.csv", *waves]
 
 
 WAVE_STAGES = [

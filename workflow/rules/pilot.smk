@@ -4,18 +4,10 @@
 rule clean_pilot:
     input:
         notebook=notebook("01_clean_pilot"),
-        tables=list(config["tables"]["pilot"].values()),
-        frame=config["tables"]["frame"],
+        tables=table_files(config["tables"]["pilot"]),
+        frame=table_file(config["tables"]["frame"]),
         codebook=codebook_files(),
-        code=package_files(
-            "intake.py",
-            "cleaning",
-            "pilot.py",
-            "sample_size.py",
-            "weighting_classes.py",
-            "forced_adjustments.py",
-            "adjustments.py",
-        ),
+        code=notebook_code_inputs("01_clean_pilot"),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
         households="results/pilot/households.parquet",
@@ -28,6 +20,7 @@ rule clean_pilot:
         adjustments="results/pilot/adjustments/01.csv",
     params:
         parameters=papermill_parameters(survey_dir=".", out_dir="results/pilot"),
+        settings=SETTINGS,
     log:
         notebook="results/logs/clean_pilot/01_clean_pilot.ipynb",
         stderr="results/logs/clean_pilot/papermill.log",
@@ -45,18 +38,25 @@ rule plan_survey:
     input:
         notebook=notebook("02_plan_survey"),
         pilot_summary="results/pilot/pilot_summary.yaml",
-        frame=config["tables"]["frame"],
-        code=package_files("intake.py", "plan.py", "sample_size.py", "sampling.py", "figures"),
+        frame=table_file(config["tables"]["frame"]),
+        frozen_sample=frozen_sample_list(),
+        code=notebook_code_inputs("02_plan_survey"),
     output:
         notebook="results/notebooks/02_plan_survey.ipynb",
         plan="results/plan/plan.yaml",
         sensitivity="results/plan/sensitivity.csv",
+        sensitivity_figures=expand(
+            "results/plan/plan_sensitivity_{lang}.{ext}",
+            lang=report_languages(),
+            ext=["png", "svg", "txt"],
+        ),
         sample="results/plan/sample_drawn.csv",
         fieldwork="results/plan/fieldwork_list.xlsx",
     params:
         parameters=papermill_parameters(
             survey_dir=".", pilot_dir="results/pilot", out_dir="results/plan"
         ),
+        settings=SETTINGS,
     log:
         notebook="results/logs/plan_survey/02_plan_survey.ipynb",
         stderr="results/logs/plan_survey/papermill.log",

@@ -9,7 +9,10 @@ rule report_figures:
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),
         estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
-        code=package_files("report_figures.py", "figures", "report_tables"),
+        # Some figures also draw on the first wave's clean tables and weights.
+        clean=clean_tables(WAVES[0]),
+        weights=f"results/{WAVES[0]}/weights.parquet",
+        code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
         figures=report(
@@ -21,6 +24,7 @@ rule report_figures:
         workbooks=expand("results/{wave}/report_tables.xlsx", wave=WAVES),
     params:
         parameters=papermill_parameters(survey_dir=".", out_dir="results/figures"),
+        settings=SETTINGS,
     log:
         notebook="results/logs/report_figures/09_report_figures.ipynb",
         stderr="results/logs/report_figures/papermill.log",
@@ -41,11 +45,14 @@ rule final_report:
         estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
         weights=expand("results/{wave}/weights_diagnostics.csv", wave=WAVES),
         accounting=expand("results/{wave}/clean/accounting.csv", wave=WAVES),
+        households=expand("results/{wave}/clean/households.parquet", wave=WAVES),
+        plan_figures=rules.plan_survey.output.sensitivity_figures,
         tables=expand(
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),
         figures="results/figures",
-        code=package_files("report_document", "report_tables"),
+        manifest="results/manifest.csv",
+        code=notebook_code_inputs("10_final_report"),
     output:
         notebook="results/notebooks/10_final_report.ipynb",
         report=report(
@@ -64,6 +71,7 @@ rule final_report:
         else [],
     params:
         parameters=papermill_parameters(survey_dir=".", out="results/report/report.html"),
+        settings=SETTINGS,
     log:
         notebook="results/logs/final_report/10_final_report.ipynb",
         stderr="results/logs/final_report/papermill.log",
@@ -75,6 +83,18 @@ rule final_report:
         runtime=30,
     shell:
         PAPERMILL
+
+
+rule manifest:
+    input:
+        files=input_files(),
+        code=module_code("injury_survey.manifest"),
+    output:
+        "results/manifest.csv",
+    log:
+        "results/logs/manifest.log",
+    shell:
+        f"{PYTHON} -m injury_survey.manifest --out {{output}} {{input.files:q}} > {{log}} 2>&1"
 
 
 rule render_notebook:
@@ -97,7 +117,8 @@ rule render_notebook:
 
 rule index:
     input:
-        executed_notebooks_html(),
+        notebooks=executed_notebooks_html(),
+        code=module_code("injury_survey.notebook_index"),
     output:
         "results/index.html",
     params:
@@ -107,4 +128,4 @@ rule index:
     shell:
         f"{PYTHON} -m injury_survey.notebook_index "
         "--title {params.title:q} --out {output} "
-        "{input} > {log} 2>&1"
+        "{input.notebooks} > {log} 2>&1"

@@ -5,9 +5,9 @@ rule clean_survey:
     input:
         notebook=notebook("03_clean_survey"),
         tables=wave_tables,
-        frame=config["tables"]["frame"],
+        frame=table_file(config["tables"]["frame"]),
         codebook=codebook_files(),
-        code=package_files("intake.py", "cleaning", "forced_adjustments.py", "adjustments.py"),
+        code=notebook_code_inputs("03_clean_survey"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
         households="results/{wave}/clean/households.parquet",
@@ -19,6 +19,7 @@ rule clean_survey:
         adjustments="results/{wave}/adjustments/03.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/clean_survey/03_clean_survey_{wave}.ipynb",
         stderr="results/logs/clean_survey/{wave}.log",
@@ -35,22 +36,12 @@ rule clean_survey:
 rule compute_weights:
     input:
         notebook=notebook("04_compute_weights"),
-        households="results/{wave}/clean/households.parquet",
-        persons="results/{wave}/clean/persons.parquet",
-        census=config["tables"]["census"],
-        frame=config["tables"]["frame"],
-        code=package_files(
-            "intake.py",
-            "weighting.py",
-            "weighting_classes.py",
-            "survey_design.py",
-            "variance_design.py",
-            "figures",
-            "cleaning",
-            "census_coverage.py",
-            "forced_adjustments.py",
-            "adjustments.py",
-        ),
+        clean=clean_tables(),
+        rejected="results/{wave}/clean/rejected.csv",
+        sample=wave_sample_list,
+        census=table_file(config["tables"]["census"]),
+        frame=table_file(config["tables"]["frame"]),
+        code=notebook_code_inputs("04_compute_weights"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
         weights="results/{wave}/weights.parquet",
@@ -58,6 +49,7 @@ rule compute_weights:
         adjustments="results/{wave}/adjustments/04.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/compute_weights/04_compute_weights_{wave}.ipynb",
         stderr="results/logs/compute_weights/{wave}.log",
@@ -76,20 +68,14 @@ rule estimate_indicators:
         notebook=notebook("05_estimate_indicators"),
         weights="results/{wave}/weights.parquet",
         adjustments="results/{wave}/adjustments/04.csv",
-        code=package_files(
-            "estimation.py",
-            "standardize.py",
-            "survey_design.py",
-            "variance_design.py",
-            "weighting.py",
-            "adjustments.py",
-        ),
+        code=notebook_code_inputs("05_estimate_indicators"),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
         estimates="results/{wave}/estimates.csv",
         adjustments="results/{wave}/adjustments/05.csv",
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/estimate_indicators/05_estimate_indicators_{wave}.ipynb",
         stderr="results/logs/estimate_indicators/{wave}.log",

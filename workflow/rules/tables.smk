@@ -1,15 +1,14 @@
 # Report tables of each formal survey wave (T1-T22, risk factors), one notebook per group.
 
-REPORT_TABLE_CODE = ("report_tables", "survey_design.py", "weighting.py", "estimation.py", "standardize.py")
 
 
 rule injury_profile:
     input:
         notebook=notebook("06_injury_profile"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
-        census=config["tables"]["census"],
-        code=package_files("intake.py", *REPORT_TABLE_CODE),
+        clean=clean_tables(),
+        census=table_file(config["tables"]["census"]),
+        code=notebook_code_inputs("06_injury_profile"),
     output:
         notebook="results/notebooks/06_injury_profile_{wave}.ipynb",
         tables=report(
@@ -21,6 +20,7 @@ rule injury_profile:
         ),
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/injury_profile/06_injury_profile_{wave}.ipynb",
         stderr="results/logs/injury_profile/{wave}.log",
@@ -38,8 +38,8 @@ rule injury_burden:
     input:
         notebook=notebook("07_injury_burden"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
-        code=package_files(*REPORT_TABLE_CODE),
+        clean=clean_tables(),
+        code=notebook_code_inputs("07_injury_burden"),
     output:
         notebook="results/notebooks/07_injury_burden_{wave}.ipynb",
         tables=report(
@@ -51,6 +51,7 @@ rule injury_burden:
         ),
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/injury_burden/07_injury_burden_{wave}.ipynb",
         stderr="results/logs/injury_burden/{wave}.log",
@@ -68,8 +69,8 @@ rule risk_factors:
     input:
         notebook=notebook("08_risk_factors"),
         weights="results/{wave}/weights.parquet",
-        episodes="results/{wave}/clean/episodes.parquet",
-        code=package_files(*REPORT_TABLE_CODE),
+        clean=clean_tables(),
+        code=notebook_code_inputs("08_risk_factors"),
     output:
         notebook="results/notebooks/08_risk_factors_{wave}.ipynb",
         tables=report(
@@ -81,6 +82,7 @@ rule risk_factors:
         ),
     params:
         parameters=wave_parameters,
+        settings=SETTINGS,
     log:
         notebook="results/logs/risk_factors/08_risk_factors_{wave}.ipynb",
         stderr="results/logs/risk_factors/{wave}.log",

@@ -15,6 +15,7 @@ from injury_survey.report_document.text import (
     Bilingual,
     age_groups_label,
     count,
+    join_sentences,
     number,
     per_language,
     percent,
@@ -391,6 +392,11 @@ class MethodsSection:
                 date=self.generated_on.isoformat(),
             )[lang]
         )
+        manifest = self.inputs.results_dir / "manifest.csv"
+        if manifest.is_file():
+            n_files = len(pd.read_csv(manifest))
+            path = "results/manifest.csv"
+            text = join_sentences([text, self.w("sentences.manifest", n=n_files, path=path)])
         return {"text": text}
 
 

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
+from injury_survey.reproducible import reproducible_xlsx
 
 SUPPRESSED_MARK = "—"
 UNSTABLE_MARK = "*"
@@ -147,6 +148,7 @@ def write_workbook(tables: Mapping[str, Table], path: str | Path, *, codebook) -
     for table in tables.values():
         _write_sheet(book, table, words)
     book.save(path)
+    reproducible_xlsx(path)
     return Path(path)
 
 
