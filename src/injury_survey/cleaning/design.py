@@ -27,6 +27,7 @@ from injury_survey.issues import (
     format_issue,
     issues_for,
 )
+from injury_survey.sampling import pps_inclusion_probabilities
 
 DESIGN_TABLES = ("frame", "sample", "census")
 # Relative difference above which π from the sample list and π implied by the frame disagree.
@@ -317,8 +318,6 @@ def probability_cross_checks(frame: pd.DataFrame, sample: pd.DataFrame) -> pd.Da
     ``pi_hh`` against the PSU's sampled households over its listed households. A list drawn
     another way (equal probability, re-listed PSUs) warns; check it and keep it if it is right.
     """
-    from injury_survey.sampling import pps_inclusion_probabilities
-
     frame = _with_provenance(frame, "frame")
     sample = _with_provenance(sample, "sample")
     n_by_stratum = sample.groupby(sample["stratum_id"].astype(str))["psu_id"].nunique()
