@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from injury_survey.config import validate_config
+from injury_survey.config import validate_config, wave_table
 
 # Validate at DAG build, with the same schema and defaults the notebooks use on their own.
 config.update(validate_config(config))
@@ -48,6 +48,16 @@ def codebook_files():
 def wave_tables(wildcards):
     """Input tables of one formal survey wave, as mapped in config tables.waves.<wave>."""
     return list(config["tables"]["waves"][wildcards.wave].values())
+
+
+def wave_frame(wildcards):
+    """The wave's sampling frame (its own, or tables.frame)."""
+    return wave_table(config, wildcards.wave, "frame")
+
+
+def wave_census(wildcards):
+    """The wave's census totals (its own, or tables.census)."""
+    return wave_table(config, wildcards.wave, "census")
 
 
 def papermill_parameters(**parameters):
@@ -94,6 +104,8 @@ WAVE_STAGES = [
 def executed_notebooks_html():
     """HTML copies of every executed notebook, in pipeline order."""
     names = ["01_clean_pilot", "02_plan_survey", "09_report_figures", "10_final_report"]
+    if (config.get("evaluation") or {}).get("baseline"):
+        names.append("11_evaluation")
     for stage in WAVE_STAGES:
         names += [f"{stage}_{wave}" for wave in WAVES]
     return [f"results/notebooks/{name}.html" for name in sorted(names)]

@@ -5,7 +5,7 @@ rule clean_survey:
     input:
         notebook=notebook("03_clean_survey"),
         tables=wave_tables,
-        frame=config["tables"]["frame"],
+        frame=wave_frame,
         codebook=codebook_files(),
         code=package_files("intake.py", "cleaning"),
     output:
@@ -30,7 +30,7 @@ rule compute_weights:
         notebook=notebook("04_compute_weights"),
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
-        census=config["tables"]["census"],
+        census=wave_census,
         code=package_files("intake.py", "weighting.py", "survey_design.py", "figures"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",

@@ -8,7 +8,7 @@ rule injury_profile:
         notebook=notebook("06_injury_profile"),
         weights="results/{wave}/weights.parquet",
         episodes="results/{wave}/clean/episodes.parquet",
-        census=config["tables"]["census"],
+        census=wave_census,
         code=package_files("intake.py", *REPORT_TABLE_CODE),
     output:
         notebook="results/notebooks/06_injury_profile_{wave}.ipynb",
