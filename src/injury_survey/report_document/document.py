@@ -29,6 +29,7 @@ import jinja2
 import pandas as pd
 
 from injury_survey.codebook import survey_codebook
+from injury_survey.report_document.evaluation_section import evaluation_section
 from injury_survey.report_document.inputs import (
     FigureFile,
     ReportInputs,
@@ -250,6 +251,7 @@ class _Context:
         methods = self.methods()
         figures = self.figures()
         tables = self.tables()
+        evaluation = self.evaluation(number=3 + bool(figures) + bool(tables))
         return {
             "title": {"zh": survey["name_zh"], "en": survey["name_en"]},
             "w": self.w,
@@ -258,6 +260,7 @@ class _Context:
             "methods": methods,
             "figures": figures,
             "tables": tables,
+            "evaluation": evaluation,
             "missing": self.missing(),
         }
 
@@ -817,6 +820,26 @@ class _Context:
             if items:
                 blocks.append({"wave": self.wave_name(wave.wave), "entries": items})
         return blocks
+
+    def evaluation(self, number: int) -> dict[str, Any] | None:
+        """The evaluation section (:mod:`.evaluation_section`), its figure and table numbered
+        after the others; None without an evaluation."""
+        section = evaluation_section(
+            self.inputs.results_dir,
+            self.config,
+            self.codebook,
+            report_languages(self.report.get("language", "both")),
+        )
+        if section is None:
+            return None
+        by_stem: dict[str, list[FigureFile]] = {}
+        for figure in section["figures"]:
+            by_stem.setdefault(figure.stem, []).append(figure)
+        section["figures"] = [self.figure_group(group) for group in by_stem.values()]
+        self.table_number += 1
+        section["t21"]["number"] = self.w("labels.table", number=self.table_number)
+        section["number"] = number
+        return section
 
     def missing(self) -> list[Bilingual]:
         notes = []
