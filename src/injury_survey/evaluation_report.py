@@ -232,6 +232,7 @@ def evaluation_sentences(
             & (comparisons["level"] == key["level"])
         ].set_index(["area", "contrast"])
         label = item_label(key, settings, codebook, lang)
+        label = label[:1].upper() + label[1:]  # each finding starts a sentence
         ratio = part.loc[("intervention", "ratio")]
         out.append(
             change_sentence(ratio, ratio["mdc"], label=label, lang=lang, confidence=confidence)
