@@ -93,10 +93,19 @@ class EvaluationSettings:
     comparison_area_zh: str = "对照地区"
     comparison_area_en: str = "comparison area"
     target_groups: tuple[TargetGroup, ...] = field(default_factory=tuple)
+    cpi_factor: float = 1.0
 
     @property
     def has_comparison(self) -> bool:
         return self.comparison_baseline is not None
+
+    @property
+    def price_deflators(self) -> dict[str, float]:
+        """Divide each wave's costs by this to express them at baseline prices."""
+        return {
+            wave: (self.cpi_factor if wave in (self.followup, self.comparison_followup) else 1.0)
+            for wave in self.waves
+        }
 
     @property
     def waves(self) -> list[str]:
@@ -152,6 +161,7 @@ class EvaluationSettings:
             comparison_area_zh=comparison.get("area_zh", cls.comparison_area_zh),
             comparison_area_en=comparison.get("area_en", cls.comparison_area_en),
             target_groups=groups,
+            cpi_factor=float(block.get("cpi_factor", 1.0)),
         )
 
 
@@ -230,10 +240,13 @@ def stack_waves(
     persons_by_wave: Mapping[str, pd.DataFrame],
     episodes_by_wave: Mapping[str, pd.DataFrame],
     target_groups: Sequence[TargetGroup] = (),
+    price_deflators: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One person table over the waves: ``wave``, strata and calibration cells made distinct per
     wave, and per target group ``tg_<name>`` (1 = a case episode of its causes in the window) and
-    ``in_<name>`` (1 = of its ages)."""
+    ``in_<name>`` (1 = of its ages). ``cost_medical_known`` (the person's direct medical cost of
+    case episodes with a known cost, divided by the wave's price deflator, i.e. at baseline prices)
+    and ``episodes_cost_known`` (their number) make the cost per episode a person-level ratio."""
     parts = []
     for wave, persons in persons_by_wave.items():
         part = persons.copy()
@@ -245,6 +258,15 @@ def stack_waves(
         episodes = episodes_by_wave[wave]
         counted = episodes[episodes["is_case"].astype(bool) & episodes["in_window"].astype(bool)]
         cause = pd.to_numeric(counted["cause"], errors="coerce")
+        if "cost_medical" in counted:
+            cost = pd.to_numeric(counted["cost_medical"], errors="coerce")
+            deflator = (price_deflators or {}).get(wave, 1.0)
+            known = counted.loc[cost.notna(), "person_id"]
+            sums = (cost.dropna() / deflator).groupby(known.to_numpy()).sum()
+            part["cost_medical_known"] = part["person_id"].map(sums).fillna(0.0).astype(float)
+            part["episodes_cost_known"] = (
+                part["person_id"].map(known.value_counts()).fillna(0).astype(float)
+            )
         for group in target_groups:
             hit = set(counted.loc[cause.isin(group.causes), "person_id"])
             part[f"tg_{group.name}"] = part["person_id"].isin(hit).astype(int)
@@ -462,6 +484,13 @@ def evaluate(
         row = row.copy()
         row["deff"] = crude[row["wave"]]["deff"]
         estimates.setdefault(("injury_incidence_std", "all", "all"), {})[row["wave"]] = row
+
+    if "cost_medical_known" in stacked and stacked["episodes_cost_known"].sum() > 0:
+        cost = design.ratio(
+            "cost_medical_known", "episodes_cost_known", by="wave", confidence=confidence
+        )
+        for _, row in cost.iterrows():
+            estimates.setdefault(("cost_medical_per_episode", "all", "all"), {})[row["wave"]] = row
 
     areas = [("intervention", settings.baseline, settings.followup)]
     if settings.has_comparison:

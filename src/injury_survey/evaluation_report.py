@@ -17,6 +17,9 @@ import pandas as pd
 from injury_survey.evaluation import MULTIPLICITY_NOTE, EvaluationSettings
 
 INDICATOR_ORDER = ("injury_incidence", "injury_incidence_std", "target_group")
+# Indicators in percent (T21, F9); the cost per episode has its own sentence.
+PROPORTIONS = INDICATOR_ORDER
+COST = "cost_medical_per_episode"
 BY_ORDER = ("all", "sex", "age_group")
 
 
@@ -36,6 +39,7 @@ def item_label(row: Mapping, settings: EvaluationSettings, codebook, lang: str) 
 
 
 def _ordered(comparisons: pd.DataFrame) -> pd.DataFrame:
+    comparisons = comparisons[comparisons["indicator"].isin(PROPORTIONS)]
     order = comparisons.assign(
         _i=comparisons["indicator"].map({k: i for i, k in enumerate(INDICATOR_ORDER)}),
         _b=comparisons["by"].map({k: i for i, k in enumerate(BY_ORDER)}).fillna(len(BY_ORDER)),
@@ -246,5 +250,37 @@ def evaluation_sentences(
                     confidence=confidence,
                 )
             )
+    cost = cost_sentence(comparisons, settings, lang=lang, confidence=confidence)
+    if cost:
+        out.append(cost)
     out.append(MULTIPLICITY_NOTE[lang])
     return out
+
+
+def cost_sentence(
+    comparisons: pd.DataFrame, settings: EvaluationSettings, *, lang: str, confidence: float
+) -> str | None:
+    """The direct medical cost per case episode at both waves, at baseline prices."""
+    rows = comparisons[
+        (comparisons["indicator"] == COST)
+        & (comparisons["area"] == "intervention")
+        & (comparisons["contrast"] == "ratio")
+    ]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    level = f"{100 * confidence:g}"
+    cpi = f"{settings.cpi_factor:g}"
+    r, lo, hi = row["estimate"], row["ci_lower"], row["ci_upper"]
+    if lang == "zh":
+        text = (
+            f"每人次直接医疗费用（按基线价格，随访费用除以CPI系数{cpi}）：基线{row['baseline']:.0f}元，"
+            f"随访{row['followup']:.0f}元，随访/基线比值{r:.2f}（{level}%置信区间：{lo:.2f}～{hi:.2f}）"
+        )
+        return text + ("。" if lo <= 1 <= hi else "，变化有统计学意义。")
+    text = (
+        f"Direct medical cost per case episode at baseline prices (follow-up costs divided by the "
+        f"CPI factor {cpi}): {row['baseline']:.0f} yuan at baseline, {row['followup']:.0f} at "
+        f"follow-up, ratio {r:.2f} ({level} % CI {lo:.2f} to {hi:.2f})"
+    )
+    return text + ("." if lo <= 1 <= hi else "; the CI excludes no change.")

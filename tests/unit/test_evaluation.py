@@ -197,3 +197,33 @@ def test_table_t21_and_sentences_from_a_comparisons_table():
     )
     assert sentences[0].endswith("fell by 20 % (95 % CI 1 % to 30 %).")
     assert sentences[-1] == evaluation.MULTIPLICITY_NOTE["en"]
+
+
+def test_follow_up_costs_are_deflated_to_baseline_prices():
+    settings = evaluation.EvaluationSettings(baseline="b", followup="f", cpi_factor=1.25)
+    persons = pd.DataFrame(
+        {
+            "person_id": ["p1", "p2"],
+            "stratum_id": "S1",
+            "psu_id": ["1", "2"],
+            "age_years": [30, 70],
+        }
+    )
+    episodes = pd.DataFrame(
+        {
+            "person_id": ["p1", "p1", "p2"],
+            "is_case": [True, True, True],
+            "in_window": [True, True, True],
+            "cause": [3, 3, 7],
+            "cost_medical": [100.0, 150.0, None],  # p2's cost unknown: left out, not 0
+        }
+    )
+    stacked = evaluation.stack_waves(
+        {"b": persons, "f": persons},
+        {"b": episodes, "f": episodes},
+        price_deflators=settings.price_deflators,
+    ).set_index(["wave", "person_id"])
+    assert stacked.loc[("b", "p1"), "cost_medical_known"] == 250.0
+    assert stacked.loc[("f", "p1"), "cost_medical_known"] == 200.0  # 250 / 1.25
+    assert stacked.loc[("f", "p1"), "episodes_cost_known"] == 2
+    assert stacked.loc[("f", "p2"), "episodes_cost_known"] == 0
