@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -21,6 +22,8 @@ INDICATOR_ORDER = ("injury_incidence", "injury_incidence_std", "target_group")
 PROPORTIONS = INDICATOR_ORDER
 COST = "cost_medical_per_episode"
 BY_ORDER = ("all", "sex", "age_group")
+T21_TITLE_ZH = "基线与随访调查伤害发生率比较"
+T21_TITLE_EN = "injury incidence at baseline and follow-up"
 
 
 def item_label(row: Mapping, settings: EvaluationSettings, codebook, lang: str) -> str:
@@ -284,3 +287,27 @@ def cost_sentence(
         f"follow-up, ratio {r:.2f} ({level} % CI {lo:.2f} to {hi:.2f})"
     )
     return text + ("." if lo <= 1 <= hi else "; the CI excludes no change.")
+
+
+def append_t21_sheet(workbook: str | Path, comparisons: pd.DataFrame, settings, codebook) -> Path:
+    """Add T21 as a sheet of an existing report tables workbook (headers and labels bilingual)."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    from injury_survey.report_tables.workbook import bilingual
+
+    zh = t21_table(comparisons, settings, codebook, lang="zh")
+    en = t21_table(comparisons, settings, codebook, lang="en")
+    book = load_workbook(workbook)
+    if "T21" in book.sheetnames:
+        del book["T21"]
+    sheet = book.create_sheet("T21")
+    sheet.append([f"T21 {bilingual(T21_TITLE_ZH, T21_TITLE_EN)}"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append([bilingual(a, b) for a, b in zip(zh.columns, en.columns, strict=True)])
+    for (_, row_zh), (_, row_en) in zip(zh.iterrows(), en.iterrows(), strict=True):
+        sheet.append([bilingual(row_zh.iloc[0], row_en.iloc[0]), *map(str, row_en.iloc[1:])])
+    sheet.append([])
+    sheet.append([f"{MULTIPLICITY_NOTE['zh']} {MULTIPLICITY_NOTE['en']}"])
+    book.save(workbook)
+    return Path(workbook)

@@ -9,7 +9,10 @@ rule report_figures:
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),
         estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
-        code=package_files("report_figures.py", "figures", "report_tables"),
+        evaluation=evaluation_outputs(),
+        code=package_files(
+            "report_figures.py", "figures", "report_tables", "evaluation.py", "evaluation_report.py"
+        ),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
         figures=report(

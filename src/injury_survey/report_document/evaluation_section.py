@@ -15,14 +15,16 @@ from typing import Any
 import pandas as pd
 
 from injury_survey.evaluation import EvaluationSettings
-from injury_survey.evaluation_report import evaluation_sentences, t21_table
+from injury_survey.evaluation_report import (
+    T21_TITLE_EN,
+    T21_TITLE_ZH,
+    evaluation_sentences,
+    t21_table,
+)
 from injury_survey.report_document.inputs import FigureFile, find_figures
 
 HEADING = {"zh": "干预效果评估", "en": "Evaluation of the programmes"}
-T21_TITLE = {
-    "zh": "基线与随访调查伤害发生率比较",
-    "en": "Injury incidence at baseline and follow-up",
-}
+T21_TITLE = {"zh": T21_TITLE_ZH, "en": T21_TITLE_EN[:1].upper() + T21_TITLE_EN[1:]}
 
 
 def _design_text(settings: EvaluationSettings, confidence: float) -> dict[str, str]:
