@@ -467,7 +467,9 @@ def evaluate(
     """
     confidence = float(estimation.get("confidence", 0.95))
     ci_method = estimation.get("ci_method", "logit")
-    stacked = stacked[stacked["wave"].isin(settings.waves)]
+    stacked = stacked[stacked["wave"].isin(settings.waves)].assign(
+        wave_sex=lambda d: d["wave"] + "|" + d["sex"].astype(str)
+    )
     design = stacked_design(
         stacked, lonely_psu=estimation.get("lonely_psu", "fail"), calibration=calibration
     )
@@ -475,15 +477,21 @@ def evaluate(
     estimates = _per_wave(design, settings, ci_method, confidence, settings.target_groups)
     weights = standard_weights(estimation.get("standard_population", "china2010"), age_groups)
     std = standardized_estimates(
-        design, "injured", weights=weights, by=["wave"], ci_method=ci_method, confidence=confidence
+        design,
+        "injured",
+        weights=weights,
+        by=["wave", "wave_sex"],
+        ci_method=ci_method,
+        confidence=confidence,
     )
-    std = std[std["by"] == "wave"].rename(columns={"level": "wave"})
-    crude = estimates[("injury_incidence", "all", "all")]
-    for _, row in std.iterrows():
+    for _, row in std[std["by"].isin(["wave", "wave_sex"])].iterrows():
+        wave, _, sex = str(row["level"]).partition("|")
+        by, level = ("sex", sex) if sex else ("all", "all")
         # A standardised estimate has no deff of its own; its MDC uses the crude one.
         row = row.copy()
-        row["deff"] = crude[row["wave"]]["deff"]
-        estimates.setdefault(("injury_incidence_std", "all", "all"), {})[row["wave"]] = row
+        row["deff"] = estimates[("injury_incidence", by, level)][wave]["deff"]
+        row["wave"] = wave
+        estimates.setdefault(("injury_incidence_std", by, level), {})[wave] = row
 
     if "cost_medical_known" in stacked and stacked["episodes_cost_known"].sum() > 0:
         cost = design.ratio(
