@@ -140,3 +140,30 @@ def test_pooled_logistic_area_by_wave_matches_r_svyglm(stacked, expected, ours, 
     reference = expected.loc[f"glm_area_wave/{theirs}"]
     assert row["estimate"] == pytest.approx(reference["estimate"], rel=GLM_TOL)
     assert row["se"] == pytest.approx(reference["se"], rel=GLM_TOL)
+
+
+def test_trend_table_per_wave_and_ratio_to_the_first_match_r(stacked, expected):
+    order = ["baseline", "followup", "comparison_baseline", "comparison_followup"]
+    trend = evaluation.trend_table(
+        stacked, order, estimation=ESTIMATION, age_groups=[0, 15, 45, 65], calibration=None
+    )
+    crude = trend[trend["indicator"] == "injury_incidence"].set_index("wave")
+    for wave in order:
+        assert crude.loc[wave, "estimate"] == pytest.approx(
+            expected.loc[f"incidence/{wave}", "estimate"], rel=TIGHT
+        )
+        assert crude.loc[wave, "se"] == pytest.approx(
+            expected.loc[f"incidence/{wave}", "se"], rel=TIGHT
+        )
+    log_ratio = expected.loc["log_ratio"]
+    t = t_quantile(0.95, log_ratio["df"])
+    assert math.log(crude.loc["followup", "ratio_to_first"]) == pytest.approx(
+        log_ratio["estimate"], rel=TIGHT
+    )
+    assert crude.loc["followup", "ratio_ci_upper"] == pytest.approx(
+        math.exp(log_ratio["estimate"] + t * log_ratio["se"]), rel=1e-8
+    )
+    std = trend[trend["indicator"] == "injury_incidence_std"].set_index("wave")
+    assert std.loc["followup", "estimate"] == pytest.approx(
+        expected.loc["incidence_std/followup", "estimate"], rel=TIGHT
+    )

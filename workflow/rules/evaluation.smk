@@ -8,9 +8,11 @@ EVALUATION_WAVES = [
         EVALUATION.get("baseline"),
         EVALUATION.get("followup"),
         *((EVALUATION.get("comparison") or {}).get(k) for k in ("baseline", "followup")),
+        *(EVALUATION.get("trend_waves") or []),
     )
     if wave
 ]
+EVALUATION_WAVES = list(dict.fromkeys(EVALUATION_WAVES))
 
 
 def evaluation_outputs():

@@ -838,6 +838,9 @@ class _Context:
         section["figures"] = [self.figure_group(group) for group in by_stem.values()]
         self.table_number += 1
         section["t21"]["number"] = self.w("labels.table", number=self.table_number)
+        if section["trend"] is not None:
+            self.table_number += 1
+            section["trend"]["number"] = self.w("labels.table", number=self.table_number)
         section["number"] = number
         return section
 

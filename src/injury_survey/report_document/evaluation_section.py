@@ -95,6 +95,42 @@ def _t21(comparisons, settings, codebook) -> dict[str, Any]:
     return {"title": T21_TITLE, "header": header, "rows": rows}
 
 
+def _trend(trend: pd.DataFrame) -> dict[str, Any]:
+    """Incidence per wave (crude, standardised, in %) and the ratio of crude incidence to the
+    first wave."""
+
+    def cell(row, scale, decimals, columns=("estimate", "ci_lower", "ci_upper")):
+        value, low, high = (row[c] for c in columns)
+        if math.isnan(low):
+            return f"{scale * value:.{decimals}f}"
+        return f"{scale * value:.{decimals}f} ({scale * low:.{decimals}f}, {scale * high:.{decimals}f})"
+
+    crude = trend[trend["indicator"] == "injury_incidence"].set_index("wave")
+    std = trend[trend["indicator"] == "injury_incidence_std"].set_index("wave")
+    rows = [
+        {
+            "label": {"zh": wave, "en": wave},
+            "cells": [
+                cell(crude.loc[wave], 100, 2),
+                cell(std.loc[wave], 100, 2),
+                cell(crude.loc[wave], 1, 2, ("ratio_to_first", "ratio_ci_lower", "ratio_ci_upper")),
+            ],
+        }
+        for wave in crude.index
+    ]
+    header = [
+        {"zh": "调查轮次", "en": "Wave"},
+        {"zh": "伤害发生率（%，CI）", "en": "Injury incidence (%, CI)"},
+        {"zh": "标化伤害发生率（%，CI）", "en": "Age-standardised incidence (%, CI)"},
+        {"zh": "与第一轮之比（CI）", "en": "Ratio to the first wave (CI)"},
+    ]
+    return {
+        "title": {"zh": "多轮调查伤害发生率趋势", "en": "Trend of injury incidence over the waves"},
+        "header": header,
+        "rows": rows,
+    }
+
+
 def evaluation_section(
     results_dir: str | Path,
     config: Mapping[str, Any],
@@ -121,6 +157,9 @@ def evaluation_section(
     if (folder / "logistic.csv").is_file():
         model = _model_text(pd.read_csv(folder / "logistic.csv"), confidence)
     figures: list[FigureFile] = find_figures(folder / "figures", languages)
+    trend = None
+    if (folder / "trend.csv").is_file():
+        trend = _trend(pd.read_csv(folder / "trend.csv"))
     return {
         "heading": HEADING,
         "design": _design_text(settings, confidence),
@@ -130,4 +169,5 @@ def evaluation_section(
         "model": model,
         "t21": _t21(comparisons, settings, codebook),
         "figures": figures,
+        "trend": trend,
     }
