@@ -134,6 +134,7 @@ def forest_table(
             & (wanted["level"] == key["level"])
         ]
         label = item_label(key, settings, codebook, lang)
+        label = label[:1].upper() + label[1:]  # a row label, as in the other figures
         for _, row in part.iterrows():
             series = "ratio_of_ratios" if row["contrast"] == "ratio_of_ratios" else row["area"]
             rows.append(
