@@ -38,7 +38,11 @@ from injury_survey.evaluation_settings import (
     check_comparability,
 )
 from injury_survey.sample_size import minimum_detectable_change
-from injury_survey.standardize import standard_weights, standardized_estimates
+from injury_survey.standardize import (
+    STANDARD_NAMES,
+    standard_weights,
+    standardized_estimates,
+)
 from injury_survey.survey_design import CalibrationSpec, SurveyDesign, t_quantile
 from injury_survey.weighting import calibration_spec
 
@@ -60,6 +64,7 @@ COMPARISON_COLUMNS = [
     "mdc",
     "mdc_relative",
     "significant",
+    "method",
 ]
 
 MULTIPLICITY_NOTE = {
@@ -385,6 +390,14 @@ def evaluate(
     table["mdc_relative"] = table["mdc"] / table["baseline"]
     no_change = np.where(table["contrast"].str.contains("ratio"), 1.0, 0.0)
     table["significant"] = (table["ci_lower"] > no_change) | (table["ci_upper"] < no_change)
+    standard = estimation.get("standard_population", "china2010")
+    table["method"] = (
+        f"stacked design of independent waves (strata and calibration cells per wave), Taylor "
+        f"linearisation, lonely PSU {estimation.get('lonely_psu', 'fail')}, calibration "
+        f"{calibration or 'none'}; {100 * confidence:g} % t interval, df {df}; ratios on the log "
+        f"scale; std: {STANDARD_NAMES[standard]}; costs at baseline prices (CPI factor "
+        f"{settings.cpi_factor:g}); MDC at power {power:g}"
+    )
     return table[COMPARISON_COLUMNS]
 
 
