@@ -20,6 +20,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/pilot.smk"
 include: "workflow/rules/survey.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/report.smk"
 
 

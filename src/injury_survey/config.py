@@ -125,6 +125,25 @@ def _check_cross_references(config: dict) -> None:
         raise ConfigError("recall.mode is 'fixed': set recall.fixed_start and recall.fixed_end.")
 
 
+# Keys of tables.waves.<wave> that override a survey-wide table rather than name a survey table.
+WAVE_OVERRIDES = ("frame", "census")
+
+
+def wave_table(config: dict, wave: str, name: str) -> str:
+    """Path of ``frame`` or ``census`` for ``wave``: its own (``tables.waves.<wave>.<name>``, a
+    later wave or a comparison area) or else the survey-wide ``tables.<name>``."""
+    if name not in WAVE_OVERRIDES:
+        raise ValueError(f"wave_table: name must be one of {WAVE_OVERRIDES}, got {name!r}")
+    return config["tables"]["waves"][wave].get(name) or config["tables"][name]
+
+
+def wave_survey_tables(config: dict, wave: str) -> dict[str, str]:
+    """The survey tables of ``wave`` (households, persons, episodes, sample, deaths), without
+    its frame and census overrides."""
+    tables = config["tables"]["waves"][wave]
+    return {name: path for name, path in tables.items() if name not in WAVE_OVERRIDES}
+
+
 def load_config(config: str | Path | dict) -> dict:
     """Validated configuration from a YAML file path or an already-loaded dict.
 

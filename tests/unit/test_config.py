@@ -24,7 +24,13 @@ def minimal_config() -> dict:
 
 def test_bundled_config_is_valid():
     config = load_config(REPO / "config" / "config.yaml")
-    assert config["survey"]["waves"] == ["baseline"]
+    # the demo: the town's baseline and follow-up, and a comparison area at the same two times
+    assert config["survey"]["waves"] == [
+        "baseline",
+        "followup",
+        "comparison_baseline",
+        "comparison_followup",
+    ]
 
 
 def test_defaults_are_filled_from_the_schema():
@@ -57,6 +63,24 @@ def test_wave_without_tables_is_refused():
     config["survey"]["waves"] = ["baseline", "followup"]
     with pytest.raises(ConfigError, match="followup"):
         validate_config(config)
+
+
+def test_a_wave_may_have_its_own_frame_and_census():
+    from injury_survey.config import wave_survey_tables, wave_table
+
+    config = minimal_config()
+    config["survey"]["waves"] = ["baseline", "followup"]
+    config["tables"]["waves"]["followup"] = {
+        "households": "h2.csv",
+        "persons": "p2.csv",
+        "episodes": "e2.csv",
+        "frame": "f2.csv",
+    }
+    config = validate_config(config)
+    assert wave_table(config, "followup", "frame") == "f2.csv"
+    assert wave_table(config, "followup", "census") == "c.csv"  # the survey-wide one
+    assert wave_table(config, "baseline", "frame") == "f.csv"
+    assert "frame" not in wave_survey_tables(config, "followup")
 
 
 def test_age_groups_must_start_at_zero_and_increase():

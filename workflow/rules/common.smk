@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from injury_survey.code_inputs import module_code, notebook_code
-from injury_survey.config import config_digest, load_config, validate_config
+from injury_survey.config import config_digest, load_config, validate_config, wave_table
 from injury_survey.intake import table_file
 
 
@@ -106,6 +106,16 @@ def wave_tables(wildcards):
     return table_files(config["tables"]["waves"][wildcards.wave])
 
 
+def wave_frame(wildcards):
+    """The wave's sampling frame (its own, or tables.frame)."""
+    return table_file(wave_table(config, wildcards.wave, "frame"))
+
+
+def wave_census(wildcards):
+    """The wave's census totals (its own, or tables.census)."""
+    return table_file(wave_table(config, wildcards.wave, "census"))
+
+
 def papermill_parameters(**parameters):
     """Notebook parameters as one line of YAML (JSON) for run_notebook's `-y`.
 
@@ -155,6 +165,8 @@ WAVE_STAGES = [
 def executed_notebooks_html():
     """HTML copies of every executed notebook, in pipeline order."""
     names = ["01_clean_pilot", "02_plan_survey", "09_report_figures", "10_final_report"]
+    if (config.get("evaluation") or {}).get("baseline"):
+        names.append("11_evaluation")
     for stage in WAVE_STAGES:
         names += [f"{stage}_{wave}" for wave in WAVES]
     return [f"results/notebooks/{name}.html" for name in sorted(names)]
@@ -176,6 +188,7 @@ PEAK_MB_ON_DEMO = {
     "risk_factors": 408,
     "report_figures": 471,
     "final_report": 384,
+    "evaluation": 500,
 }
 
 

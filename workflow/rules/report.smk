@@ -12,6 +12,7 @@ rule report_figures:
         # Some figures also draw on the first wave's clean tables and weights.
         clean=clean_tables(WAVES[0]),
         weights=f"results/{WAVES[0]}/weights.parquet",
+        evaluation=evaluation_outputs(),
         code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
@@ -52,6 +53,7 @@ rule final_report:
         ),
         figures="results/figures",
         manifest="results/manifest.csv",
+        evaluation=evaluation_outputs(),
         code=notebook_code_inputs("10_final_report"),
     output:
         notebook="results/notebooks/10_final_report.ipynb",

@@ -5,7 +5,7 @@ rule clean_survey:
     input:
         notebook=notebook("03_clean_survey"),
         tables=wave_tables,
-        frame=table_file(config["tables"]["frame"]),
+        frame=wave_frame,
         codebook=codebook_files(),
         code=notebook_code_inputs("03_clean_survey"),
     output:
@@ -39,8 +39,8 @@ rule compute_weights:
         clean=clean_tables(),
         rejected="results/{wave}/clean/rejected.csv",
         sample=wave_sample_list,
-        census=table_file(config["tables"]["census"]),
-        frame=table_file(config["tables"]["frame"]),
+        census=wave_census,
+        frame=wave_frame,
         code=notebook_code_inputs("04_compute_weights"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",

@@ -7,7 +7,7 @@ rule injury_profile:
         notebook=notebook("06_injury_profile"),
         weights="results/{wave}/weights.parquet",
         clean=clean_tables(),
-        census=table_file(config["tables"]["census"]),
+        census=wave_census,
         code=notebook_code_inputs("06_injury_profile"),
     output:
         notebook="results/notebooks/06_injury_profile_{wave}.ipynb",

@@ -340,6 +340,14 @@ FIGURE_TEXTS = _texts(
         "wave.followup": ("随访调查", "Follow-up"),
         "f9.estimates": ("估计值（95%置信区间）", "Estimate (95% CI)"),
         "f9.difference": ("差值：随访 − 基线", "Difference: follow-up − baseline"),
+        "f9.evaluation_title": (
+            "干预效果评估：随访与基线之比",
+            "Evaluation: follow-up vs baseline",
+        ),
+        "f9.ratio": ("随访/基线（{level}%置信区间）", "Follow-up / baseline ({level} % CI)"),
+        "f9.ratio_of_ratios": ("比值之比（{level}%置信区间）", "Ratio of ratios ({level} % CI)"),
+        "f9.ratio_of_ratios_legend": ("干预地区与对照地区之比", "Intervention vs comparison area"),
+        "f9.axis": ("比值（对数刻度，1 = 无变化）", "Ratio (log scale, 1 = no change)"),
         # F10 recall decay
         "f10.title": (
             "回忆衰减：按调查前月数的伤害人次",
@@ -418,6 +426,15 @@ FIGURE_TEXTS = _texts(
             "基线与随访调查的估计值及差值（随访−基线）及其置信区间；各原因的变化仅作描述。",
             "Baseline and follow-up estimates and their difference (follow-up − baseline), with "
             "confidence intervals; changes by cause are descriptive.",
+        ),
+        "f9.evaluation_caption": (
+            "各指标与目标人群的伤害发生率随访/基线之比及其置信区间（对数刻度）；有对照地区时，"
+            "右图为干预地区与对照地区变化之比。各原因、各目标人群的比较为描述性结果，未做多重"
+            "比较校正。",
+            "Follow-up/baseline ratio of injury incidence by indicator and target group, with "
+            "confidence intervals (log scale); with a comparison area, the right panel is the "
+            "ratio of the two areas' ratios. Comparisons by cause and target group are "
+            "descriptive and not corrected for multiplicity.",
         ),
         "f10.caption": (
             "按伤害发生距调查月数的伤害人次（加权计数，即估计的全人群伤害人次，非样本例数）；"

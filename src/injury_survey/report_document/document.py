@@ -32,7 +32,8 @@ import jinja2
 
 from injury_survey.codebook import survey_codebook
 from injury_survey.report_document.contents import KEY_TABLES, FiguresAndTables
-from injury_survey.report_document.inputs import ReportInputs, collect_inputs
+from injury_survey.report_document.evaluation_section import evaluation_section
+from injury_survey.report_document.inputs import FigureFile, ReportInputs, collect_inputs
 from injury_survey.report_document.methods import MethodsSection, interview_dates
 from injury_survey.report_document.summary import SummarySection
 from injury_survey.report_document.text import (
@@ -267,6 +268,7 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         methods = self.methods()
         figures = self.figures()
         tables = self.tables()
+        evaluation = self.evaluation(number=3 + bool(figures) + bool(tables))
         return {
             "title": {"zh": survey["name_zh"], "en": survey["name_en"]},
             "w": self.w,
@@ -275,8 +277,29 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
             "methods": methods,
             "figures": figures,
             "tables": tables,
+            "evaluation": evaluation,
             "missing": self.missing(),
         }
+
+    def evaluation(self, number: int) -> dict[str, Any] | None:
+        """The evaluation section (:mod:`.evaluation_section`), its figure and table numbered
+        after the others; None without an evaluation."""
+        section = evaluation_section(
+            self.inputs.results_dir, self.config, self.codebook, (self.language,)
+        )
+        if section is None:
+            return None
+        by_stem: dict[str, list[FigureFile]] = {}
+        for figure in section["figures"]:
+            by_stem.setdefault(figure.stem, []).append(figure)
+        section["figures"] = [self.figure_group(group) for group in by_stem.values()]
+        self.table_number += 1
+        section["t21"]["number"] = self.w("labels.table", number=self.table_number)
+        if section["trend"] is not None:
+            self.table_number += 1
+            section["trend"]["number"] = self.w("labels.table", number=self.table_number)
+        section["number"] = number
+        return section
 
     def cover(self) -> dict[str, Any]:
         start, end = self.survey_dates()

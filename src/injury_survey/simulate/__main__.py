@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from injury_survey.simulate.evaluation_waves import write_evaluation_waves
 from injury_survey.simulate.survey_folder import PRESETS, write_survey
 
 
@@ -22,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--truth", help="write the truth (JSON) here, e.g. tests/fixtures/demo_truth.json"
     )
+    parser.add_argument(
+        "--evaluation-waves",
+        action="store_true",
+        help="write only the evaluation waves (followup/, comparison/) of the same seed, leaving "
+        "the baseline files alone",
+    )
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error("--seed must be a non-negative integer")
@@ -29,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.evaluation_waves:
+        truth = write_evaluation_waves(
+            args.out, seed=args.seed, preset=args.preset, truth_path=args.truth, progress=say
+        )
+        for wave, part in truth["waves"].items():
+            incidence = part["truth"]["case_cn_halfday"]["incidence"]
+            print(f"  {wave}: true incidence {100 * incidence:.2f} % (SYNTHETIC)")
+        return 0
     truth = write_survey(
         args.out, seed=args.seed, preset=args.preset, truth_path=args.truth, progress=say
     )

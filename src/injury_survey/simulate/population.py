@@ -22,6 +22,7 @@ the population's reference date.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -319,11 +320,11 @@ def roster_on(residents: pd.DataFrame, interview_date) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- building the town
 
 
-def _head_age_density() -> np.ndarray:
-    """Single-year age density 0–105 of a town six years older than China 2010 (§7)."""
+def _head_age_density(years_older: int = 6) -> np.ndarray:
+    """Single-year age density 0–105 of a town ``years_older`` years older than China 2010 (§7)."""
     single = np.repeat(_CHINA_2010[:20] / 5, 5)
     single = np.append(single, np.full(6, _CHINA_2010[20] / 6))
-    shifted = np.concatenate([np.full(6, single[0]), single[:-6]])
+    shifted = np.concatenate([np.full(years_older, single[0]), single[:-years_older]])
     ages = np.arange(len(shifted))
     # Survival: shifting the 2010 curve keeps everyone alive; thin the oldest old.
     shifted = shifted * np.where(ages > 75, 0.93 ** (ages - 75), 1.0)
@@ -524,6 +525,9 @@ def simulate_population(
     psus_per_community: tuple[int, int] = (25, 40),
     scale: float = 1.0,
     reference_date: str = "2026-04-28",
+    years_older: int = 6,
+    communities: Sequence[tuple[str, str, str]] | None = None,
+    cause_rate_factors: Sequence[CauseRateFactor] = (),
 ) -> Population:
     """Build a synthetic town from ``seed``: frame, census, residents and true injuries.
 
@@ -542,6 +546,16 @@ def simulate_population(
         End of the nominal 12-month window of :meth:`Population.truth`: put it mid-fieldwork.
         True injuries are simulated from 16 months before it to 2 months after it, enough for a
         pilot a few weeks earlier, six weeks of fieldwork and some telescoping.
+    years_older
+        How much older than China 2010 the household heads' age structure is (6 for the demo
+        baseline; 8 for the same town two years later).
+    communities
+        (stratum id, Chinese name, English name) of each community; default the demo town's.
+    cause_rate_factors
+        Multiply the rate of one cause in one age range (a programme's effect or a secular
+        change): episodes of that cause at those ages are kept with probability ``factor``
+        (thinning a Poisson process scales its rate exactly). The thinning has its own random
+        stream, so the town is otherwise the one the same seed builds without factors.
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -554,13 +568,12 @@ def simulate_population(
         )
     rng = np.random.default_rng(seed)
     reference = pd.Timestamp(reference_date)
-    density = _head_age_density()
+    density = _head_age_density(years_older)
+    names = list(communities) if communities is not None else COMMUNITIES
 
     strata = pd.DataFrame(
         [
-            COMMUNITIES[i]
-            if i < len(COMMUNITIES)
-            else (f"S{i + 1}", f"第{i + 1}社区", f"Community {i + 1}")
+            names[i] if i < len(names) else (f"S{i + 1}", f"第{i + 1}社区", f"Community {i + 1}")
             for i in range(n_communities)
         ],
         columns=["stratum_id", "name_zh", "name_en"],
@@ -717,6 +730,8 @@ def simulate_population(
         occupation=occupation[owner],
     )
     injuries = injuries.sort_values(["person_key", "injury_date"], kind="stable", ignore_index=True)
+    if cause_rate_factors:
+        injuries = _thin_causes(injuries, people, cause_rate_factors, seed)
     residents = people.drop(columns=["marital_hint", "age_ref"])
 
     # Frame population and census from the roster on the reference date.
@@ -734,6 +749,41 @@ def simulate_population(
         residents=residents,
         injuries=injuries,
     )
+
+
+@dataclass(frozen=True)
+class CauseRateFactor:
+    """The rate of ``cause`` (a cause code) at ages ``age_low``–``age_high`` (inclusive, age at
+    the injury) is multiplied by ``factor`` (0 < factor ≤ 1)."""
+
+    cause: int
+    age_low: int
+    age_high: int
+    factor: float
+
+
+def _thin_causes(
+    injuries: pd.DataFrame,
+    people: pd.DataFrame,
+    factors: Sequence[CauseRateFactor],
+    seed: int,
+) -> pd.DataFrame:
+    """Drop each episode matched by a factor with probability ``1 − factor``."""
+    rng = np.random.default_rng([seed, 7])
+    birth = people.set_index("person_key")["birth_date"]
+    age = completed_years(
+        pd.Series(injuries["person_key"].map(birth).to_numpy()),
+        pd.Series(injuries["injury_date"].to_numpy()),
+    ).to_numpy()
+    cause = pd.to_numeric(injuries["cause"], errors="coerce").to_numpy()
+    keep_probability = np.ones(len(injuries))
+    for rule in factors:
+        if not 0 < rule.factor <= 1:
+            raise ValueError(f"cause rate factor must be in (0, 1], got {rule.factor!r}")
+        hit = (cause == rule.cause) & (age >= rule.age_low) & (age <= rule.age_high)
+        keep_probability[hit] *= rule.factor
+    keep = rng.random(len(injuries)) < keep_probability
+    return injuries.loc[keep].reset_index(drop=True)
 
 
 def _census(listed: pd.DataFrame, strata: pd.Series) -> pd.DataFrame:
