@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from injury_survey.evaluation import MULTIPLICITY_NOTE, EvaluationSettings
+from injury_survey.report_tables.workbook import bilingual
 
 INDICATOR_ORDER = ("injury_incidence", "injury_incidence_std", "target_group")
 # Indicators in percent (T21, F9); the cost per episode has its own sentence.
@@ -294,8 +295,6 @@ def append_t21_sheet(workbook: str | Path, comparisons: pd.DataFrame, settings, 
     """Add T21 as a sheet of an existing report tables workbook (headers and labels bilingual)."""
     from openpyxl import load_workbook
     from openpyxl.styles import Font
-
-    from injury_survey.report_tables.workbook import bilingual
 
     zh = t21_table(comparisons, settings, codebook, lang="zh")
     en = t21_table(comparisons, settings, codebook, lang="en")
