@@ -136,11 +136,16 @@ def disagreeing_repeats(html: str) -> list[Finding]:
 
 
 def result_values(results: Path, config: Mapping[str, Any]) -> set[float]:
-    """Every number of the results tables, the plan and the settings."""
+    """Every number of the results tables (each wave's and the evaluation's), the plan and the
+    settings."""
     values: set[float] = set()
-    for wave in config["survey"]["waves"]:
-        for path in sorted((results / wave).rglob("*.csv")):
-            frame = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+    folders = [*config["survey"]["waves"], "evaluation"]
+    for folder in folders:
+        for path in sorted((results / folder).rglob("*.csv")):
+            try:
+                frame = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+            except pd.errors.EmptyDataError:  # e.g. rejected.csv when nothing was set aside
+                continue
             for column in frame.select_dtypes("number").columns:
                 values.update(_finite(frame[column]))
     plan = results / "plan" / "plan.yaml"
