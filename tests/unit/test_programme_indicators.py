@@ -1,0 +1,232 @@
+"""Scoring rules of the programme module (docs/data-contract-programme.md), by hand calculation,
+and the simulator's known truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from injury_survey.codebook import load_codebook
+from injury_survey.programme_indicators import (
+    SCORE,
+    ProgrammeError,
+    ProgrammeSettings,
+    absent_items,
+    estimate_programme,
+    household_weights,
+    item_nonresponse,
+    programme_items,
+    score_home_safety,
+    score_knowledge,
+)
+from injury_survey.simulate.programme import (
+    ANTISLIP_IF_ELDERLY_FALL,
+    ANTISLIP_OTHERWISE,
+    AWARENESS,
+    simulate_programme,
+)
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture(scope="module")
+def items(codebook):
+    return programme_items(codebook)
+
+
+def _persons():
+    return pd.DataFrame(
+        {"person_id": ["p1", "p2", "p3", "p4", "p5"], "age_years": [30, 70, 12, 45, 50]}
+    )
+
+
+def _knowledge():
+    # k_fire_call key 1, k_falls_elderly key 4 (codebook). p3 is 12, p9 is not in persons.
+    return pd.DataFrame(
+        {
+            "person_id": ["p1", "p2", "p3", "p4", "p5", "p9"],
+            "aware_programme": [1, 2, 1, 8, 9, 1],
+            "src_notice": [1, pd.NA, 1, pd.NA, pd.NA, 2],
+            "k_fire_call": [1, 2, 1, 8, pd.NA, 1],
+            "k_falls_elderly": [4, 4, 4, pd.NA, 9, 4],
+        }
+    ).astype({"src_notice": "Int64", "k_fire_call": "Int64", "k_falls_elderly": "Int64"})
+
+
+def test_scoring_by_hand(codebook, items):
+    settings = ProgrammeSettings(knowledge_pass_mark=0.6, dont_know="as_no")
+    scored, aside = score_knowledge(_knowledge(), _persons(), items, codebook, settings)
+    assert sorted(aside["person_id"]) == ["p3", "p9"]
+    assert aside.set_index("person_id").loc["p3", "reason"].startswith("younger than")
+    s = scored.set_index("person_id")
+    # aware: 1 -> 1, 2 -> 0, don't know (8) -> 0 under as_no, refused (9) -> not answered
+    assert s["aware"].tolist()[:3] == [1, 0, 0]
+    assert pd.isna(s.loc["p5", "aware"]) and s.loc["p5", "answered_aware"] == 0
+    # sources only among the aware
+    assert s.loc["p1", "src_notice"] == 1 and pd.isna(s.loc["p2", "src_notice"])
+    # p1 2/2 right; p2 1/2; p4 don't know on the one answered item -> 0 %; p5 none answered
+    assert s[SCORE].tolist()[:3] == [100.0, 50.0, 0.0]
+    assert pd.isna(s.loc["p5", SCORE]) and s.loc["p5", f"answered_{SCORE}"] == 0
+    assert s["knowledge_passed"].tolist()[:3] == [1.0, 0.0, 0.0]
+
+
+def test_dont_know_as_missing_leaves_the_denominator(codebook, items):
+    settings = ProgrammeSettings(dont_know="missing")
+    scored, _ = score_knowledge(_knowledge(), _persons(), items, codebook, settings)
+    s = scored.set_index("person_id")
+    assert pd.isna(s.loc["p4", "aware"]) and pd.isna(s.loc["p4", SCORE])
+    assert s.loc["p2", SCORE] == 50.0
+
+
+def test_pass_mark_is_honoured(codebook, items):
+    scored, _ = score_knowledge(
+        _knowledge(), _persons(), items, codebook, ProgrammeSettings(knowledge_pass_mark=0.5)
+    )
+    assert scored.set_index("person_id").loc["p2", "knowledge_passed"] == 1.0
+
+
+def test_partial_item_set_and_absent_items(codebook, items):
+    knowledge = _knowledge()
+    scored, _ = score_knowledge(knowledge, _persons(), items, codebook, ProgrammeSettings())
+    assert "k_fire_exit" not in scored and "k_fire_call" in scored
+    assert "k_fire_exit" in absent_items(knowledge, items.knowledge)
+    assert absent_items(None, items.home_safety) == list(items.home_safety)
+
+
+def test_home_safety_not_applicable_and_dont_know(codebook, items):
+    home = pd.DataFrame(
+        {"hh_id": ["h1", "h2", "h3", "h4", "h5"], "antislip_grabbars": [1, 2, 7, 8, 9]}
+    )
+    scored = score_home_safety(home, items, codebook, ProgrammeSettings())
+    assert scored["antislip_grabbars"].tolist()[:2] == [1, 0]
+    assert pd.isna(scored.loc[2, "antislip_grabbars"]) and scored.loc[3, "antislip_grabbars"] == 0
+    assert scored["answered_antislip_grabbars"].tolist() == [1, 1, 0, 1, 0]
+
+
+def test_item_nonresponse_by_hand(codebook):
+    home = pd.DataFrame({"antislip_grabbars": [1, 2, 7, 8, 9, None, 1, 7]})
+    table = item_nonresponse(home, ["antislip_grabbars", "smoke_alarm"], codebook)
+    row = table.set_index("item").loc["antislip_grabbars"]
+    # 8 rows, 2 not applicable -> 6 in scope; blank + refused = 2; one don't know
+    assert (row["n_asked"], row["n_not_applicable"], row["n_nonresponse"], row["n_dont_know"]) == (
+        8,
+        2,
+        2,
+        1,
+    )
+    assert row["nonresponse_share"] == pytest.approx(2 / 6)
+    assert row["dont_know_share"] == pytest.approx(1 / 6)
+    assert "smoke_alarm" not in set(table["item"])
+
+
+def test_codebook_without_programme_block_stops_with_the_fix(tmp_path):
+    raw = yaml.safe_load((ROOT / "src/injury_survey/data/codebook.yaml").read_text("utf-8"))
+    del raw["programme"]
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProgrammeError, match="no 'programme:' block"):
+        programme_items(load_codebook(path))
+
+
+def test_household_weight_is_the_nonresponse_adjusted_weight():
+    persons = pd.DataFrame(
+        {
+            "hh_id": ["a", "a", "b"],
+            "stratum_id": ["S1"] * 3,
+            "psu_id": ["P1", "P1", "P2"],
+            "weight_nr": [10.0, 10.0, 12.0],
+            "weight": [9.0, 11.5, 13.0],
+        }
+    )
+    hh = household_weights(persons)
+    assert hh["weight"].tolist() == [10.0, 12.0] and hh["hh_id"].tolist() == ["a", "b"]
+
+
+@pytest.fixture(scope="module")
+def demo_tables():
+    raw = ROOT / "data/raw/baseline"
+    read = {"dtype": {"hh_id": str, "person_id": str}}
+    return {
+        name: pd.read_csv(raw / f"{name}.csv", **read)
+        for name in ("households", "persons", "episodes", "knowledge", "home_safety")
+    }
+
+
+def test_simulator_is_reproducible_and_matches_the_committed_demo(demo_tables):
+    t = demo_tables
+    knowledge, home = simulate_programme(
+        t["households"], t["persons"], t["episodes"], seed=20261201
+    )
+    committed = t["knowledge"].astype({c: "Int64" for c in t["knowledge"].columns[1:]})
+    pd.testing.assert_frame_equal(knowledge, committed, check_dtype=False)
+    assert home["hh_id"].tolist() == t["home_safety"]["hh_id"].tolist()
+
+
+def test_simulated_awareness_and_antislip_link_follow_the_truth(demo_tables):
+    # Unweighted sample shares against the generating probabilities (binomial 4-SE bands).
+    t = demo_tables
+    people = t["knowledge"].merge(t["persons"][["person_id", "age_years", "sex"]], on="person_id")
+    answered = people[people["aware_programme"].isin([1, 2])]
+    young_women = answered[(answered["age_years"].between(15, 44)) & (answered["sex"] == 2)]
+    p = AWARENESS[("15-44", 2)]
+    share = (young_women["aware_programme"] == 1).mean()
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / len(young_women))
+    elderly_fall = t["persons"].loc[
+        (t["persons"]["age_years"] >= 65)
+        & t["persons"]["person_id"].isin(
+            t["episodes"].loc[t["episodes"]["cause"] == 3, "person_id"]
+        ),
+        "hh_id",
+    ]
+    home = t["home_safety"][t["home_safety"]["antislip_grabbars"].isin([1, 2])]
+    with_fall = home[home["hh_id"].isin(elderly_fall)]
+    without = home[~home["hh_id"].isin(elderly_fall)]
+    for group, p in ((with_fall, ANTISLIP_IF_ELDERLY_FALL), (without, ANTISLIP_OTHERWISE)):
+        share = (group["antislip_grabbars"] == 1).mean()
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / len(group))
+
+
+def test_estimate_programme_flags_and_domains(codebook, items):
+    rng = np.random.default_rng(1)
+    n = 400
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "hh_id": [f"h{i // 2}" for i in range(n)],
+            "stratum_id": np.where(np.arange(n) < 200, "S1", "S2"),
+            "psu_id": [f"P{i // 40}" for i in range(n)],
+            "weight_nr": 10.0,
+            "weight": 10.0,
+            "sex": rng.integers(1, 3, n),
+            "age_years": rng.integers(15, 90, n),
+        }
+    )
+    knowledge = pd.DataFrame(
+        {
+            "person_id": persons["person_id"],
+            "aware_programme": rng.choice([1, 2], n),
+            "k_fire_call": rng.choice([1, 2, 3], n),
+        }
+    )
+    home = pd.DataFrame(
+        {"hh_id": persons["hh_id"].unique(), "smoke_alarm": rng.choice([1, 2], n // 2)}
+    )
+    settings = ProgrammeSettings()
+    scored, _ = score_knowledge(knowledge, persons, items, codebook, settings)
+    home_scored = score_home_safety(home, items, codebook, settings)
+    config = {"estimation": {"domains": ["sex", "education"]}, "weights": {"calibration": "none"}}
+    table = estimate_programme(persons, scored, home_scored, items, config)
+    aware = table[(table["item"] == "aware") & (table["by"] == "all")].iloc[0]
+    assert aware["estimate"] == pytest.approx((knowledge["aware_programme"] == 1).mean())
+    assert set(table.loc[table["item"] == "aware", "by"]) == {"all", "sex"}  # no education column
+    assert set(table.loc[table["section"] == "home_safety", "by"]) == {"all", "stratum_id"}
+    assert {"flag", "suppressed"} <= set(table.columns)
