@@ -147,19 +147,27 @@ def score_knowledge(
     ``scored`` has ``person_id``, ``aware`` (0/1/NA), one 0/1/NA column per source (among the
     aware only) and per knowledge item present (right = 1), ``knowledge_score`` (percentage of
     the answered items right), ``knowledge_passed`` and an ``answered_<item>`` flag per item.
-    ``set_aside`` lists rows whose person is unknown or younger than ``min_age``, with the reason.
+    ``set_aside`` lists rows (``record_id`` = person_id) whose person is not weighted or is
+    younger than ``min_age``, with the reason.
     """
     ages = persons.set_index(persons["person_id"].astype(str))["age_years"]
     frame = knowledge.copy()
     frame["person_id"] = frame["person_id"].astype(str)
     age = frame["person_id"].map(ages)
     reasons = pd.Series("", index=frame.index)
-    reasons[age.isna()] = "person_id not in the persons table / 家庭成员表中无此人"
+    reasons[age.isna()] = (
+        "person_id is not a weighted person (not in persons.csv, or the household was set "
+        "aside) / 该人不在加权人员中（家庭成员表中无此人，或该户未纳入）"
+    )
     too_young = pd.to_numeric(age, errors="coerce") < settings.min_age
     reasons[too_young.fillna(False)] = (
         f"younger than programme.min_age {settings.min_age} / 年龄小于 {settings.min_age} 岁"
     )
-    set_aside = frame.loc[reasons != "", ["person_id"]].assign(reason=reasons[reasons != ""])
+    where = [c for c in ("source_file", "source_row") if c in frame.columns]
+    set_aside = frame.loc[reasons != "", ["person_id", *where]].rename(
+        columns={"person_id": "record_id"}
+    )
+    set_aside["reason"] = reasons[reasons != ""]
     frame = frame.loc[reasons == ""].reset_index(drop=True)
 
     aware_codes = pd.to_numeric(frame[items.awareness], errors="coerce")
@@ -286,11 +294,14 @@ def estimate_items(
 ) -> pd.DataFrame:
     """Per item: the proportion with value 1 among rows answering it, overall and by domain.
 
-    ``knowledge_score`` is a mean (percentage right) instead of a proportion.
+    ``knowledge_score`` is a mean (percentage right) instead of a proportion. An item nobody
+    answered has no estimate (its non-response shows in :func:`item_nonresponse`).
     """
     parts = []
     for item in items:
         where = (f"answered_{item}", 1)
+        if not (design.data[where[0]] == 1).any():
+            continue
         for by in [None, *domains]:
             if item == SCORE:
                 table = design.mean(item, by=by, where=where, confidence=confidence)

@@ -23,6 +23,7 @@ from injury_survey.programme_indicators import (
     score_home_safety,
     score_knowledge,
 )
+from injury_survey.programme_wave import run_programme
 from injury_survey.simulate.programme import (
     ANTISLIP_IF_ELDERLY_FALL,
     ANTISLIP_OTHERWISE,
@@ -65,8 +66,8 @@ def _knowledge():
 def test_scoring_by_hand(codebook, items):
     settings = ProgrammeSettings(knowledge_pass_mark=0.6, dont_know="as_no")
     scored, aside = score_knowledge(_knowledge(), _persons(), items, codebook, settings)
-    assert sorted(aside["person_id"]) == ["p3", "p9"]
-    assert aside.set_index("person_id").loc["p3", "reason"].startswith("younger than")
+    assert sorted(aside["record_id"]) == ["p3", "p9"]
+    assert aside.set_index("record_id").loc["p3", "reason"].startswith("younger than")
     s = scored.set_index("person_id")
     # aware: 1 -> 1, 2 -> 0, don't know (8) -> 0 under as_no, refused (9) -> not answered
     assert s["aware"].tolist()[:3] == [1, 0, 0]
@@ -230,3 +231,61 @@ def test_estimate_programme_flags_and_domains(codebook, items):
     assert set(table.loc[table["item"] == "aware", "by"]) == {"all", "sex"}  # no education column
     assert set(table.loc[table["section"] == "home_safety", "by"]) == {"all", "stratum_id"}
     assert {"flag", "suppressed"} <= set(table.columns)
+
+
+def _wave_inputs(tmp_path, knowledge_csv: str | None, home_csv: str | None):
+    rng = np.random.default_rng(7)
+    n = 240
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "hh_id": [f"h{i // 2}" for i in range(n)],
+            "stratum_id": np.where(np.arange(n) < 120, "S1", "S2"),
+            "psu_id": [f"P{i // 30}" for i in range(n)],
+            "weight_nr": 10.0,
+            "weight": 10.0,
+            "sex": rng.integers(1, 3, n),
+            "age_years": np.where(np.arange(n) % 2 == 0, 70, 8),
+        }
+    )
+    tables = {}
+    for name, text in (("knowledge", knowledge_csv), ("home_safety", home_csv)):
+        if text is not None:
+            (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+            tables[name] = f"{name}.csv"
+    config = {
+        "tables": {"waves": {"w1": {"households": "h.csv", **tables}}},
+        "estimation": {"domains": ["sex"]},
+        "weights": {"calibration": "none"},
+    }
+    episodes = pd.DataFrame({"person_id": ["p0", "p2"], "cause": [3, 3], "is_case": [True, True]})
+    return config, persons, episodes
+
+
+def test_wave_without_programme_tables_has_no_section(tmp_path, codebook):
+    config, persons, episodes = _wave_inputs(tmp_path, None, None)
+    assert run_programme(config, "w1", persons, episodes, codebook, survey_dir=tmp_path) is None
+
+
+def test_wave_with_a_partial_home_table_and_bad_rows(tmp_path, codebook):
+    rows = ["hh_id,smoke_alarm,antislip_grabbars"]
+    rows += [f"h{i},{1 + i % 2},{1 if i % 3 else 2}" for i in range(120)]
+    rows += ["h999,1,1", "h5,x,1"]  # unknown household; unreadable smoke_alarm in a duplicate id
+    home = "\n".join(rows[:-1]) + "\n"
+    knowledge = "person_id,aware_programme\np0,1\np2,5\np4,2\np1,1\n"
+    config, persons, episodes = _wave_inputs(tmp_path, knowledge, home)
+    result = run_programme(config, "w1", persons, episodes, codebook, survey_dir=tmp_path)
+    aside = result.set_aside.set_index("record_id")
+    assert "h999" in aside.index and "p1" in aside.index  # unknown household, child aged 8
+    assert aside.loc["p2", "source_row"] == 3  # aware code 5 is not a code: row set aside
+    assert any("smoke_alarm" not in n and "fire_extinguisher" in n for n in result.notes)
+    assert not any("No knowledge table" in n for n in result.notes)
+    smoke = result.estimates.query("item == 'smoke_alarm' and by == 'all'").iloc[0]
+    assert smoke["estimate"] == pytest.approx(0.5)  # 60 of 120 households, equal weights
+    aware = result.estimates.query("item == 'aware' and by == 'all'").iloc[0]
+    assert aware["estimate"] == pytest.approx(0.5) and aware["n"] == 2
+    link = result.link_tests.set_index(["link", "test"])
+    assert ("falls_elderly_antislip", "F") in link.index
+    kinds = {a.kind for a in result.adjustments}
+    assert kinds == {"rows_set_aside"}
+    assert result.settings_text.startswith("programme: min_age 15")
