@@ -289,3 +289,32 @@ def test_wave_with_a_partial_home_table_and_bad_rows(tmp_path, codebook):
     kinds = {a.kind for a in result.adjustments}
     assert kinds == {"rows_set_aside"}
     assert result.settings_text.startswith("programme: min_age 15")
+
+
+def test_report_table_formats_percentages_and_hides_suppressed_cells(items):
+    from injury_survey.programme_report import programme_figure, programme_table
+
+    estimates = pd.DataFrame(
+        {
+            "section": ["awareness", "knowledge_score", "home_safety"],
+            "item": ["aware", SCORE, "smoke_alarm"],
+            "statistic": ["proportion", "mean", "proportion"],
+            "by": "all",
+            "level": "all",
+            "estimate": [0.5634, 63.27, 0.3],
+            "ci_lower": [0.549, 62.71, 0.1],
+            "ci_upper": [0.5768, 63.77, 0.6],
+            "n": [4781, 4828, 4],
+            "flag": ["", "", "unstable;suppressed"],
+            "suppressed": [False, False, True],
+        }
+    )
+    zh = programme_table(estimates, items, "zh")
+    assert zh.iloc[0].tolist() == ["安全社区知晓", "知晓率", "56.3 (54.9–57.7)", 4781, ""]
+    assert zh.iloc[1, 2] == "63.3 (62.7–63.8)"
+    assert zh.iloc[2, 2] == "—" and zh.iloc[2, 4] == "估计不稳定；样本过少，不予发布"
+    en = programme_table(estimates, items, "en")
+    assert en.iloc[2, 1] == "smoke alarm"
+    figure = programme_figure(estimates, items, "en")
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert labels == ["awareness: awareness rate"]  # the score is no share, suppressed not drawn
