@@ -322,7 +322,7 @@ def estimate_items(
     return out[RESULT_KEYS + [c for c in out.columns if c not in RESULT_KEYS]]
 
 
-def _analysis_frame(base: pd.DataFrame, scored: pd.DataFrame, key: str) -> pd.DataFrame:
+def analysis_frame(base: pd.DataFrame, scored: pd.DataFrame, key: str) -> pd.DataFrame:
     """Design rows left-joined to the scored items; rows without an answer are outside every
     item's domain (answered_* = 0, value 0), so PSUs keep their place in the variance."""
     frame = base.copy()
@@ -357,7 +357,7 @@ def estimate_programme(
     options = {"ci_method": report.ci_method, "confidence": report.confidence}
     parts = []
     if knowledge_scored is not None:
-        frame = _analysis_frame(persons_weighted, knowledge_scored, "person_id")
+        frame = analysis_frame(persons_weighted, knowledge_scored, "person_id")
         design = design_from_weights(
             frame,
             lonely_psu=report.lonely_psu,
@@ -374,7 +374,7 @@ def estimate_programme(
         for section, names in sections:
             parts.append(estimate_items(design, section, names, domains=domains, **options))
     if home_scored is not None:
-        frame = _analysis_frame(household_weights(persons_weighted), home_scored, "hh_id")
+        frame = analysis_frame(household_weights(persons_weighted), home_scored, "hh_id")
         design = SurveyDesign(frame, weight="weight", lonely_psu=report.lonely_psu)
         names = [h for h in items.home_safety if h in home_scored.columns]
         parts.append(

@@ -19,12 +19,12 @@ import yaml
 
 from injury_survey.adjustments import Adjustment
 from injury_survey.codebook import Codebook
-from injury_survey.intake import load_table
+from injury_survey.intake import PROGRAMME_TABLES, load_table
 from injury_survey.programme_indicators import (
     ProgrammeItems,
     ProgrammeSettings,
-    _analysis_frame,
     absent_items,
+    analysis_frame,
     estimate_programme,
     injury_link,
     item_nonresponse,
@@ -35,7 +35,6 @@ from injury_survey.programme_indicators import (
 from injury_survey.report_tables.core import ReportSettings
 from injury_survey.survey_design import SurveyDesign, SurveyDesignError
 
-PROGRAMME_TABLES = ("knowledge", "home_safety")
 STAGE = "programme"
 
 
@@ -227,7 +226,7 @@ def _injury_links(
         measure = link["measure"]
         if measure not in home_scored.columns:
             continue
-        frame = _analysis_frame(persons_weighted, home_scored[["hh_id", measure]], "hh_id")
+        frame = analysis_frame(persons_weighted, home_scored[["hh_id", measure]], "hh_id")
         answered = home_scored.loc[home_scored[measure].notna(), "hh_id"]
         age = frame["age_years"]
         in_age = age >= link["min_age"]

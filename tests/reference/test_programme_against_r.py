@@ -20,7 +20,7 @@ from injury_survey.codebook import load_codebook
 from injury_survey.programme_indicators import (
     SCORE,
     ProgrammeSettings,
-    _analysis_frame,
+    analysis_frame,
     estimate_items,
     injury_link,
     programme_items,
@@ -59,12 +59,12 @@ def ours() -> dict:
     knowledge_columns = ["person_id", "aware_programme", *items.sources, *items.knowledge]
     knowledge = persons.loc[persons["has_knowledge"] == 1, knowledge_columns]
     scored, set_aside = score_knowledge(knowledge, persons, items, codebook, settings)
-    frame = _analysis_frame(
+    frame = analysis_frame(
         persons[["person_id", "stratum_id", "psu_id", "weight", "sex"]], scored, "person_id"
     )
     person_design = SurveyDesign(frame, weight="weight")
     home = score_home_safety(households, items, codebook, settings)
-    hh_frame = _analysis_frame(
+    hh_frame = analysis_frame(
         households[["hh_id", "stratum_id", "psu_id", "weight"]], home, "hh_id"
     )
     household_design = SurveyDesign(hh_frame, weight="weight")
