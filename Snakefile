@@ -19,6 +19,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/pilot.smk"
 include: "workflow/rules/survey.smk"
+include: "workflow/rules/programme.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/report.smk"
 

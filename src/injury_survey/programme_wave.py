@@ -270,22 +270,51 @@ def _adjustments(
             )
         )
     if nonresponse is not None and not nonresponse.empty:
-        for _, row in nonresponse[nonresponse["n_nonresponse"] > 0].iterrows():
+        for table, rows in nonresponse[nonresponse["n_nonresponse"] > 0].groupby("table"):
+            total, n_items = int(rows["n_nonresponse"].sum()), len(rows)
             records.append(
                 Adjustment(
                     wave=wave,
                     stage=STAGE,
                     kind="item_nonresponse",
-                    where=f"{row['table']}.{row['item']}",
+                    where=str(table),
                     setting=f"programme.dont_know={settings.dont_know}",
                     detail_en=(
-                        f"{int(row['n_nonresponse'])} blank or refused answer(s) to {row['item']} "
-                        "left out of its denominator."
+                        f"{total} blank or refused answer(s) over {n_items} item(s) of the "
+                        f"{table} table left out of each item's denominator (per item: "
+                        "programme/nonresponse.csv)."
                     ),
                     detail_zh=(
-                        f"{row['item']} 有 {int(row['n_nonresponse'])} 个空白或拒答，"
-                        "不计入该题分母。"
+                        f"{table} 表 {n_items} 个题目共有 {total} 个空白或拒答，不计入各题分母"
+                        "（各题见 programme/nonresponse.csv）。"
                     ),
                 )
             )
     return records
+
+
+PROGRAMME_OUTPUTS = (
+    "estimates",
+    "nonresponse",
+    "link_shares",
+    "link_tests",
+    "set_aside",
+    "issues",
+)
+
+
+def write_programme_outputs(result: ProgrammeResult | None, out_dir: str | Path) -> list[Path]:
+    """Write ``<out_dir>/<table>.csv`` for every table of :data:`PROGRAMME_OUTPUTS` (empty files
+    with a note when the wave has no programme tables, so the pipeline's outputs always exist)."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in PROGRAMME_OUTPUTS:
+        path = folder / f"{name}.csv"
+        table = getattr(result, name) if result is not None else pd.DataFrame()
+        table.to_csv(path, index=False, encoding="utf-8")
+        paths.append(path)
+    notes = result.notes if result is not None else ["no programme tables in this wave"]
+    settings = [result.settings_text] if result is not None else []
+    (folder / "notes.txt").write_text("\n".join([*settings, *notes]) + "\n", encoding="utf-8")
+    return paths

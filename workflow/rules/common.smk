@@ -78,6 +78,7 @@ PAPERMILL = (
 
 def final_outputs():
     waves = expand("results/{wave}/estimates.csv", wave=WAVES)
+    waves += expand("results/{wave}/programme/estimates.csv", wave=WAVES)
     return ["results/index.html", "results/report/report.html", *waves]
 
 
@@ -88,6 +89,7 @@ WAVE_STAGES = [
     "06_injury_profile",
     "07_injury_burden",
     "08_risk_factors",
+    "11_programme_indicators",
 ]
 
 
