@@ -128,6 +128,7 @@ def run_programme(
         set_aside = pd.concat([set_aside, aside.assign(table="knowledge")], ignore_index=True)
         kept = knowledge[knowledge["person_id"].astype(str).isin(knowledge_scored["person_id"])]
         aware = pd.to_numeric(kept[items.awareness], errors="coerce") == 1
+        notes += _skip_logic_notes(kept, aware, items)
         asked = {source: aware for source in items.sources}
         columns = [items.awareness, *items.sources, *items.knowledge]
         nonresponse.append(
@@ -154,6 +155,7 @@ def run_programme(
         )
         home = home.loc[known].reset_index(drop=True)
         home_scored = score_home_safety(home, items, codebook, settings)
+        notes += _elderly_measure_notes(home, persons_weighted)
         nonresponse.append(
             item_nonresponse(home, list(items.home_safety), codebook).assign(table="home_safety")
         )
@@ -201,6 +203,44 @@ def _absent_notes(tables: dict[str, pd.DataFrame], items: ProgrammeItems) -> lis
                 f"家庭安全措施表中无以下项目（不报告）：{'、'.join(missing)}。"
             )
     return notes
+
+
+def _skip_logic_notes(knowledge: pd.DataFrame, aware: pd.Series, items: ProgrammeItems) -> list:
+    """Source answers from persons not aware of the programme break the skip logic: they are
+    not counted (sources are shares among the aware), and the count is shown."""
+    sources = [s for s in items.sources if s in knowledge.columns]
+    if not sources:
+        return []
+    answered = knowledge[sources].notna().any(axis=1) & ~aware
+    if not answered.any():
+        return []
+    rows = knowledge.loc[answered, "source_row"].astype(int).tolist()
+    return [
+        f"Warning: {int(answered.sum())} person(s) not aware of the programme answered the "
+        f"source questions (knowledge table rows {rows[:10]}); those answers are not counted. "
+        f"/ 警告：{int(answered.sum())} 名不知晓者回答了信息来源题（知晓与安全知识表第 "
+        f"{rows[:10]} 行），这些回答不计入。"
+    ]
+
+
+def _elderly_measure_notes(home: pd.DataFrame, persons_weighted: pd.DataFrame) -> list[str]:
+    """Anti-slip answers (present/absent) from households without a person aged 65+ contradict
+    the item's population; they are kept as answered, and the count is shown."""
+    if "antislip_grabbars" not in home.columns:
+        return []
+    elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
+    codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
+    odd = codes.isin([1, 2]) & ~home["hh_id"].astype(str).isin(elderly)
+    if not odd.any():
+        return []
+    return [
+        f"Warning: {int(odd.sum())} household(s) without a person aged 65+ answered the "
+        "anti-slip item (expected 7, not applicable); their answers are counted. Check the "
+        "skip instruction of the home-safety form. / 警告：{n} 户无65岁及以上老人却回答了防滑"
+        "措施题（应为 7 不适用），其回答仍计入。请核对家庭安全措施表的跳答说明。".replace(
+            "{n}", str(int(odd.sum()))
+        )
+    ]
 
 
 def _injury_links(

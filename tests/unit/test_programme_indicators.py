@@ -318,3 +318,17 @@ def test_report_table_formats_percentages_and_hides_suppressed_cells(items):
     figure = programme_figure(estimates, items, "en")
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels == ["awareness: awareness rate"]  # the score is no share, suppressed not drawn
+
+
+def test_skip_logic_breaks_are_visible_warnings(tmp_path, codebook):
+    home = "hh_id,antislip_grabbars\n" + "".join(f"h{i},{1 + i % 2}\n" for i in range(120))
+    knowledge = "person_id,aware_programme,src_notice\np2,1,1\np4,2,1\np6,2,\n"
+    config, persons, episodes = _wave_inputs(tmp_path, knowledge, home)
+    persons.loc[persons["person_id"] == "p0", "age_years"] = 30  # h0: no one aged 65+ now
+    result = run_programme(config, "w1", persons, episodes, codebook, survey_dir=tmp_path)
+    warnings = [n for n in result.notes if n.startswith("Warning")]
+    assert len(warnings) == 2
+    assert "1 person(s) not aware" in warnings[0] and "[3]" in warnings[0]
+    assert "1 household(s) without a person aged 65+" in warnings[1]
+    source = result.estimates.query("item == 'src_notice' and by == 'all'").iloc[0]
+    assert source["estimate"] == 1.0 and source["n"] == 1  # p4's answer is not counted
