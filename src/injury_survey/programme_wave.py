@@ -358,3 +358,33 @@ def write_programme_outputs(result: ProgrammeResult | None, out_dir: str | Path)
     settings = [result.settings_text] if result is not None else []
     (folder / "notes.txt").write_text("\n".join([*settings, *notes]) + "\n", encoding="utf-8")
     return paths
+
+
+def pilot_item_quality(
+    paths: Mapping[str, str | None], codebook: Codebook, *, survey_dir: str | Path = "."
+) -> pd.DataFrame | None:
+    """The pilot's per-item non-response and "don't know" shares (unweighted), or ``None``
+    without programme tables: the questionnaire check before the formal survey.
+
+    Items with many blanks or "don't know" answers are the ones to reword or explain to
+    interviewers. Sources count only persons who said they were aware (the skip logic).
+    """
+    tables, _, _ = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+    if not tables:
+        return None
+    items = programme_items(codebook)
+    parts = []
+    if "knowledge" in tables:
+        knowledge = tables["knowledge"]
+        aware = pd.to_numeric(knowledge[items.awareness], errors="coerce") == 1
+        columns = [items.awareness, *items.sources, *items.knowledge]
+        asked = {source: aware for source in items.sources}
+        parts.append(
+            item_nonresponse(knowledge, columns, codebook, asked=asked).assign(table="knowledge")
+        )
+    if "home_safety" in tables:
+        home = tables["home_safety"]
+        parts.append(
+            item_nonresponse(home, list(items.home_safety), codebook).assign(table="home_safety")
+        )
+    return pd.concat(parts, ignore_index=True)

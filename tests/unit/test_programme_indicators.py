@@ -332,3 +332,20 @@ def test_skip_logic_breaks_are_visible_warnings(tmp_path, codebook):
     assert "1 household(s) without a person aged 65+" in warnings[1]
     source = result.estimates.query("item == 'src_notice' and by == 'all'").iloc[0]
     assert source["estimate"] == 1.0 and source["n"] == 1  # p4's answer is not counted
+
+
+def test_pilot_item_quality_by_hand(tmp_path, codebook):
+    from injury_survey.programme_wave import pilot_item_quality
+
+    (tmp_path / "k.csv").write_text(
+        "person_id,aware_programme,src_school,k_fire_call\na,1,1,8\nb,1,,1\nc,2,,9\nd,8,,\n",
+        encoding="utf-8",
+    )
+    assert pilot_item_quality({}, codebook, survey_dir=tmp_path) is None
+    table = pilot_item_quality({"knowledge": "k.csv"}, codebook, survey_dir=tmp_path)
+    rows = table.set_index("item")
+    # aware: 4 asked, 1 don't know; school asked of the 2 aware, 1 blank; fire call: 8, 1, 9, blank
+    assert rows.loc["aware_programme", "dont_know_share"] == pytest.approx(0.25)
+    assert rows.loc["src_school", ["n_asked", "n_nonresponse"]].tolist() == [2, 1]
+    assert rows.loc["k_fire_call", ["n_nonresponse", "n_dont_know"]].tolist() == [2, 1]
+    assert "k_fire_exit" not in rows.index  # absent item: not asked, not reported
