@@ -312,14 +312,26 @@ def estimate_items(
                 )
                 statistic = "proportion"
             table = table.rename(columns={by: "level"}) if by else table.assign(level="all")
+            table["level"] = table["level"].astype(str)
+            table["n_cases"] = _numerators(design.data, item, where, by, table, statistic)
             parts.append(
                 table.assign(section=section, item=item, statistic=statistic, by=by or "all")
             )
     if not parts:
         return pd.DataFrame(columns=RESULT_KEYS)
     out = pd.concat(parts, ignore_index=True)
-    out["level"] = out["level"].astype(str)
     return out[RESULT_KEYS + [c for c in out.columns if c not in RESULT_KEYS]]
+
+
+def _numerators(data, item, where, by, table, statistic) -> pd.Series:
+    """Unweighted numerator per cell (rows answering 1), for the suppression rule; a mean's
+    cell has every answering row as its numerator."""
+    answered = data[data[where[0]] == 1]
+    rows = answered if statistic == "mean" else answered[answered[item] == 1]
+    if by is None:
+        return pd.Series(len(rows), index=table.index)
+    counts = rows.groupby(rows[by].astype(str)).size()
+    return table["level"].map(counts).fillna(0).astype(int)
 
 
 def analysis_frame(base: pd.DataFrame, scored: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -349,3 +349,29 @@ def test_pilot_item_quality_by_hand(tmp_path, codebook):
     assert rows.loc["src_school", ["n_asked", "n_nonresponse"]].tolist() == [2, 1]
     assert rows.loc["k_fire_call", ["n_nonresponse", "n_dont_know"]].tolist() == [2, 1]
     assert "k_fire_exit" not in rows.index  # absent item: not asked, not reported
+
+
+def test_suppression_counts_the_cell_numerator(codebook, items):
+    # 40 persons in two PSUs per stratum; 3 aware men: the men's cell is suppressed (3 < 5)
+    n = 80
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "hh_id": [f"h{i}" for i in range(n)],
+            "stratum_id": np.where(np.arange(n) < 40, "S1", "S2"),
+            "psu_id": [f"P{i // 20}" for i in range(n)],
+            "weight_nr": 5.0,
+            "weight": 5.0,
+            "sex": np.where(np.arange(n) % 2 == 0, 1, 2),
+            "age_years": 40,
+        }
+    )
+    aware = np.where(persons["sex"] == 2, 1, 2)
+    aware[[0, 2, 4]] = 1
+    knowledge = pd.DataFrame({"person_id": persons["person_id"], "aware_programme": aware})
+    scored, _ = score_knowledge(knowledge, persons, items, codebook, ProgrammeSettings())
+    config = {"estimation": {"domains": ["sex"]}, "weights": {"calibration": "none"}}
+    table = estimate_programme(persons, scored, None, items, config).set_index("level")
+    assert table.loc["1", "n_cases"] == 3 and bool(table.loc["1", "suppressed"])
+    assert table.loc["2", "n_cases"] == 40 and not bool(table.loc["2", "suppressed"])
+    assert table.loc["all", "n_cases"] == 43
