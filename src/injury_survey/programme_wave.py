@@ -344,14 +344,22 @@ PROGRAMME_OUTPUTS = (
 
 
 def write_programme_outputs(result: ProgrammeResult | None, out_dir: str | Path) -> list[Path]:
-    """Write ``<out_dir>/<table>.csv`` for every table of :data:`PROGRAMME_OUTPUTS` (empty files
-    with a note when the wave has no programme tables, so the pipeline's outputs always exist)."""
+    """Write ``<out_dir>/<table>.csv`` for every table of :data:`PROGRAMME_OUTPUTS` (a one-cell
+    note when the wave has no programme tables or a table is empty, so every output exists and
+    reads as a table)."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in PROGRAMME_OUTPUTS:
         path = folder / f"{name}.csv"
-        table = getattr(result, name) if result is not None else pd.DataFrame()
+        if result is None:
+            table = pd.DataFrame(
+                {"note": ["no programme tables in this wave / 本轮无安全社区模块"]}
+            )
+        else:
+            table = getattr(result, name)
+            if table.empty and len(table.columns) == 0:
+                table = pd.DataFrame({"note": ["none / 无"]})
         table.to_csv(path, index=False, encoding="utf-8")
         paths.append(path)
     notes = result.notes if result is not None else ["no programme tables in this wave"]

@@ -375,3 +375,12 @@ def test_suppression_counts_the_cell_numerator(codebook, items):
     assert table.loc["1", "n_cases"] == 3 and bool(table.loc["1", "suppressed"])
     assert table.loc["2", "n_cases"] == 40 and not bool(table.loc["2", "suppressed"])
     assert table.loc["all", "n_cases"] == 43
+
+
+def test_outputs_of_a_wave_without_programme_tables_are_readable_notes(tmp_path):
+    from injury_survey.programme_wave import PROGRAMME_OUTPUTS, write_programme_outputs
+
+    write_programme_outputs(None, tmp_path)
+    for name in PROGRAMME_OUTPUTS:
+        table = pd.read_csv(tmp_path / f"{name}.csv")
+        assert table.columns.tolist() == ["note"] and "no programme tables" in table.iloc[0, 0]
