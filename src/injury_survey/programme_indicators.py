@@ -107,12 +107,33 @@ def programme_items(codebook: Codebook) -> ProgrammeItems:
                 f"Codebook {codebook.path}: programme.knowledge.{item}.correct must be the "
                 f"code of the right answer (1-4), found {spec.get('correct')!r}."
             )
+    named = {"knowledge": knowledge, "sources": block.get("sources") or {}}
+    named["home_safety"] = block.get("home_safety") or {}
+    for group, entries in named.items():
+        for item in entries:
+            if item not in codebook.variables and not _has_alias(codebook, item):
+                raise ProgrammeError(
+                    f"编码手册 {codebook.path}：programme.{group} 中的 {item} 没有代码表。"
+                    "请把它加到相应变量（knowledge_answer、heard_from 或 home_safety_answer）"
+                    "的 aliases 中。\n"
+                    f"Codebook {codebook.path}: programme.{group} lists {item}, but no variable "
+                    "gives its codes. Add it to the aliases of knowledge_answer, heard_from or "
+                    "home_safety_answer."
+                )
     return ProgrammeItems(
         awareness=str(block.get("awareness", "aware_programme")),
         sources=dict(block.get("sources") or {}),
         knowledge=knowledge,
         home_safety=dict(block.get("home_safety") or {}),
     )
+
+
+def _has_alias(codebook: Codebook, column: str) -> bool:
+    try:
+        codebook.variable(column)
+    except KeyError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------- scoring

@@ -84,13 +84,46 @@ def load_programme_tables(
                     "reason": f"{issue['message_en']} / {issue['message_zh']}",
                 }
             )
-        issues.append(intake.issues)
+        data, extra_issues = _parse_own_items(data, intake.extra_columns, name, codebook)
+        issues += [intake.issues, extra_issues]
         tables[name] = data.loc[keep].reset_index(drop=True)
     set_aside_frame = pd.DataFrame(
         set_aside, columns=["table", "record_id", "source_file", "source_row", "reason"]
     )
     issues_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame()
     return tables, set_aside_frame, issues_frame
+
+
+def _parse_own_items(
+    data: pd.DataFrame, extra: list[str], table: str, codebook: Codebook
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A town's own item columns (not in tables.yaml, so intake kept them as text) are read
+    with their codebook list; a value that is not a code stays missing and is listed."""
+    from injury_survey.issues import empty_issues, issues_for
+
+    data = data.copy()
+    found = [empty_issues()]
+    for column in extra:
+        try:
+            variable = codebook.variable(column)
+        except KeyError:
+            continue
+        codes, invalid = codebook.parse(column, data[column])
+        found.append(
+            issues_for(
+                data,
+                invalid,
+                table=table,
+                column=column,
+                rule_id="V2",
+                severity="error",
+                message_en=f"not a code of {variable.name}; counted as item non-response",
+                message_zh=f"不是 {variable.name} 的代码，按该题无应答处理",
+                id_column=data.columns[0],
+            )
+        )
+        data[column] = codes
+    return data, pd.concat(found, ignore_index=True)
 
 
 def _required_columns(table: str) -> list[str]:
@@ -117,6 +150,13 @@ def run_programme(
     items = programme_items(codebook)
     tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
     notes = _absent_notes(tables, items)
+    if not issues.empty:
+        notes.append(
+            f"Warning: {len(issues)} value(s) could not be read (listed in issues.csv, with file, "
+            "row and column); an unreadable item answer counts as item non-response. / "
+            f"警告：{len(issues)} 个取值无法读取（见 issues.csv，含文件、行号和列名）；"
+            "无法读取的题目答案按无应答处理。"
+        )
 
     knowledge_scored = home_scored = None
     nonresponse = []

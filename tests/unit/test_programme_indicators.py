@@ -384,3 +384,44 @@ def test_outputs_of_a_wave_without_programme_tables_are_readable_notes(tmp_path)
     for name in PROGRAMME_OUTPUTS:
         table = pd.read_csv(tmp_path / f"{name}.csv")
         assert table.columns.tolist() == ["note"] and "no programme tables" in table.iloc[0, 0]
+
+
+def test_a_knowledge_item_without_codes_stops_with_the_fix(tmp_path):
+    raw = yaml.safe_load((ROOT / "src/injury_survey/data/codebook.yaml").read_text("utf-8"))
+    raw["programme"]["knowledge"]["k_own_question"] = {
+        "topic": "fire",
+        "label_zh": "自编题",
+        "label_en": "own question",
+        "correct": 2,
+    }
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProgrammeError, match="k_own_question.*aliases of knowledge_answer"):
+        programme_items(load_codebook(path))
+    raw["variables"]["knowledge_answer"]["aliases"].append("k_own_question")
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert "k_own_question" in programme_items(load_codebook(path)).knowledge
+
+
+def test_a_towns_own_item_is_read_with_its_codes_and_bad_values_listed(tmp_path):
+    from injury_survey.programme_wave import load_programme_tables
+
+    raw = yaml.safe_load((ROOT / "src/injury_survey/data/codebook.yaml").read_text("utf-8"))
+    raw["programme"]["knowledge"]["k_own_question"] = {
+        "topic": "fire",
+        "label_zh": "自编题",
+        "label_en": "own question",
+        "correct": 2,
+    }
+    raw["variables"]["knowledge_answer"]["aliases"].append("k_own_question")
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    own = load_codebook(path)
+    (tmp_path / "k.csv").write_text(
+        "person_id,aware_programme,k_own_question\na,1,B\nb,1,2\nc,2,Z\n", encoding="utf-8"
+    )
+    tables, _, issues = load_programme_tables({"knowledge": "k.csv"}, own, survey_dir=tmp_path)
+    assert tables["knowledge"]["k_own_question"].tolist()[:2] == [2, 2]
+    assert pd.isna(tables["knowledge"]["k_own_question"].iloc[2])
+    bad = issues[issues["column"] == "k_own_question"].iloc[0]
+    assert (bad["value"], int(bad["source_row"]), bad["record_id"]) == ("Z", 4, "c")
