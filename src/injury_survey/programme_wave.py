@@ -344,7 +344,7 @@ def _adjustments(
                 stage=STAGE,
                 kind="rows_set_aside",
                 where=str(table),
-                setting=f"programme.min_age={settings.min_age}",
+                setting=f"programme.min_age={settings.min_age}" if table == "knowledge" else "",
                 detail_en=f"{len(rows)} row(s) of the {table} table set aside (reasons listed).",
                 detail_zh=f"{table} 表中 {len(rows)} 行未纳入分析（原因见列表）。",
             )
