@@ -256,7 +256,10 @@ def item_nonresponse(
     """Per item, unweighted: rows asked, answered, blank or refused, don't know, not applicable.
 
     ``asked`` optionally restricts an item to the rows that were asked it (the sources are asked
-    only of the aware). Works on the raw codes of the formal survey or the pilot alike.
+    only of the aware). Works on the raw codes of the formal survey or the pilot alike. Unlike
+    :func:`injury_survey.cleaning.item_nonresponse` (the injury questions), it keeps "don't
+    know" apart from refused (don't know is an answer here, see ``programme.dont_know``) and
+    takes "not applicable" households out of the base.
     """
     rows = []
     for item in columns:
