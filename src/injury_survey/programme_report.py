@@ -8,13 +8,23 @@ codebook's ``programme:`` block; flagged cells keep their flag, suppressed cells
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from injury_survey.codebook import Codebook
 from injury_survey.figures.common import add_footnote, ci_half_widths
 from injury_survey.figures.style import new_figure, styled, wrap_label
-from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
+from injury_survey.programme_indicators import (
+    AWARE,
+    PASSED,
+    SCORE,
+    ProgrammeItems,
+    programme_items,
+)
 
 SECTION_NAMES = {
     "awareness": ("安全社区知晓", "programme awareness"),
@@ -73,7 +83,8 @@ def programme_table(estimates: pd.DataFrame, items: ProgrammeItems, lang: str) -
     i = _lang_index(lang)
     rows = []
     for _, row in overall(estimates).iterrows():
-        flags = [f for f in str(row.get("flag") or "").split(";") if f]
+        flag = row.get("flag")
+        flags = [] if pd.isna(flag) else [f for f in str(flag).split(";") if f]
         if bool(row.get("suppressed")):
             value = "—"
         else:
@@ -126,7 +137,7 @@ def programme_figure(
     errors = ci_half_widths(
         estimate, rows["ci_lower"].to_numpy(float) * 100, rows["ci_upper"].to_numpy(float) * 100
     )
-    unstable = rows["flag"].astype(str).str.contains("unstable").to_numpy()
+    unstable = rows["flag"].fillna("").astype(str).str.contains("unstable").to_numpy()
     colours = np.where(unstable, "#bbbbbb", "#3b6ea5")
     axis.barh(position, estimate, color=colours, xerr=errors, capsize=2)
     axis.set_yticks(position, labels)
@@ -166,3 +177,38 @@ def programme_paragraph(estimates: pd.DataFrame, lang: str) -> str:
     if not parts:
         return ""
     return ("，".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
+
+
+def report_block(wave_dir: Path, codebook: Codebook) -> dict | None:
+    """The programme part of the report for one wave, from ``<wave_dir>/programme/``: the
+    headline sentence, the table (zh and en cells) and the figure images; ``None`` when the wave
+    has no programme estimates."""
+    path = wave_dir / "programme" / "estimates.csv"
+    if not path.is_file():
+        return None
+    estimates = pd.read_csv(path, dtype={"level": str})
+    if "item" not in estimates.columns:  # the "no programme tables" note
+        return None
+    items = programme_items(codebook)
+    tables = {lang: programme_table(estimates, items, lang) for lang in ("zh", "en")}
+    header = [{"zh": z, "en": e} for z, e in zip(HEADERS["zh"], HEADERS["en"], strict=True)]
+    rows = [
+        [{"zh": str(z), "en": str(e)} for z, e in zip(zh_row, en_row, strict=True)]
+        for zh_row, en_row in zip(
+            tables["zh"].itertuples(index=False), tables["en"].itertuples(index=False), strict=True
+        )
+    ]
+    images = []
+    for lang in ("zh", "en"):
+        png = wave_dir / "programme" / f"programme_indicators_{lang}.png"
+        if png.is_file():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            caption = png.with_suffix(".txt")
+            alt = caption.read_text(encoding="utf-8").strip() if caption.is_file() else ""
+            images.append({"src": f"data:image/png;base64,{data}", "alt": alt, "lang": lang})
+    return {
+        "paragraph": {lang: programme_paragraph(estimates, lang) for lang in ("zh", "en")},
+        "header": header,
+        "rows": rows,
+        "images": images,
+    }

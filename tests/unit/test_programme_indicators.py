@@ -425,3 +425,29 @@ def test_a_towns_own_item_is_read_with_its_codes_and_bad_values_listed(tmp_path)
     assert pd.isna(tables["knowledge"]["k_own_question"].iloc[2])
     bad = issues[issues["column"] == "k_own_question"].iloc[0]
     assert (bad["value"], int(bad["source_row"]), bad["record_id"]) == ("Z", 4, "c")
+
+
+def test_report_block_reads_the_written_estimates(tmp_path, codebook):
+    from injury_survey.programme_report import report_block
+
+    assert report_block(tmp_path, codebook) is None  # no programme outputs: no section
+    (tmp_path / "programme").mkdir()
+    pd.DataFrame(
+        {
+            "section": ["awareness"],
+            "item": ["aware"],
+            "statistic": ["proportion"],
+            "by": ["all"],
+            "level": ["all"],
+            "estimate": [0.25],
+            "ci_lower": [0.2],
+            "ci_upper": [0.3],
+            "n": [400],
+            "flag": [None],  # written as an empty cell, read back as NaN
+            "suppressed": [False],
+        }
+    ).to_csv(tmp_path / "programme" / "estimates.csv", index=False)
+    block = report_block(tmp_path, codebook)
+    assert block["rows"][0][2] == {"zh": "25.0 (20.0–30.0)", "en": "25.0 (20.0–30.0)"}
+    assert block["rows"][0][4] == {"zh": "", "en": ""}
+    assert block["paragraph"]["zh"].startswith("居民安全社区知晓率为25.0%")

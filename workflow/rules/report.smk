@@ -39,7 +39,8 @@ rule final_report:
             "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
         ),
         figures="results/figures",
-        code=package_files("report_document", "report_tables"),
+        programme=expand("results/{wave}/programme/estimates.csv", wave=WAVES),
+        code=package_files("report_document", "report_tables", "programme_report.py"),
     output:
         notebook="results/notebooks/10_final_report.ipynb",
         report=report(

@@ -29,6 +29,7 @@ import jinja2
 import pandas as pd
 
 from injury_survey.codebook import survey_codebook
+from injury_survey.programme_report import report_block
 from injury_survey.report_document.inputs import (
     FigureFile,
     ReportInputs,
@@ -258,6 +259,7 @@ class _Context:
             "methods": methods,
             "figures": figures,
             "tables": tables,
+            "programme": self.programme(),
             "missing": self.missing(),
         }
 
@@ -307,6 +309,15 @@ class _Context:
                     "flags": self.reporting_rules(),
                 }
             )
+        return blocks
+
+    def programme(self) -> list[dict[str, Any]]:
+        """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md)."""
+        blocks = []
+        for wave in self.inputs.waves:
+            block = report_block(self.inputs.results_dir / wave.wave, self.codebook)
+            if block is not None:
+                blocks.append({"wave": self.wave_name(wave.wave), **block})
         return blocks
 
     def estimate(self, estimates: pd.DataFrame, indicator: str, by: str, level: str) -> dict | None:
