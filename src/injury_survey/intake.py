@@ -64,6 +64,9 @@ SURVEY_TABLES = ("sample", "households", "persons", "episodes", "deaths")
 SURVEY_REQUIRED = ("households", "persons", "episodes")
 # Tables that may hold no rows at all (a survey in which nobody was injured or died).
 MAY_BE_EMPTY = ("episodes", "deaths")
+# Optional programme tables: named beside the survey tables, read by the programme stage
+# (injury_survey.programme_wave), not by the cleaning.
+PROGRAMME_TABLES = ("knowledge", "home_safety")
 PRECISIONS = ("day", "month", "year", "unknown")
 AGE_GROUPS_5Y = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
 DROPPED_PII_COLUMNS = ["table", "source_file", "column", "action", "reason"]
@@ -1006,7 +1009,7 @@ def load_survey(
     the user can fix them in one pass.
     """
     given = {name: path for name, path in paths.items() if path}
-    unknown = [name for name in given if name not in SURVEY_TABLES]
+    unknown = [name for name in given if name not in SURVEY_TABLES + PROGRAMME_TABLES]
     missing = [name for name in SURVEY_REQUIRED if name not in given]
     if unknown or missing:
         problems = []

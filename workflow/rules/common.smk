@@ -149,6 +149,7 @@ PAPERMILL = (
 
 def final_outputs():
     waves = expand("results/{wave}/estimates.csv", wave=WAVES)
+    waves += expand("results/{wave}/programme/estimates.csv", wave=WAVES)
     return ["results/index.html", "results/report/report.html", "results/manifest.csv", *waves]
 
 
@@ -159,6 +160,7 @@ WAVE_STAGES = [
     "06_injury_profile",
     "07_injury_burden",
     "08_risk_factors",
+    "12_programme_indicators",
 ]
 
 
@@ -189,6 +191,7 @@ PEAK_MB_ON_DEMO = {
     "report_figures": 471,
     "final_report": 384,
     "evaluation": 500,
+    "programme_indicators": 500,
 }
 
 

@@ -54,6 +54,7 @@ rule final_report:
         figures="results/figures",
         manifest="results/manifest.csv",
         evaluation=evaluation_outputs(),
+        programme=expand("results/{wave}/programme/estimates.csv", wave=WAVES),
         code=notebook_code_inputs("10_final_report"),
     output:
         notebook="results/notebooks/10_final_report.ipynb",

@@ -31,6 +31,7 @@ from typing import Any
 import jinja2
 
 from injury_survey.codebook import survey_codebook
+from injury_survey.programme_report import report_block
 from injury_survey.report_document.contents import KEY_TABLES, FiguresAndTables
 from injury_survey.report_document.evaluation_section import evaluation_section
 from injury_survey.report_document.inputs import FigureFile, ReportInputs, collect_inputs
@@ -278,8 +279,18 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
             "figures": figures,
             "tables": tables,
             "evaluation": evaluation,
+            "programme": self.programme(),
             "missing": self.missing(),
         }
+
+    def programme(self) -> list[dict[str, Any]]:
+        """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md)."""
+        blocks = []
+        for wave in self.inputs.waves:
+            block = report_block(self.inputs.results_dir / wave.wave, self.codebook)
+            if block is not None:
+                blocks.append({"wave": self.wave_name(wave.wave), **block})
+        return blocks
 
     def evaluation(self, number: int) -> dict[str, Any] | None:
         """The evaluation section (:mod:`.evaluation_section`), its figure and table numbered

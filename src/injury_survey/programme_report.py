@@ -1,0 +1,214 @@
+"""The programme section's table and figure, in Chinese and English.
+
+Both show the overall estimates of :func:`injury_survey.programme_indicators.estimate_programme`:
+awareness, each source's share among the aware, each knowledge item's share right, the share
+passing the knowledge test, the mean score, and each home-safety measure. Labels come from the
+codebook's ``programme:`` block; flagged cells keep their flag, suppressed cells print "—".
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from injury_survey.codebook import Codebook
+from injury_survey.figures.common import add_footnote, ci_half_widths
+from injury_survey.figures.style import new_figure, styled, wrap_label
+from injury_survey.programme_indicators import (
+    AWARE,
+    PASSED,
+    SCORE,
+    ProgrammeItems,
+    programme_items,
+)
+
+SECTION_NAMES = {
+    "awareness": ("安全社区知晓", "programme awareness"),
+    "source": ("知晓者的信息来源", "source, among the aware"),
+    "knowledge_item": ("安全知识题答对比例", "knowledge item answered right"),
+    "knowledge_score": ("安全知识得分", "knowledge score"),
+    "home_safety": ("家庭安全措施", "home-safety measure"),
+}
+FIGURE_SECTIONS = {
+    "awareness": ("知晓", "awareness"),
+    "source": ("信息来源", "source"),
+    "knowledge_item": ("知识题答对", "knowledge item right"),
+    "knowledge_score": ("知识测试", "knowledge test"),
+    "home_safety": ("家庭", "home"),
+}
+ITEM_NAMES = {
+    AWARE: ("知晓率", "awareness rate"),
+    SCORE: ("平均得分（答对题目百分比）", "mean score (% of items right)"),
+    PASSED: ("及格比例", "share passing"),
+}
+HEADERS = {
+    "zh": ["部分", "指标", "估计值（95%CI）", "样本量", "说明"],
+    "en": ["Section", "Indicator", "Estimate (95 % CI)", "n", "Note"],
+}
+FLAG_TEXT = {
+    "unstable": ("估计不稳定", "unstable"),
+    "suppressed": ("样本过少，不予发布", "suppressed (too few respondents)"),
+}
+
+
+def _item_name(item: str, items: ProgrammeItems, lang: str) -> str:
+    if item in ITEM_NAMES:
+        return ITEM_NAMES[item][0 if lang == "zh" else 1]
+    return items.label(item, lang)
+
+
+def _lang_index(lang: str) -> int:
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    return 0 if lang == "zh" else 1
+
+
+def overall(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The overall rows (``by == "all"``) in report order."""
+    rows = estimates[estimates["by"] == "all"].copy()
+    order = {section: i for i, section in enumerate(SECTION_NAMES)}
+    rows["_order"] = rows["section"].map(order)
+    return rows.sort_values("_order", kind="stable").drop(columns="_order")
+
+
+def programme_table(estimates: pd.DataFrame, items: ProgrammeItems, lang: str) -> pd.DataFrame:
+    """One row per overall estimate: section, indicator, ``12.3 (10.1–14.8)``, n, flag note.
+
+    Proportions print as percentages, the mean score as a percentage of items right.
+    """
+    i = _lang_index(lang)
+    rows = []
+    for _, row in overall(estimates).iterrows():
+        flag = row.get("flag")
+        flags = [] if pd.isna(flag) else [f for f in str(flag).split(";") if f]
+        if bool(row.get("suppressed")):
+            value = "—"
+        else:
+            scale = 1.0 if row["statistic"] == "mean" else 100.0
+            value = (
+                f"{row['estimate'] * scale:.1f} "
+                f"({row['ci_lower'] * scale:.1f}–{row['ci_upper'] * scale:.1f})"
+            )
+        note = (
+            "；".join(FLAG_TEXT[f][i] for f in flags)
+            if lang == "zh"
+            else "; ".join(FLAG_TEXT[f][i] for f in flags)
+        )
+        rows.append(
+            [
+                SECTION_NAMES[row["section"]][i],
+                _item_name(row["item"], items, lang),
+                value,
+                int(row["n"]),
+                note,
+            ]
+        )
+    return pd.DataFrame(rows, columns=HEADERS[lang])
+
+
+@styled
+def programme_figure(
+    estimates: pd.DataFrame, items: ProgrammeItems, lang: str, *, settings_text: str = ""
+) -> Figure:
+    """Horizontal bars: every overall share (%) with its 95 % CI, grouped by section.
+
+    The mean score is left out (it is not a share); suppressed cells are not drawn.
+    """
+    i = _lang_index(lang)
+    rows = overall(estimates)
+    rows = rows[(rows["statistic"] == "proportion") & ~rows["suppressed"].astype(bool)]
+    labels = [
+        wrap_label(
+            f"{FIGURE_SECTIONS[s][i]}{'：' if lang == 'zh' else ': '}{_item_name(t, items, lang)}",
+            lang,
+            width=22 if lang == "zh" else 42,
+        )
+        for s, t in zip(rows["section"], rows["item"], strict=True)
+    ]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = new_figure(height_cm=2.5 + 0.55 * lines + 0.15 * len(rows))
+    axis = fig.add_subplot()
+    position = np.arange(len(rows))[::-1]
+    estimate = rows["estimate"].to_numpy(float) * 100
+    errors = ci_half_widths(
+        estimate, rows["ci_lower"].to_numpy(float) * 100, rows["ci_upper"].to_numpy(float) * 100
+    )
+    unstable = rows["flag"].fillna("").astype(str).str.contains("unstable").to_numpy()
+    colours = np.where(unstable, "#bbbbbb", "#3b6ea5")
+    axis.barh(position, estimate, color=colours, xerr=errors, capsize=2)
+    axis.set_yticks(position, labels)
+    axis.set_xlim(0, 100)
+    axis.set_xlabel("百分比（%）" if lang == "zh" else "Per cent")
+    notes = [
+        "误差线：95%置信区间（基于设计）。灰色：估计不稳定。"
+        if lang == "zh"
+        else "Whiskers: 95 % CI (design-based). Grey: unstable estimate."
+    ]
+    if settings_text:
+        notes.append(settings_text)
+    add_footnote(fig, notes)
+    return fig
+
+
+def programme_paragraph(estimates: pd.DataFrame, lang: str) -> str:
+    """The headline numbers in one sentence: awareness rate and share passing the test."""
+    rows = overall(estimates).set_index("item")
+    parts = []
+    if AWARE in rows.index:
+        r = rows.loc[AWARE]
+        parts.append(
+            f"居民安全社区知晓率为{r['estimate'] * 100:.1f}%"
+            f"（95%CI：{r['ci_lower'] * 100:.1f}%–{r['ci_upper'] * 100:.1f}%）"
+            if lang == "zh"
+            else f"{r['estimate'] * 100:.1f} % of residents knew of the Safe Community programme "
+            f"(95 % CI {r['ci_lower'] * 100:.1f}–{r['ci_upper'] * 100:.1f} %)"
+        )
+    if PASSED in rows.index:
+        r = rows.loc[PASSED]
+        parts.append(
+            f"安全知识及格比例为{r['estimate'] * 100:.1f}%"
+            if lang == "zh"
+            else f"{r['estimate'] * 100:.1f} % passed the safety-knowledge test"
+        )
+    if not parts:
+        return ""
+    return ("，".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
+
+
+def report_block(wave_dir: Path, codebook: Codebook) -> dict | None:
+    """The programme part of the report for one wave, from ``<wave_dir>/programme/``: the
+    headline sentence, the table (zh and en cells) and the figure images; ``None`` when the wave
+    has no programme estimates."""
+    path = wave_dir / "programme" / "estimates.csv"
+    if not path.is_file():
+        return None
+    estimates = pd.read_csv(path, dtype={"level": str})
+    if "item" not in estimates.columns:  # the "no programme tables" note
+        return None
+    items = programme_items(codebook)
+    tables = {lang: programme_table(estimates, items, lang) for lang in ("zh", "en")}
+    header = [{"zh": z, "en": e} for z, e in zip(HEADERS["zh"], HEADERS["en"], strict=True)]
+    rows = [
+        [{"zh": str(z), "en": str(e)} for z, e in zip(zh_row, en_row, strict=True)]
+        for zh_row, en_row in zip(
+            tables["zh"].itertuples(index=False), tables["en"].itertuples(index=False), strict=True
+        )
+    ]
+    images = []
+    for lang in ("zh", "en"):
+        png = wave_dir / "programme" / f"programme_indicators_{lang}.png"
+        if png.is_file():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            caption = png.with_suffix(".txt")
+            alt = caption.read_text(encoding="utf-8").strip() if caption.is_file() else ""
+            images.append({"src": f"data:image/png;base64,{data}", "alt": alt, "lang": lang})
+    return {
+        "paragraph": {lang: programme_paragraph(estimates, lang) for lang in ("zh", "en")},
+        "header": header,
+        "rows": rows,
+        "images": images,
+    }

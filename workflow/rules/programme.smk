@@ -1,0 +1,37 @@
+# Programme module (安全社区知晓与家庭安全), per wave: awareness, safety knowledge and home-safety
+# estimates from the optional tables (docs/data-contract-programme.md). A wave without them gets
+# empty outputs and a note.
+
+
+def programme_tables(wildcards):
+    tables = config["tables"]["waves"][wildcards.wave]
+    return [table_file(tables[name]) for name in ("knowledge", "home_safety") if tables.get(name)]
+
+
+rule programme_indicators:
+    input:
+        notebook=notebook("12_programme_indicators"),
+        weights="results/{wave}/weights.parquet",
+        episodes="results/{wave}/clean/episodes.parquet",
+        tables=programme_tables,
+        codebook=codebook_files(),
+        code=notebook_code_inputs("12_programme_indicators"),
+    output:
+        notebook="results/notebooks/12_programme_indicators_{wave}.ipynb",
+        estimates="results/{wave}/programme/estimates.csv",
+        nonresponse="results/{wave}/programme/nonresponse.csv",
+        adjustments="results/{wave}/adjustments/programme.csv",
+    params:
+        parameters=wave_parameters,
+        settings=SETTINGS,
+    log:
+        notebook="results/logs/programme_indicators/12_programme_indicators_{wave}.ipynb",
+        stderr="results/logs/programme_indicators/{wave}.log",
+    benchmark:
+        "results/benchmarks/programme_indicators/{wave}.tsv"
+    threads: 1
+    resources:
+        mem_mb=memory_mb("programme_indicators"),
+        runtime=30,
+    shell:
+        PAPERMILL
