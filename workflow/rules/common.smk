@@ -180,18 +180,18 @@ def executed_notebooks_html():
 # runs out is retried (profile `retries`) with twice the memory each time, since peak memory grows
 # with the survey's size.
 PEAK_MB_ON_DEMO = {
-    "clean_pilot": 335,
-    "plan_survey": 365,
-    "clean_survey": 302,
-    "compute_weights": 456,
-    "estimate_indicators": 317,
-    "injury_profile": 395,
-    "injury_burden": 340,
-    "risk_factors": 408,
-    "report_figures": 471,
-    "final_report": 384,
-    "evaluation": 500,
-    "programme_indicators": 500,
+    "clean_pilot": 386,
+    "plan_survey": 374,
+    "clean_survey": 310,
+    "compute_weights": 484,
+    "estimate_indicators": 467,
+    "injury_profile": 481,
+    "injury_burden": 497,
+    "risk_factors": 485,
+    "programme_indicators": 525,
+    "evaluation": 579,
+    "report_figures": 475,
+    "final_report": 440,
 }
 
 
