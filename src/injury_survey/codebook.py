@@ -2,10 +2,10 @@
 
 Chinese injury cards exist in several editions that number the same concept differently (the
 national NISS card and its provincial variants), so the code lists are configuration, not code
-(domain-reference §0.1). The package ships one edition in ``data/codebook.yaml`` (NISS 2006-based
+(docs/methods.md §0.1). The package ships one edition in ``data/codebook.yaml`` (NISS 2006-based
 lists, CCDRFS care ladder); a survey that printed other codes copies that file, edits it, and
 names the copy in the config key ``codebook``. Every coded column of the input tables must hold a
-code of its list (domain-reference §4.2); don't-know and refused codes stay a category of their own
+code of its list (docs/methods.md §4.2); don't-know and refused codes stay a category of their own
 in compositions (§4.6).
 
 Usage::
@@ -170,7 +170,7 @@ class Codebook:
         return getattr(self.variable(variable), f"label_{_check_lang(lang)}")
 
     def is_missing_code(self, variable: str, code: int) -> bool:
-        """True if ``code`` means don't know or refused for ``variable`` (domain-reference §4.6).
+        """True if ``code`` means don't know or refused for ``variable`` (docs/methods.md §4.6).
 
         These codes are valid answers: they stay in compositions as their own category
         ("不清楚") and are left out of denominators only where a table says so.

@@ -1,7 +1,7 @@
-"""The headline indicators I1-I4 (domain-reference §6.4) as the tidy ``estimates.csv`` table.
+"""The headline indicators I1-I4 (docs/methods.md §6.4) as the tidy ``estimates.csv`` table.
 
 Every indicator is a design-based ratio estimator ``R̂ = Σw·y / Σw·x`` with Taylor-linearised
-variance (domain-reference §6.2), computed on the full design for the whole population and for
+variance (docs/methods.md §6.2), computed on the full design for the whole population and for
 each domain of ``estimation.domains``:
 
 - ``injury_incidence`` (I1): y = injured (0/1), x = 1, a proportion; CI logit or Korn–Graubard
@@ -13,7 +13,7 @@ each domain of ``estimation.domains``:
   to the configured standard population (:mod:`injury_survey.standardize`), overall and by sex.
 
 A row is flagged ``unstable`` when its unweighted n is below ``unstable_min_n`` or its relative
-standard error exceeds ``unstable_max_rse`` (domain-reference §6.2).
+standard error exceeds ``unstable_max_rse`` (docs/methods.md §6.2).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Intake of the survey's input tables: read, drop personal data, type every column.
 
-This is where row accounting starts (data-contract.md "Bad input"): every non-blank row of every
+This is where row accounting starts (docs/data-contract.md "Bad input"): every non-blank row of every
 file comes out of :func:`load_table`, typed, with its spreadsheet row number. A value that cannot
 be read (a date that is not a date, a code that is not in the codebook, a required value left
 empty) does not stop the run and does not drop the row: the value becomes missing, the row keeps
@@ -18,7 +18,7 @@ Reading
     skipped without renumbering the rows after them.
 
 Personal data
-    Names, phone numbers, addresses and ID-card numbers must never reach results (data-contract.md
+    Names, phone numbers, addresses and ID-card numbers must never reach results (docs/data-contract.md
     "Personal data"). Columns are dropped as soon as the file is read when their header looks like
     such a field (``name``, ``姓名``, ``phone``, ``手机``, ``address``, ``身份证号`` …, also as part of a
     longer header such as ``respondent_name``), or when their values look like 18-digit ID-card
@@ -34,7 +34,7 @@ Types (``data/tables.yaml``)
     ``id`` and ``text`` stay strings (leading zeros kept); ``code`` goes through
     :meth:`injury_survey.codebook.Codebook.parse` to Int64; ``integer`` → Int64; ``number`` →
     Float64; ``date`` → datetime64; ``partial_date`` → datetime64 at the first day of the known
-    period plus ``<column>_precision`` ∈ {day, month, year, unknown} (domain-reference §2.3–§2.4:
+    period plus ``<column>_precision`` ∈ {day, month, year, unknown} (docs/methods.md §2.3–§2.4:
     "2025-03", "2025-03-00", "2025/3", "202503", "2025年3月" are month precision; empty, "不详" or
     "不清楚" are unknown); ``age_group`` → a census 5-year group "0-4" … "80-84", "85+".
 """
@@ -686,7 +686,7 @@ def _empty_typed(col: ColumnSpec, n: int) -> dict[str, pd.Series]:
 def _issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str, str]:
     if rule == "V3":
         return (
-            f"required value of '{col.name}' is missing; fill it in (data-contract.md)",
+            f"required value of '{col.name}' is missing; fill it in (docs/data-contract.md)",
             f"必填项'{col.name}'缺失,请补填",
         )
     if rule == "V2":
@@ -896,7 +896,7 @@ def _check_required_columns(
     raise IntakeError(
         f"{what}: required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(lines)}. "
         f"Columns found: {', '.join(found) or '(none)'}. Headers must use the data contract's "
-        "English names (data-contract.md); add or rename the column and run again."
+        "English names (docs/data-contract.md); add or rename the column and run again."
         + _other_sheets_hint(sheets)
     )
 

@@ -1,4 +1,4 @@
-"""What the pilot (预调查) can tell the formal survey's plan (domain-reference §5.1–§5.2).
+"""What the pilot (预调查) can tell the formal survey's plan (docs/methods.md §5.1–§5.2).
 
 Fifty households in five purposively chosen PSUs test the questionnaire and the fieldwork; they
 cannot estimate incidence or the intra-cluster correlation with any precision (5/130 persons

@@ -1,4 +1,4 @@
-"""The formal survey's plan, built from the pilot and the config (domain-reference §5.3–§5.4).
+"""The formal survey's plan, built from the pilot and the config (docs/methods.md §5.3–§5.4).
 
 Every planning input records where it came from (config prior, pilot estimate or default), so the
 plan notebook and ``plan.yaml`` show why the formal survey has the size it has.

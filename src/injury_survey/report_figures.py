@@ -1,4 +1,4 @@
-"""The report's figures F1–F10 (domain-reference §6.6), drawn from the report tables.
+"""The report's figures F1–F10 (docs/methods.md §6.6), drawn from the report tables.
 
 Each figure function of :mod:`injury_survey.figures` takes a tidy table; this module picks the
 right report table (or, for the participant flow and the month/hour pattern, derives the small
@@ -149,7 +149,7 @@ def month_hour_table(episodes: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFr
 
 def followup_comparison_table(estimates_by_wave: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """F9's table: overall incidence (crude, standardised) of the first and last wave and their
-    difference Δ = p̂₂ − p̂₁ with SE = √(V₁ + V₂) and a normal 95 % CI (domain-reference §6.7)."""
+    difference Δ = p̂₂ − p̂₁ with SE = √(V₁ + V₂) and a normal 95 % CI (docs/methods.md §6.7)."""
     waves = list(estimates_by_wave.values())
     baseline, followup = waves[0], waves[-1]
     rows = []

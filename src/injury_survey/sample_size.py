@@ -1,13 +1,13 @@
 """Sample size of the formal survey, its sensitivity, and the allocation of PSUs to strata.
 
-The chain follows domain-reference §5.3: persons under simple random sampling for the wanted
+The chain follows docs/methods.md §5.3: persons under simple random sampling for the wanted
 precision of the 12-month injury incidence ``p`` → finite population correction (optional) →
 design effect of the cluster design → nonresponse → households → PSUs, with a separate formula for
 the size needed to detect a change between two survey waves (§5.3, §6.7).
 
 All persons-level quantities are kept unrounded; households are rounded to the nearest whole
 household and PSUs up to the next whole PSU. That is the rounding that reproduces the worked example
-of domain-reference §5.3 (see :func:`plan_sample_size`).
+of docs/methods.md §5.3 (see :func:`plan_sample_size`).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def persons_srs(
 
     ``n0 = z² · p(1 − p) / d²`` with ``d`` the half-width of the confidence interval: ``d = ε·p``
     for relative precision ε, so that ``n0 = z²(1 − p)/(ε² p)`` (with z ≈ 2 and ε = 0.1 the
-    textbook ``400·(1 − p)/p``), or ``d`` itself for absolute precision (domain-reference §5.3
+    textbook ``400·(1 − p)/p``), or ``d`` itself for absolute precision (docs/methods.md §5.3
     step 1 [CN-textbook, Epi-formula]; Lwanga & Lemeshow 1991).
 
     ``z`` defaults to ``norm.ppf(1 − α/2)`` (1.959964 for 95 %); pass ``z=1.96`` to use the rounded
@@ -71,7 +71,7 @@ def persons_srs(
 
 
 def fpc_adjust(n0: float, population: float) -> float:
-    """Finite population correction: ``n1 = n0 / (1 + (n0 − 1)/N)`` (domain-reference §5.3 step 2 [Epi-formula]).
+    """Finite population correction: ``n1 = n0 / (1 + (n0 − 1)/N)`` (docs/methods.md §5.3 step 2 [Epi-formula]).
 
     Matters only when the sample is a sizeable share of the ``N`` residents of the community.
     """
@@ -85,7 +85,7 @@ def design_effect(persons_per_psu: float, icc: float) -> float:
 
     ``M̄`` counts persons per PSU (households per PSU × persons per household, since every member
     is interviewed) and ``ρ`` is the intra-cluster correlation of the injury indicator
-    (domain-reference §5.3 step 3 [ss4HHSp]).
+    (docs/methods.md §5.3 step 3 [ss4HHSp]).
     """
     return 1 + (persons_per_psu - 1) * icc
 
@@ -99,7 +99,7 @@ def icc_anova(
 
     ``ρ̂ = (MSB − MSW) / (MSB + (m0 − 1)·MSW)`` with the between- and within-cluster mean squares
     of a one-way ANOVA and ``m0 = (N − Σ m_i²/N) / (k − 1)``, the average cluster size adjusted for
-    unequal sizes (``N`` persons in ``k`` clusters of ``m_i``; Donner 1986; domain-reference §5.2).
+    unequal sizes (``N`` persons in ``k`` clusters of ``m_i``; Donner 1986; docs/methods.md §5.2).
 
     By default the raw estimate is returned; it can be negative, and with the pilot's 5 clusters it
     is very imprecise. ``truncate=(0, 0.05)`` clips it to the range §5.2 asks the pilot notebook
@@ -134,7 +134,7 @@ def icc_anova(
 
 @dataclass(frozen=True)
 class SampleSizePlan:
-    """Every step of the formal survey's sample size (domain-reference §5.3), as computed.
+    """Every step of the formal survey's sample size (docs/methods.md §5.3), as computed.
 
     Persons-level sizes (``n0`` … ``n3``) are unrounded; ``households`` and ``psus`` are whole.
     """
@@ -212,7 +212,7 @@ def plan_sample_size(
     z: float | None = None,
     households_rounding: Literal["nearest", "up"] = "nearest",
 ) -> SampleSizePlan:
-    """The sample size chain of domain-reference §5.3, one step at a time.
+    """The sample size chain of docs/methods.md §5.3, one step at a time.
 
     1. ``n0 = z²·p(1 − p)/d²`` persons under SRS (:func:`persons_srs`);
     2. ``n1 = n0/(1 + (n0 − 1)/N)`` when a ``population`` N is given, else ``n1 = n0``;
@@ -310,7 +310,7 @@ def persons_to_detect_change(
 
     ``n = deff · [z_{α/2}·√(2·p̄(1 − p̄)) + z_β·√(p1(1 − p1) + p2(1 − p2))]² / (p1 − p2)²``
     with ``p̄ = (p1 + p2)/2``, a two-sided test at level α and power ``1 − β`` (Fleiss 1981;
-    domain-reference §5.3, evaluation).
+    docs/methods.md §5.3, evaluation).
     """
     _check_proportion("p1", p1)
     _check_proportion("p2", p2)
@@ -334,7 +334,7 @@ def minimum_detectable_change(
 
     Solves ``persons_to_detect_change(p1, p2, deff, alpha, power) = n_persons`` for ``p2`` in
     ``(0, p1)`` (Brent's method); the minimum detectable fall is ``p1 − p2``. Smaller falls than
-    that would not reach significance with the given power (domain-reference §6.7).
+    that would not reach significance with the given power (docs/methods.md §6.7).
 
     Raises ValueError when even a fall to (nearly) zero is not detectable with ``n_persons``.
     """

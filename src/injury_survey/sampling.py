@@ -1,6 +1,6 @@
 """Drawing the formal survey's sample: PSUs by PPS systematic selection, households systematically.
 
-The design is the two-stage stratified cluster design of domain-reference §5.3 step 7:
+The design is the two-stage stratified cluster design of docs/methods.md §5.3 step 7:
 
 1. Within each stratum (街道/镇 or 城/乡), ``n_h`` PSUs (居委会/村委会) are selected with probability
    proportional to size (PPS) by systematic sampling on the frame in its given order, so that the
@@ -9,7 +9,7 @@ The design is the two-stage stratified cluster design of domain-reference §5.3 
    systematic sampling with a random start and a fractional interval.
 
 Each household's inclusion probability is ``pi_psu * pi_hh`` and its base weight the inverse
-(domain-reference §6.1). With a fixed take per PSU the design is approximately self-weighting;
+(docs/methods.md §6.1). With a fixed take per PSU the design is approximately self-weighting;
 certainty PSUs (taken with probability 1) are the exception.
 
 Randomness comes from :func:`numpy.random.default_rng`, seeded with the plan's seed and the

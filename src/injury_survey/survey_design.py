@@ -5,7 +5,7 @@ Everything else passes pandas frames in and gets tidy pandas frames out, so a ch
 library touches this file only.
 
 The design is a stratified multistage sample analysed as with-replacement ultimate clusters
-(Taylor linearisation, ``V = Σ_h n_h/(n_h−1) Σ_i (z_hi − z̄_h)²``; domain-reference §6.2), exactly
+(Taylor linearisation, ``V = Σ_h n_h/(n_h−1) Σ_i (z_hi − z̄_h)²``; docs/methods.md §6.2), exactly
 what R's ``svydesign(ids=~psu, strata=~stratum, weights=~weight, nest=TRUE)`` declares (Lumley 2010,
 ch. 2). PSU codes are nested within strata. Domains are always estimated on the full design (svy's
 ``by=``/``where=``), never on a subset of the rows, so PSUs without domain members still count and
@@ -255,7 +255,7 @@ class SurveyDesign:
 
     @property
     def degrees_of_freedom(self) -> int:
-        """#PSU − #strata of the whole design (R ``degf``; domain-reference §6.2)."""
+        """#PSU − #strata of the whole design (R ``degf``; docs/methods.md §6.2)."""
         return self.n_psus - self.n_strata
 
     @property
@@ -340,7 +340,7 @@ class SurveyDesign:
     ) -> pd.DataFrame:
         """Ratio of weighted totals ``Σw·y / Σw·x`` per domain (R ``svyratio``), times ``scale``.
 
-        Linearised variance with ``z_i = w_i (y_i − R̂ x_i) / Σw·x`` (domain-reference §6.2). The
+        Linearised variance with ``z_i = w_i (y_i − R̂ x_i) / Σw·x`` (docs/methods.md §6.2). The
         default CI is on the log scale, ``R̂·exp(±t·se/R̂)``, which keeps rates positive; ``"wald"``
         gives ``R̂ ± t·se``. ``n`` counts the domain's rows.
         """
@@ -413,7 +413,7 @@ class SurveyDesign:
 
         ``R̂_a`` is the domain mean of ``y`` (``x`` None) or the domain ratio ``y/x``; the SE uses
         the joint covariance of the domain estimates from the same design (exact for a linear
-        combination). This is direct standardisation's variance (domain-reference §6.3).
+        combination). This is direct standardisation's variance (docs/methods.md §6.3).
         Returns ``(estimate, se, df)``.
         """
         self._check_analysis_columns([y] if x is None else [y, x])
@@ -618,7 +618,7 @@ def calibrate_weights(
     ``cells`` in turn until all hold (iterative proportional fitting, R ``rake``), to a relative
     tolerance of 1e-10. With ``trim_ratio_to_median`` the weights above that multiple of the median
     are capped, the excess redistributed, and the calibration redone, alternating until both hold
-    (domain-reference §6.1.4); if they cannot both hold an error says so.
+    (docs/methods.md §6.1.4); if they cannot both hold an error says so.
     """
     _require_columns(data, [weight, *cells], "the persons to calibrate")
     _require_columns(population, [*cells, "population"], "the population table")

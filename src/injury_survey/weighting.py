@@ -1,6 +1,6 @@
 """Survey weights: base weights, household non-response adjustment, calibration to the census.
 
-The steps follow domain-reference §6.1 (and Kish 1965; Valliant, Dever & Kreuter 2018, ch. 13-14):
+The steps follow docs/methods.md §6.1 (and Kish 1965; Valliant, Dever & Kreuter 2018, ch. 13-14):
 
 1. **Base weight** ``w0 = 1 / (π_psu · π_hh)``: the inverse of the household's probability of
    selection (PSU drawn, then household drawn within it). Every member of a household is
@@ -121,7 +121,7 @@ class WeightsResult:
 
 def base_weights(households: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
     """Households with ``stratum_id``, ``psu_id``, ``pi_psu``, ``pi_hh`` from the frozen sample
-    list and ``weight_base = 1 / (pi_psu · pi_hh)`` (domain-reference §6.1.1).
+    list and ``weight_base = 1 / (pi_psu · pi_hh)`` (docs/methods.md §6.1.1).
 
     A household absent from the sample list has no known selection probability: that stops the
     weighting with the file and row of the household.
@@ -204,7 +204,7 @@ def variance_design_columns(sample: pd.DataFrame, frame: pd.DataFrame | None) ->
 def nonresponse_adjust(
     households: pd.DataFrame, *, by: str = "psu", min_respondents: int = 5
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Household non-response adjustment within weighting classes (domain-reference §6.1.2).
+    """Household non-response adjustment within weighting classes (docs/methods.md §6.1.2).
 
     ``households`` carries ``weight_base``, ``result_code``, ``stratum_id`` and ``psu_id``, and
     optionally ``interview_set_aside`` (cleaning): such interviews count as eligible
@@ -225,7 +225,7 @@ def nonresponse_adjust(
         first = frame.loc[unknown].iloc[0]
         raise WeightingError(
             f"result_code {first['result_code']!r} is not a household result code "
-            f"({_where(first, 'hh_id')}); allowed: 1-8 and 96 (domain-reference §2.2)."
+            f"({_where(first, 'hh_id')}); allowed: 1-8 and 96 (docs/methods.md §2.2)."
         )
     frame["_eligible"] = code.isin(ELIGIBLE)
     # An interview the cleaning set aside (a member's record failed a blocking rule, or the
@@ -348,7 +348,7 @@ def compute_weights(
     screening_dont_know: str = "exclude",
     frame: pd.DataFrame | None = None,
 ) -> WeightsResult:
-    """All weighting steps of domain-reference §6.1, from the clean tables to ``weights.parquet``.
+    """All weighting steps of docs/methods.md §6.1, from the clean tables to ``weights.parquet``.
 
     ``settings`` is the config's ``weights:`` section (``nonresponse_class``,
     ``min_class_respondents``, ``person_nonresponse``, ``min_person_class_respondents``,

@@ -85,7 +85,7 @@ def person_nonresponse_adjust(
     min_respondents: int = 20,
     dont_know: str = "exclude",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Person-level non-response adjustment (domain-reference §6.1.2, docs/methods.md).
+    """Person-level non-response adjustment (docs/methods.md §6.1.2, docs/methods.md).
 
     ``people`` are the members of responding households with ``weight_nr``, ``stratum_id``,
     ``sex`` and ``age_group``. The unscreened members (:func:`screened_persons`) are dropped;

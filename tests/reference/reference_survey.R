@@ -95,7 +95,7 @@ write.csv(data.frame(person_id = persons$person_id, weight_ps = weights(des_ps),
           sub("\\.csv$", "_weights.csv", args[3]), row.names = FALSE)
 
 # ---- direct age standardisation to China 2010 census, aggregated to the report groups.
-# 5-year counts typed from domain-reference section 7 and summed here, independently of Python.
+# 5-year counts typed from the published standard (docs/methods.md §7) and summed here, independently of Python.
 china2010 <- c(75532610, 70881549, 74908462, 99889114, 127412518, 101013852, 97138203,
                118025959, 124753964, 105594553, 78753171, 81312474, 58667282, 41113282,
                32972397, 23852133, 13373198, 5631928, 1578307, 369979, 35934)

@@ -1,6 +1,6 @@
 """Every cleaning rule fires on a minimal bad row and stays silent on a good survey.
 
-The good survey below is written by hand to satisfy every rule of domain-reference §4 (three
+The good survey below is written by hand to satisfy every rule of docs/methods.md §4 (three
 households, three persons, two episodes, one injury death, sample list, frame, second entry pass);
 each case changes one or two values so that exactly one rule is broken, and states which rows
 (spreadsheet row numbers: the first data row is row 2) the rule must flag.

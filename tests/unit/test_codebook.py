@@ -1,6 +1,6 @@
-"""Tests of the codebook: the package edition against domain-reference §2, lookups, parsing.
+"""Tests of the codebook: the package edition against docs/methods.md §2, lookups, parsing.
 
-Expected codes and labels are copied from domain-reference.md §2.2–§2.7 and the brief (the
+Expected codes and labels are copied from docs/methods.md §2.2–§2.7 and the brief (the
 code lists of the NISS card as found in public implementations), not from the YAML file.
 """
 
@@ -19,7 +19,7 @@ def codebook():
     return load_codebook()
 
 
-# Every coded field of data-contract.md (and the deaths module's died_where).
+# Every coded field of docs/data-contract.md (and the deaths module's died_where).
 CONTRACT_CODED = [
     "result_code", "dwelling_type", "relation", "sex", "residence_status", "hukou", "education",
     "occupation", "marital", "respondent_type", "injured_12m", "cause", "intent", "place",
@@ -157,7 +157,7 @@ class TestDefaultEdition:
         table = codebook.to_frame()
         row = table[(table["variable"] == "cause") & (table["code"] == 14)].iloc[0]
         assert (row["label_zh"], row["special"]) == ("不清楚", "dont_know")
-        # 14 causes + 2 sexes, counted from domain-reference §2.7-A / §2.3
+        # 14 causes + 2 sexes, counted from docs/methods.md §2.7-A / §2.3
         assert (table["variable"] == "cause").sum() == 14
         assert (table["variable"] == "sex").sum() == 2
 

@@ -1,6 +1,6 @@
 """Derived variables: case definitions, recall window, months before interview, ages, counts.
 
-Expected values are worked out by hand from the definitions in domain-reference §1 and §4.5
+Expected values are worked out by hand from the definitions in docs/methods.md §1 and §4.5
 (calendar arithmetic shown in the comments).
 """
 

@@ -50,7 +50,7 @@ from injury_survey.figures.style import (
 
 LANGS = ["zh", "en"]
 
-# A small stand-in for the codebook (injury_survey.codebook): labels of domain-reference §2.7.
+# A small stand-in for the codebook (injury_survey.codebook): labels of docs/methods.md §2.7.
 CODE_LABELS = {
     "sex": {1: ("男", "Male"), 2: ("女", "Female")},
     "cause": {
@@ -294,7 +294,7 @@ def recall_table() -> pd.DataFrame:
 
 
 def sample_size_table() -> pd.DataFrame:
-    # households from domain-reference §5.3's worked example for eps = 0.15 (3 539, 2 627,
+    # households from docs/methods.md §5.3's worked example for eps = 0.15 (3 539, 2 627,
     # 2 079, 985, 620); the other two lines are scaled by (0.15 / eps)^2, as n is ∝ 1/eps^2
     priors = [0.03, 0.04, 0.05, 0.10, 0.15]
     at_15 = [3539, 2627, 2079, 985, 620]

@@ -1,7 +1,7 @@
-"""Tests of the intake of survey tables (data-contract.md; domain-reference §2, §4.2, §4.6).
+"""Tests of the intake of survey tables (docs/data-contract.md; docs/methods.md §2, §4.2, §4.6).
 
 The fixtures are small tables written inline; every expected value below is read off the
-fixture text by hand (codes from domain-reference §2.3/§2.7, spreadsheet row = line number of
+fixture text by hand (codes from docs/methods.md §2.3/§2.7, spreadsheet row = line number of
 the CSV, header = row 1).
 """
 
@@ -44,7 +44,7 @@ P002-01,H002,1,1,1,70,1955,常住,6,文盲/半文盲,离退休人员,丧偶,1,2,
 
 
 def expected_persons() -> pd.DataFrame:
-    """PERSONS_CSV typed by hand with the codes of domain-reference §2.3."""
+    """PERSONS_CSV typed by hand with the codes of docs/methods.md §2.3."""
     na = pd.NA
     return pd.DataFrame(
         {
@@ -205,7 +205,7 @@ class TestEpisodes:
 
     def test_labels_alias_and_numbers(self, intake):
         data = intake.data
-        # 跌倒/坠落 3, 家中 1, 家务 2, 骨折 1, 下肢 3, 住院 3 (domain-reference §2.7)
+        # 跌倒/坠落 3, 家中 1, 家务 2, 骨折 1, 下肢 3, 住院 3 (docs/methods.md §2.7)
         first = data.iloc[0]
         assert [first[c] for c in ["cause", "place", "activity", "nature_1", "body_part"]] == [
             3,
@@ -445,7 +445,7 @@ class TestPersonalData:
         assert intake.raw["narrative"].iloc[0] == intake.data["narrative"].iloc[0]
         record = intake.dropped_pii
         assert record[["column", "action"]].values.tolist() == [["narrative", "masked"]]
-        # an address hash is already pseudonymised (domain-reference §4.1 K4 uses it)
+        # an address hash is already pseudonymised (docs/methods.md §4.1 K4 uses it)
         assert intake.data["address_hash"].tolist() == ["a1b2", "c3d4"]
 
     def test_contract_columns_are_not_mistaken_for_names(self, tmp_path, codebook):

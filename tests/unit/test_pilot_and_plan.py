@@ -1,5 +1,5 @@
 """Pilot summary (§5.2) and the plan built from it (§5.3), against hand calculations and the
-worked example of domain-reference §5.3."""
+worked example of docs/methods.md §5.3."""
 
 import math
 
@@ -11,7 +11,7 @@ from injury_survey import pilot, plan
 
 
 def test_clopper_pearson_reproduces_the_spec_example():
-    # domain-reference §5.1: "the exact 95 % CI for 5/130 is 1.3 %–8.7 %".
+    # docs/methods.md §5.1: "the exact 95 % CI for 5/130 is 1.3 %–8.7 %".
     lower, upper = pilot.clopper_pearson(5, 130)
     assert round(lower, 3) == 0.013 and round(upper, 3) == 0.087
 

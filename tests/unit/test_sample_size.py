@@ -1,6 +1,6 @@
-"""Sample size chain, ICC, evaluation formula and PSU allocation (domain-reference §5.2–§5.3).
+"""Sample size chain, ICC, evaluation formula and PSU allocation (docs/methods.md §5.2–§5.3).
 
-Expected values are the worked example and sensitivity line printed in domain-reference §5.3, or
+Expected values are the worked example and sensitivity line printed in docs/methods.md §5.3, or
 hand calculations shown next to each test (z quantiles from a normal table: Φ⁻¹(0.975) =
 1.959964, Φ⁻¹(0.8) = 0.841621).
 """
@@ -36,7 +36,7 @@ EXAMPLE = dict(
 
 
 def test_worked_example_reproduces_the_five_published_numbers():
-    # domain-reference §5.3: p = 4 %, ε = 0.15 → 4 098 persons; deff 1.5 → 6 146; RR 0.90 → 6 829;
+    # docs/methods.md §5.3: p = 4 %, ε = 0.15 → 4 098 persons; deff 1.5 → 6 146; RR 0.90 → 6 829;
     # m̄ = 2.6 → 2 627 households; b = 20 → 132 PSUs. By hand, with z = 1.959964, z² = 3.841459:
     #   d  = 0.15 × 0.04 = 0.006, d² = 3.6e-5
     #   n0 = 3.841459 × 0.04 × 0.96 / 3.6e-5 = 3.841459 × 1066.667 = 4097.56 → 4 098

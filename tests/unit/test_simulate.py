@@ -1,8 +1,8 @@
 """Tests of the synthetic survey generator (injury_survey.simulate).
 
-The generator's targets come from the brief and domain-reference (12-month incidence 4–6 % under
+The generator's targets come from the brief and docs/methods.md (12-month incidence 4–6 % under
 the half-day definition, 1.1–1.4 episodes per injured person, falls 35–45 % and traffic 15–20 % of
-episodes, positive intra-PSU correlation); the rule checks below restate domain-reference §4
+episodes, positive intra-PSU correlation); the rule checks below restate docs/methods.md §4
 directly from the spec, independently of the cleaning engine, so that the generated data break no
 rule except the planted ones.
 """
@@ -23,7 +23,7 @@ from injury_survey.simulate.survey_folder import SURVEY_FILES, write_survey
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Columns the brief fixes for the handed-over files (data-contract.md plus the fake PII columns).
+# Columns the brief fixes for the handed-over files (docs/data-contract.md plus the fake PII columns).
 HOUSEHOLD_COLUMNS = {
     "hh_id", "psu_id", "interviewer_id", "interview_date", "result_code", "hh_size_reported",
     "n_visits", "interview_minutes", "dwelling_type", "respondent_name", "phone",
@@ -44,7 +44,7 @@ FALL = ["fall_type", "fall_reason"]
 
 
 def rule_violations(households: pd.DataFrame, persons: pd.DataFrame, episodes: pd.DataFrame) -> set:
-    """(rule, record id) for every row breaking a rule of domain-reference §4 checked here."""
+    """(rule, record id) for every row breaking a rule of docs/methods.md §4 checked here."""
     found: set = set()
 
     def add(rule, ids):
@@ -393,7 +393,7 @@ def test_recall_decay_loses_old_minor_injuries(town_survey):
     minor = (episodes["care_level"] <= 1) & (episodes["days_off"] < 1)
     recent = int((minor & (months < 6)).sum())
     old = int((minor & (months >= 6) & (months <= 12)).sum())
-    assert recent > old  # flat without recall loss (domain-reference §1, F10)
+    assert recent > old  # flat without recall loss (docs/methods.md §1, F10)
 
 
 def test_nonresponse_proxies_and_household_size_are_realistic(town_survey):

@@ -1,4 +1,4 @@
-"""Standard populations and direct standardisation; expected values from domain-reference §7
+"""Standard populations and direct standardisation; expected values from docs/methods.md §7
 and R (svystandardize / svycontrast, in tests/reference/expected_survey.csv)."""
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ def test_standard_totals_are_the_published_ones(name, total, rows):
 
 
 def test_who_85_plus_collapses_to_6348():
-    # domain-reference §7: 85+ (collapsed) = 6 348 per million
+    # docs/methods.md §7: 85+ (collapsed) = 6 348 per million
     weights = standard_weights("who2000", [0, 85])
     assert weights["85+"] == 6348
 
 
 def test_china2010_report_groups_by_hand():
-    # 0-14 = 75 532 610 + 70 881 549 + 74 908 462 = 221 322 621 (domain-reference §7)
+    # 0-14 = 75 532 610 + 70 881 549 + 74 908 462 = 221 322 621 (docs/methods.md §7)
     weights = standard_weights("china2010", [0, 15, 45, 65])
     assert weights["0-14"] == 221_322_621
     assert weights.sum() == 1_332_810_869

@@ -1,6 +1,6 @@
 """Cleaning of the survey tables: rule engine, case definitions, derived variables, QC tables.
 
-- :func:`clean_survey` (engine) runs every rule of domain-reference §4 and returns clean tables,
+- :func:`clean_survey` (engine) runs every rule of docs/methods.md §4 and returns clean tables,
   rejected rows with reasons, issues, a rule summary and a row accounting;
 - :mod:`~injury_survey.cleaning.rules` is the rule table (one entry + one check per rule);
 - :mod:`~injury_survey.cleaning.derive` computes the recall window, the three case definitions

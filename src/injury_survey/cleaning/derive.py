@@ -1,4 +1,4 @@
-"""Derived variables of the clean survey tables (domain-reference §1, §2.4 "derived", §4.5).
+"""Derived variables of the clean survey tables (docs/methods.md §1, §2.4 "derived", §4.5).
 
 Episodes get the recall-window flag, the three case definitions, the months between injury and
 interview and the age at injury; persons get age groups, person-time, injury status under each
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 CASE_DEFINITIONS = ("case_cn_halfday", "case_1day", "case_medical")
-"""The three operational case definitions of domain-reference §1, derived for every episode."""
+"""The three operational case definitions of docs/methods.md §1, derived for every episode."""
 
 CARE_DIAGNOSED = 2
 """``care_level`` from which an injury counts as diagnosed/treated by a medical facility.
@@ -91,7 +91,7 @@ def point_date(dates: pd.Series, precision: pd.Series | None) -> pd.Series:
 
 
 def recall_window(interview_date: pd.Series, recall: Mapping) -> tuple[pd.Series, pd.Series]:
-    """First and last day of each household's recall window (domain-reference §1).
+    """First and last day of each household's recall window (docs/methods.md §1).
 
     ``rolling`` (default): ``[interview_date − days, interview_date]`` with ``days`` = 365 by
     default, both ends included. ``fixed``: the calendar window ``[fixed_start, fixed_end]`` for
@@ -177,7 +177,7 @@ def in_recall_window(
     window_start: pd.Series,
     window_end: pd.Series,
 ) -> pd.Series:
-    """Rule D2: is the injury inside the recall window? (domain-reference §4.4)
+    """Rule D2: is the injury inside the recall window? (docs/methods.md §4.4)
 
     A day-precision date must lie in ``[start, end]``. A partial date counts as in the window when
     its period *overlaps* the window (a month-precision injury in the month of the window start is
@@ -193,7 +193,7 @@ def in_recall_window(
 
 
 def case_flags(care_level: pd.Series, days_off: pd.Series) -> pd.DataFrame:
-    """The three case definitions of domain-reference §1, one boolean column each.
+    """The three case definitions of docs/methods.md §1, one boolean column each.
 
     - ``case_cn_halfday``: diagnosed by a medical facility (``care_level`` ≥ 2: outpatient/ER,
       inpatient or died) **or** ≥ 0.5 day off work/school/usual activity;

@@ -16,7 +16,7 @@ What happens to a row that fails a blocking (``error``) rule, and to its relativ
   roster is missing a member (or a member's injury) would understate incidence, since the person
   weights assume all members of a responding household are in the data. Setting the whole
   interview aside turns the problem into household non-response, which the weights correct for
-  (non-response adjustment within PSU or stratum, domain-reference §6.1 step 2), while the
+  (non-response adjustment within PSU or stratum, docs/methods.md §6.1 step 2), while the
   household still counts as eligible for response rates. Fieldwork response rates (from
   ``result_code``) are unaffected; the set-aside count is in the accounting.
 * A person listed for a household that was **not interviewed** (result code ≠ 1/2, rule S14) is
@@ -140,7 +140,7 @@ def clean_survey(
     prior_issues: pd.DataFrame | None = None,
     rules: Sequence[Rule] = RULES,
 ) -> CleanResult:
-    """Clean one survey (pilot or a formal wave): rules of domain-reference §4, derived variables.
+    """Clean one survey (pilot or a formal wave): rules of docs/methods.md §4, derived variables.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Quality-control tables for the QC report and the pilot (domain-reference §4.6, §4.7, §5.2).
+"""Quality-control tables for the QC report and the pilot (docs/methods.md §4.6, §4.7, §5.2).
 
 - :func:`response_rates`: AAPOR-style household response rates by result code;
 - :func:`item_nonresponse`: per question, how often it was asked, left empty, or answered
@@ -155,7 +155,7 @@ def _missing_code_mask(codebook: Any, variable: str, values: pd.Series) -> pd.Se
 
 
 def item_nonresponse(tables: Mapping[str, pd.DataFrame], codebook: Any) -> pd.DataFrame:
-    """Item non-response per question (domain-reference §4.6, §5.2).
+    """Item non-response per question (docs/methods.md §4.6, §5.2).
 
     A question counts as *asked* of a row when the skip logic of §4.3 sends the respondent to it
     (education from age 6, hospital days for inpatients, traffic questions for traffic injuries,
@@ -263,7 +263,7 @@ def questionnaire_revisions(
     skip_min_households: int = 2,
     other_threshold: float = 0.15,
 ) -> pd.DataFrame:
-    """Questionnaire-revision findings from the pilot (domain-reference §5.2).
+    """Questionnaire-revision findings from the pilot (docs/methods.md §5.2).
 
     The four rules: an item with more than 10 % "don't know"/refused; a skip rule broken in 2 or
     more households; a code list with more than 15 % "other"; any episode meeting none of the case

@@ -1,4 +1,4 @@
-"""The cleaning rule table: every check of domain-reference §4.1–§4.4 as data.
+"""The cleaning rule table: every check of docs/methods.md §4.1–§4.4 as data.
 
 A :class:`Rule` names the table it checks, the column it points at, its severity, a plain message
 in English and Chinese saying what to check, and a ``check(tables, context)`` function that returns
@@ -73,7 +73,7 @@ class Rule:
 
 
 def build_rules() -> tuple[Rule, ...]:
-    """Every rule of domain-reference §4.1–§4.4, in the order of the spec."""
+    """Every rule of docs/methods.md §4.1–§4.4, in the order of the spec."""
     E, W = "error", "warn"
     rules: list[Rule] = []
 

@@ -3,7 +3,7 @@
 :mod:`~injury_survey.figures.style` holds the font, sizes, palette, the bilingual figure texts
 and :func:`save_figure`; :mod:`~injury_survey.figures.charts` (estimate figures F3–F9) and
 :mod:`~injury_survey.figures.sample_charts` (F1, F2, F10 and the plan's sample-size figure) hold
-one function per figure (domain-reference §6.6); :mod:`~injury_survey.figures.common` their
+one function per figure (docs/methods.md §6.6); :mod:`~injury_survey.figures.common` their
 shared table checks. Each takes a tidy table, a
 language and the codebook labels, and returns a matplotlib Figure::
 

@@ -1,4 +1,4 @@
-"""The report's estimate figures F3–F9 (domain-reference §6.6): incidence, causes, place, pyramid,
+"""The report's estimate figures F3–F9 (docs/methods.md §6.6): incidence, causes, place, pyramid,
 time, body part and nature, baseline vs follow-up. F1, F2, F10 and the plan's figure are in
 :mod:`injury_survey.figures.sample_charts`.
 
@@ -11,7 +11,7 @@ object with ``text(key, lang)`` and ``label(variable, code, lang)``), and return
 
 Proportions (incidence, composition) arrive as fractions 0–1, as the estimates table holds them,
 and are drawn as per cent. An estimate whose ``flag`` says "unstable" is drawn with an open
-symbol or a pale bar; one flagged "suppressed" is not drawn and shows "—" (domain-reference §6.2).
+symbol or a pale bar; one flagged "suppressed" is not drawn and shows "—" (docs/methods.md §6.2).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ from injury_survey.figures.style import (
     wrap_label,
 )
 
-# Injury pyramid tiers from the base up (domain-reference §6.4 I10; care_level of the episodes
+# Injury pyramid tiers from the base up (docs/methods.md §6.4 I10; care_level of the episodes
 # table: 0 none and 1 self/lay care → not_treated, 2 → outpatient, 3 → inpatient, 4 → death).
 PYRAMID_TIERS = ("not_treated", "outpatient", "inpatient", "death")
 WAVES = ("baseline", "followup")
@@ -274,7 +274,7 @@ def leading_causes(
 ) -> Figure:
     """F4: cause composition of injury episodes (构成比, %) as horizontal bars with CIs.
 
-    Compositions are episode-level weighted shares (domain-reference §6.2, §6.4 I5).
+    Compositions are episode-level weighted shares (docs/methods.md §6.2, §6.4 I5).
 
     Parameters
     ----------
@@ -471,7 +471,7 @@ def injury_pyramid(
     """F6: the injury pyramid — deaths : hospitalized : outpatient/ER : not treated, per 1 000.
 
     The classic pyramid (McGee 2004: about 1 death : 30 hospitalized : 300 emergency visits in
-    high-income countries) compares severity tiers on one scale (domain-reference §6.4 I10).
+    high-income countries) compares severity tiers on one scale (docs/methods.md §6.4 I10).
     Widths are logarithmic (:func:`pyramid_width`), the numbers are labelled beside each tier,
     and the ratio to the tip is printed below.
 
@@ -672,7 +672,7 @@ def baseline_followup_forest(
     """F9: estimates of two waves and their difference, one row per indicator or cause.
 
     The difference of independent design-based estimates and its CI (Δ = p̂₂ − p̂₁,
-    SE = √(V₁ + V₂), domain-reference §6.7) come from the evaluation step, not from here. Per-cause
+    SE = √(V₁ + V₂), docs/methods.md §6.7) come from the evaluation step, not from here. Per-cause
     changes are descriptive: the figure draws intervals, not significance stars.
 
     Parameters

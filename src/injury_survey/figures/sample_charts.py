@@ -1,5 +1,5 @@
 """Figures of the survey's conduct and plan: F1 participant flow, F2 sample vs census, F10 recall
-decay (domain-reference §6.6) and the plan's sample-size sensitivity (§5.3).
+decay (docs/methods.md §6.6) and the plan's sample-size sensitivity (§5.3).
 
 Same conventions as :mod:`injury_survey.figures.charts`: one tidy table in, a Figure out, texts
 from :data:`~injury_survey.figures.style.FIGURE_TEXTS` and the codebook.
@@ -62,7 +62,7 @@ POPULATION_SOURCES = ("census", "sample_unweighted", "sample_weighted")
 def participant_flow(
     table: pd.DataFrame, *, lang: str, labels: Labels | None = None, title: bool = True
 ) -> Figure:
-    """F1: CONSORT-like flow from households sampled to injury episodes (domain-reference §6.6).
+    """F1: CONSORT-like flow from households sampled to injury episodes (docs/methods.md §6.6).
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ def population_pyramid(
     """F2: age–sex structure of the census, the unweighted and the weighted sample.
 
     A sample whose unweighted shares sit far from the census bars is what the calibration step
-    corrects (domain-reference §6.1 step 3); the weighted shares should then lie on the bars.
+    corrects (docs/methods.md §6.1 step 3); the weighted shares should then lie on the bars.
 
     Parameters
     ----------
@@ -273,7 +273,7 @@ def recent_mean(episodes_by_month: pd.Series) -> float:
 
     Minor injuries are forgotten with time, so with no recall loss episodes by months before
     interview would be flat; a fall below this reference line in earlier months estimates the
-    under-reporting (domain-reference §6.6 F10).
+    under-reporting (docs/methods.md §6.6 F10).
     """
     recent = episodes_by_month.reindex([0, 1, 2]).fillna(0.0)
     return float(recent.mean())
@@ -396,7 +396,7 @@ def sample_size_sensitivity(
     """Plan figure: households needed against the incidence prior, one line per precision.
 
     The sample size falls steeply with the prior p (relative precision: n₀ = z²(1−p)/(ε²p),
-    domain-reference §5.3), which is why the prior deserves the plan's attention.
+    docs/methods.md §5.3), which is why the prior deserves the plan's attention.
 
     Parameters
     ----------

@@ -16,7 +16,7 @@ from injury_survey.report_document.text import (
 )
 from injury_survey.report_tables.workbook import SUPPRESSED_MARK, UNSTABLE_MARK
 
-# The key tables (domain-reference §6.5), in report order.
+# The key tables (docs/methods.md §6.5), in report order.
 KEY_TABLES = ("T1", "T3", "T4", "T6", "T7", "T9", "T14", "T22")
 
 

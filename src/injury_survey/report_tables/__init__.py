@@ -1,4 +1,4 @@
-"""Report tables T1–T22 of the formal survey (domain-reference §6.5), every one design-based.
+"""Report tables T1–T22 of the formal survey (docs/methods.md §6.5), every one design-based.
 
 Four groups, one per notebook:
 

@@ -1,5 +1,5 @@
 """Burden tables: how often (T3–T5), how severe and how costly (T14–T18), the injury pyramid and
-the recall-decay diagnostic (domain-reference §6.4 I1–I14, §6.5).
+the recall-decay diagnostic (docs/methods.md §6.4 I1–I14, §6.5).
 
 Person-level indicators are ratio estimators on the full person design (domains estimated with
 ``by``/``where``, never by subsetting); episode-level shares and means are on the episode design
@@ -272,7 +272,7 @@ def costs_by_cause(data: ReportData, words: Words) -> Table:
 
     Means and medians use the episodes with a known cost (missing costs are a domain left out);
     the total counts a missing cost as 0, so it is a lower bound. When the episodes carry
-    ``cost_medical_imputed`` (hot-deck flag, domain-reference §4.6) the table also gives each
+    ``cost_medical_imputed`` (hot-deck flag, docs/methods.md §4.6) the table also gives each
     figure without the imputed values (``imputed = "excluded"``).
     """
     settings = data.settings
@@ -595,7 +595,7 @@ def recall_decay(data: ReportData, words: Words, months: int = 12) -> Table:
 
     ``episodes`` (= ``estimate``) is the weighted count Σw of case episodes in that month, ``n``
     the unweighted count; months 0 … ``months``−1 (episodes with an unknown date are left out).
-    With no recall loss the counts would be about flat (domain-reference §1).
+    With no recall loss the counts would be about flat (docs/methods.md §1).
     """
     episodes = data.episodes
     month = pd.to_numeric(episodes.get("months_before_interview"), errors="coerce")

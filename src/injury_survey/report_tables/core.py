@@ -1,6 +1,6 @@
 """Shared machinery of the report tables: settings, inputs, designs, estimators, flags, notes.
 
-Two designs serve every table (domain-reference §6.2):
+Two designs serve every table (docs/methods.md §6.2):
 
 - the **person design** — one row per person of a responding household, strata = ``stratum_id``,
   PSU = ``psu_id``, the final (calibrated) weight. Incidence (I1), episode and cause-specific
@@ -430,7 +430,7 @@ def composition(
     """Share of case episodes in each category of ``variable`` (构成比), per ``by`` domain.
 
     ``p_k = Σw·[variable = k] / Σw`` over the episodes of the domain, a proportion on the
-    episode design with a logit (or Korn–Graubard) CI clustered by PSU (domain-reference §6.2).
+    episode design with a logit (or Korn–Graubard) CI clustered by PSU (docs/methods.md §6.2).
     Episodes whose ``variable`` is missing are left out of the denominator (the question was not
     asked); don't-know codes stay a category (§4.6). ``domain`` (a boolean Series over the
     episodes) restricts to a sub-population on the full episode design (R ``subset``).

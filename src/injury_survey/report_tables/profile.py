@@ -2,7 +2,7 @@
 
 Compositions (构成比) are episode-level proportions on the episode design (each case episode
 carries its person's weight; PSU-clustered logit CIs); cause-specific rates are person-level ratio
-estimators over all persons (domain-reference §6.2, §6.4 I5–I7). See :mod:`.core` for the data
+estimators over all persons (docs/methods.md §6.2, §6.4 I5–I7). See :mod:`.core` for the data
 conventions (fractions for shares, rates per 1 000 already scaled, ``n``/``n_cases``, flags).
 """
 
@@ -33,7 +33,7 @@ from injury_survey.report_tables.core import (
 def sample_description(data: ReportData, words: Words) -> Table:
     """T1: PSUs, households (selected, eligible, responding), response rates, persons, by stratum.
 
-    Response rates are AAPOR RR1/RR2 from the household result codes (domain-reference §4.6,
+    Response rates are AAPOR RR1/RR2 from the household result codes (docs/methods.md §4.6,
     :func:`injury_survey.cleaning.qc.response_rates`); persons are those of the analysis (with a
     weight). A last block ``stratum_id = "all"`` gives the whole survey.
     """

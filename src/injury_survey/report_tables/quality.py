@@ -1,4 +1,4 @@
-"""T22, the data-quality appendix (I16; domain-reference §4.6, §4.7, §6.2).
+"""T22, the data-quality appendix (I16; docs/methods.md §4.6, §4.7, §6.2).
 
 Sections (column ``section``):
 

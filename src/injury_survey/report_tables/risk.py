@@ -1,7 +1,7 @@
 """Risk factors (I15): survey-weighted logistic regression and Rao–Scott tests of two-way tables.
 
 Published district reports often use ordinary χ² tests and unweighted logistic regression; the
-pipeline gives the design-based versions and says so (domain-reference §6.2):
+pipeline gives the design-based versions and says so (docs/methods.md §6.2):
 
 - **logistic regression** of being injured (I1, 0/1) on sex, age group, occupation, education
   and community (stratum), R ``svyglm(injured ~ …, family = quasibinomial)``: coefficients by

@@ -1,13 +1,13 @@
 """Simulated fieldwork: what a survey team hands over after interviewing a sample of households.
 
 The field team of :func:`field_survey` visits every sampled dwelling (up to three visits), records
-a DHS-style result code (domain-reference §2.2: vacant, demolished and not-found dwellings are
+a DHS-style result code (docs/methods.md §2.2: vacant, demolished and not-found dwellings are
 ineligible; the others are completed, refused, absent …), lists the usual residents of the
 responding households on the interview date (§1 eligibility: newcomers and leavers of the 12-month
 window included, with their months present), lets one adult answer for the others (proxy answers,
 §2.3), and fills one injury form per episode recalled for the 12 months before the interview.
 
-Measurement error follows the recall literature cited in domain-reference §1: minor injuries are
+Measurement error follows the recall literature cited in docs/methods.md §1: minor injuries are
 forgotten the further back they happened (Moshiro 2005: the decline is confined to injuries with
 fewer than 30 days of disability; Harel 1994; Warner 2005), proxies recall fewer minor injuries
 than the injured themselves, interviewers differ in how well they probe (one under-probes, for the
@@ -45,7 +45,7 @@ EPISODE_COLUMNS = [
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国文红"
 
-# Result codes of occupied dwellings (domain-reference §2.2) before household-type adjustments:
+# Result codes of occupied dwellings (docs/methods.md §2.2) before household-type adjustments:
 # completion ≈ 90 % of eligible households.
 _RESULT_CODES = np.array([1, 2, 3, 4, 5, 96])
 _RESULT_PROBS = np.array([0.905, 0.010, 0.012, 0.030, 0.038, 0.005])
@@ -472,7 +472,7 @@ def pilot_sample(population: Population, seed: int, households_per_psu: int = 10
 
     The PSU is the community's median-sized block (a "typical" block, the usual purposive choice
     for a pre-survey); its occupied dwellings are taken systematically from a random start. Pilot ids are
-    ``pilot-{psu_id}-{listing_position:04d}``; no inclusion probabilities (domain-reference §6.1.5).
+    ``pilot-{psu_id}-{listing_position:04d}``; no inclusion probabilities (docs/methods.md §6.1.5).
     """
     rng = np.random.default_rng([int(seed), 11])
     rows = []
@@ -508,7 +508,7 @@ def make_pilot(
     """The pre-survey (预调查): 50 households, 10 in one purposive PSU of each community.
 
     Fieldwork by five trainee interviewers over two weeks with the draft questionnaire, whose
-    weaknesses the pilot's QC is meant to find (domain-reference §5.2): the draft's cause list has
+    weaknesses the pilot's QC is meant to find (docs/methods.md §5.2): the draft's cause list has
     no clear home for e-bike and other riding falls, so interviewers code about a quarter of the
     episodes as "other" (13) with a text; and respondents balk at the alcohol question, so it is
     answered "don't know" (3) for about half of the adults' episodes.

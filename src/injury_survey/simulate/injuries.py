@@ -1,4 +1,4 @@
-"""Coherent descriptions of simulated injury episodes (domain-reference §2.4, §2.7, §4.4).
+"""Coherent descriptions of simulated injury episodes (docs/methods.md §2.4, §2.7, §4.4).
 
 Each episode gets a cause drawn from an age- and sex-specific mix (falls 35–45 % overall and the
 majority in the elderly; traffic — motor and non-motor, mostly e-bikes — in working-age men;
@@ -11,7 +11,7 @@ cost, and the time to recovery. Minor episodes with no care and no day off — w
 definition (rule E1) — arise naturally, as in real data.
 
 The probabilities are plausible values for a Chinese town, guided by the compositions reported by
-the surveys cited in domain-reference §5.1 and §6.4 (falls 45 % in Nanshan; e-bikes under
+the surveys cited in docs/methods.md §5.1 and §6.4 (falls 45 % in Nanshan; e-bikes under
 non-motor traffic), not estimates from any one source.
 """
 
@@ -417,7 +417,7 @@ def describe_injuries(
     sex: np.ndarray,
     occupation: np.ndarray,
 ) -> pd.DataFrame:
-    """The fields of domain-reference §2.4 for each simulated episode, plus truth columns.
+    """The fields of docs/methods.md §2.4 for each simulated episode, plus truth columns.
 
     Truth columns: ``recovery_days`` (days from injury to recovery), ``disability`` (residual
     disability) and the case flags ``case_cn_halfday`` (care level ≥ 2 or ≥ 0.5 day off),

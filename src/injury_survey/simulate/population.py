@@ -4,15 +4,15 @@ The town (示范镇) has a handful of communities (社区居委会, the strata),
 blocks (小区/楼栋, the PSUs) of 80–600 listed dwellings. Dwellings hold households built from
 household types typical of an ageing Chinese town (single elderly, elderly couples, nuclear,
 three-generation and skipped-generation households); head ages follow the China 2010 census age
-structure (domain-reference §7) shifted six years older. Socio-demographic codes follow the code
-lists of domain-reference §2.3 and are drawn so that the age rules A1–A5 (§4.4) hold.
+structure (docs/methods.md §7) shifted six years older. Socio-demographic codes follow the code
+lists of docs/methods.md §2.3 and are drawn so that the age rules A1–A5 (§4.4) hold.
 
 Injuries are a Poisson process per person whose rate depends on age and sex (children, young
 working men and the oldest old are at higher risk), on occupation, on the community, on a PSU
 random effect and a household random effect on the log scale (clustering, so the intra-PSU
 correlation of being injured is about 0.01–0.02), and on a gamma-distributed personal frailty
 (negative-binomial counts, so that injured persons have 1.1–1.4 episodes on average, as the
-1.39 of the Guangdong survey, domain-reference §6.4 I4). Each episode is then described coherently
+1.39 of the Guangdong survey, docs/methods.md §6.4 I4). Each episode is then described coherently
 (:mod:`injury_survey.simulate.injuries`).
 
 :meth:`Population.truth` gives the finite-population values the survey estimates: incidence and
@@ -78,7 +78,7 @@ _BLOCK_PREFIXES = [
 ]
 _BLOCK_SUFFIXES = ["苑", "园", "小区", "家园", "新村", "花园", "里", "楼"]
 
-# China 2010 census, both sexes, 5-year groups 0-4 … 95-99, 100+ (domain-reference §7).
+# China 2010 census, both sexes, 5-year groups 0-4 … 95-99, 100+ (docs/methods.md §7).
 _CHINA_2010 = np.array(
     [
         75532610, 70881549, 74908462, 99889114, 127412518, 101013852, 97138203, 118025959,
@@ -113,7 +113,7 @@ _HOUSEHOLD_TYPES = {
 
 # Annual rate of injury episodes of any severity (before frailty and random effects), by age band
 # lower bound and sex (1 male, 2 female). Shape from Chinese community surveys: peaks in boys,
-# young working men and the oldest old (domain-reference §5.1, §6.4 T4).
+# young working men and the oldest old (docs/methods.md §5.1, §6.4 T4).
 _RATE_BANDS = np.array([0, 5, 15, 25, 45, 65, 75])
 _RATE_BY_SEX = {
     1: np.array([0.062, 0.090, 0.078, 0.083, 0.064, 0.066, 0.095]),
@@ -154,7 +154,7 @@ class Population:
         ``occupation``, ``marital``, ``hukou``, ``stratum_id``, ``psu_id``.
     injuries
         Every true injury episode of the simulated span (``person_key``, ``injury_date`` and the
-        episode fields of domain-reference §2.4, plus ``recovery_days``, ``disability`` and the
+        episode fields of docs/methods.md §2.4, plus ``recovery_days``, ``disability`` and the
         three case-definition flags).
     """
 
@@ -175,7 +175,7 @@ class Population:
         """Residents a household roster lists on ``interview_date`` (default: the reference date).
 
         Listed are those who had joined by that date and had not left before its 12-month window
-        opened (usual residents, newcomers and leavers, domain-reference §1 eligibility), with
+        opened (usual residents, newcomers and leavers, docs/methods.md §1 eligibility), with
         their ``age_years``, ``residence_status`` and ``months_present_12m`` on that date.
         """
         date = self.reference_date if interview_date is None else pd.Timestamp(interview_date)
@@ -187,7 +187,7 @@ class Population:
         """True incidence and episode rates of the town over the nominal 12-month window.
 
         Persons are the residents listed on the reference date (:meth:`listed_residents`);
-        an episode counts if it meets ``case_definition`` (domain-reference §1) and its date is
+        an episode counts if it meets ``case_definition`` (docs/methods.md §1) and its date is
         in ``[reference_date − 365 d, reference_date]``. Incidence = injured persons / persons
         (I1); episode rates per 100 persons and per 1000 person-years (I2), person-years =
         ``months_present_12m / 12`` (§4.5).
@@ -237,7 +237,7 @@ class Population:
         return out
 
     def icc(self, case_definition: str = "case_cn_halfday") -> float:
-        """ANOVA intra-PSU correlation of being injured, over the whole town (domain-reference §5.2).
+        """ANOVA intra-PSU correlation of being injured, over the whole town (docs/methods.md §5.2).
 
         ``ρ = (MSB − MSW) / (MSB + (m₀ − 1)·MSW)`` with ``m₀ = (N − Σ mᵢ²/N) / (k − 1)`` for
         unequal cluster sizes (Donner 1986).
@@ -288,7 +288,7 @@ def completed_years(birth: pd.Series, on: pd.Series | pd.Timestamp) -> pd.Series
 def roster_on(residents: pd.DataFrame, interview_date) -> pd.DataFrame:
     """The residents a roster taken on ``interview_date`` (a date, or one per resident) lists.
 
-    Residence status and months present follow domain-reference §2.3: 2 if the person joined
+    Residence status and months present follow docs/methods.md §2.3: 2 if the person joined
     (birth or in-migration) within the 12 months before the interview, 3 if they left within them,
     else 1; months present are the whole months spent in the household in that window.
     """

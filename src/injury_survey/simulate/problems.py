@@ -1,6 +1,6 @@
 """Deliberately planted data problems, so the cleaning step has something real to report.
 
-Each planter edits one record of the field tables so that exactly one rule of domain-reference §4
+Each planter edits one record of the field tables so that exactly one rule of docs/methods.md §4
 fails, and returns a description (rule id, severity, table, record, column, value before and
 after) that goes into the truth file. A planter that finds no suitable record plants nothing.
 """
