@@ -84,6 +84,8 @@ def read_adjustments(results_dir: str | Path) -> pd.DataFrame:
 
 def format_adjustment(row: pd.Series | dict, language: str = "en") -> str:
     """One line for a reader: wave and stage, what was adjusted where, and the governing setting."""
-    detail = row["detail_zh"] if language == "zh" else row["detail_en"]
+    if language == "zh":
+        setting = f"（{row['setting']}）" if row["setting"] else ""
+        return f"{row['wave']} · {row['stage']}：{row['detail_zh']}{setting}"
     setting = f" [{row['setting']}]" if row["setting"] else ""
-    return f"{row['wave']} · {row['stage']}: {detail}{setting}"
+    return f"{row['wave']} · {row['stage']}: {row['detail_en']}{setting}"

@@ -35,7 +35,7 @@ from injury_survey.programme_indicators import (
 from injury_survey.report_tables.core import ReportSettings
 from injury_survey.survey_design import SurveyDesign, SurveyDesignError
 
-STAGE = "programme"
+STAGE = "12"
 
 
 @dataclass

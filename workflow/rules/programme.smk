@@ -20,7 +20,7 @@ rule programme_indicators:
         notebook="results/notebooks/12_programme_indicators_{wave}.ipynb",
         estimates="results/{wave}/programme/estimates.csv",
         nonresponse="results/{wave}/programme/nonresponse.csv",
-        adjustments="results/{wave}/adjustments/programme.csv",
+        adjustments="results/{wave}/adjustments/12.csv",
     params:
         parameters=wave_parameters,
         settings=SETTINGS,

@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from injury_survey.adjustments import read_adjustments
 from injury_survey.report_document.text import half_width_punctuation
 
 # Numbers in the report that are not results, each with the reason it may appear.
@@ -53,12 +54,15 @@ NOT_RESULTS: Mapping[str, str] = {
     "10": "the figure's log-width formula log10(1 + 10 × rate)",
     "0": "the first month (month 0) of the recall-decay figure's reference line",
     "2": "the recall-decay figure's reference line: months 0–2",
+    "256": "the name of the SHA-256 checksums of the input manifest",
 }
 # Removed before numbers are read: ISO dates (checked on their own) and package versions.
 _DATE = re.compile(r"(?<![0-9])\d{4}-\d{2}-\d{2}(?![0-9])")
 _VERSION = re.compile(r"(?<![0-9.])\d+\.\d+\.\d+(?![0-9])")
-# Figure, table and section numbers are document structure, not results.
-_STRUCTURE = re.compile(r"(?:图|表)\s?\d+|(?:Figure|Table|section)\s\d+|\(T\d+\)|见\d+\.\d+")
+# Figure, table, section and notebook numbers are document structure, not results.
+_STRUCTURE = re.compile(
+    r"(?:图|表|笔记本)\s?\d+|(?:Figure|Table|section|notebook)\s\d+|\(T\d+\)|见\d+\.\d+"
+)
 _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])[0-9][0-9,]*(?:\.[0-9]+)?")
 _QUANTITY = re.compile(r'<span class="q" data-q="([^"]+)">([^<]*)</span>')
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -148,6 +152,10 @@ def result_values(results: Path, config: Mapping[str, Any]) -> set[float]:
                 continue
             for column in frame.select_dtypes("number").columns:
                 values.update(_finite(frame[column]))
+    # The adjustments' sentences are results records too ("1 of 2500 households rows set aside").
+    adjustments = read_adjustments(results)
+    for text in [*adjustments["detail_en"], *adjustments["detail_zh"]]:
+        values.update(float(n.replace(",", "")) for n in _NUMBER.findall(text))
     plan = results / "plan" / "plan.yaml"
     if plan.is_file():
         values.update(_numbers_in(yaml.safe_load(plan.read_text(encoding="utf-8"))))

@@ -250,10 +250,18 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         }
 
     def wave_name(self, wave: str) -> Bilingual:
+        """The wave's name: its phase (基线调查, follow-up survey), with the comparison area's
+        name in front for the comparison area's waves (config ``evaluation.comparison``)."""
+        comparison = (self.config.get("evaluation") or {}).get("comparison") or {}
+        phase = next((k for k in ("baseline", "followup") if comparison.get(k) == wave), None)
         try:
-            return {k: sentence_case(v) for k, v in self.codebook_text(f"phases.{wave}").items()}
+            name = self.codebook_text(f"phases.{phase or wave}")
         except KeyError:
             return {"zh": wave, "en": wave}
+        if phase:
+            area = {lang: comparison.get(f"area_{lang}", "") for lang in ("zh", "en")}
+            return {"zh": f"{area['zh']}{name['zh']}", "en": f"{area['en']} {name['en']}"}
+        return {k: sentence_case(v) for k, v in name.items()}
 
     # ---------------------------------------------------------------- render
 

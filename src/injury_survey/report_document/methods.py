@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from injury_survey.adjustments import read_adjustments
 from injury_survey.report_document.inputs import WaveInputs
 from injury_survey.report_document.text import (
     LIST_SEPARATOR,
@@ -42,8 +43,30 @@ class MethodsSection:
             "variance": self.variance_text(),
             "definitions": self.definitions_text(),
             "reporting_rules": self.reporting_rules(),
+            "adjustments": self.adjustments_block(),
             "software": self.software_block(),
         }
+
+    def adjustments_block(self) -> dict[str, Any]:
+        """What the data forced (collapsed classes and cells, rows set aside, the lonely-PSU rule,
+        item non-response), one line each, from the same records the notebooks showed and the
+        end-of-run summary printed (:mod:`injury_survey.adjustments`)."""
+        table = read_adjustments(self.inputs.results_dir)
+        items = []
+        for row in table.to_dict("records"):
+            wave = self.wave_name(row["wave"])
+            setting = {
+                "zh": f"（设置：{row['setting']}）" if row["setting"] else "",
+                "en": f" (setting: {row['setting']})" if row["setting"] else "",
+            }
+            items.append(
+                {
+                    "zh": f"{wave['zh']}，笔记本{row['stage']}：{row['detail_zh']}{setting['zh']}",
+                    "en": f"{wave['en']}, notebook {row['stage']}: {row['detail_en']}{setting['en']}",
+                }
+            )
+        lead = self.w("sentences.adjustments_lead" if items else "sentences.adjustments_none")
+        return {"lead": lead, "items": items}
 
     def design_text(self, plan: Mapping[str, Any]) -> Bilingual:
         """The design as fielded: PSUs and households of the frozen sample list (T1 of the first
