@@ -10,7 +10,6 @@ the report list the same facts.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 
@@ -199,23 +198,3 @@ def show_adjustments(items: list[Adjustment]):
     if not items:
         return Markdown("No adjustment was needed. · 无需调整。")
     return adjustments_table(items).style.hide(axis="index")
-
-
-def adjustments_section(results_dir: str | Path, language: str = "en") -> str:
-    """The report's methods paragraph on adjustments: one Markdown bullet per recorded one.
-
-    Reads every stage's record under ``results_dir`` (:func:`~injury_survey.adjustments.read_adjustments`),
-    so it lists exactly what the notebooks showed and the end-of-run summary printed.
-    """
-    from injury_survey.adjustments import format_adjustment, read_adjustments
-
-    table = read_adjustments(results_dir)
-    if table.empty:
-        return "数据未导致任何调整。" if language == "zh" else "The data forced no adjustment."
-    lead = (
-        "以下调整由数据导致（设置见方括号）："
-        if language == "zh"
-        else "The data forced these adjustments (the governing setting in brackets):"
-    )
-    lines = [f"- {format_adjustment(row, language)}" for _, row in table.iterrows()]
-    return "\n".join([lead, "", *lines])

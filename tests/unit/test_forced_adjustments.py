@@ -1,12 +1,8 @@
 """Adjustments recorded from cleaning and weighting results, and the report's list of them."""
 
-import warnings
-
 import pandas as pd
 
-from injury_survey.adjustments import write_adjustments
 from injury_survey.forced_adjustments import (
-    adjustments_section,
     rows_set_aside,
     weighting_adjustments,
 )
@@ -77,16 +73,3 @@ def test_weighting_adjustments_name_the_setting():
         ("calibration_cell_collapsed", "S1|1|0-14+15-44", "weights.min_cell_respondents=20"),
     ]
     assert "age groups 0-14, 15-44 calibrated together (33 respondents)" in items[1].detail_en
-
-
-def test_adjustments_section_lists_every_stage(tmp_path):
-    assert adjustments_section(tmp_path) == "The data forced no adjustment."
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        write_adjustments(
-            rows_set_aside(_Clean(), wave="baseline", stage="03"),
-            tmp_path / "baseline" / "adjustments" / "03.csv",
-        )
-    text = adjustments_section(tmp_path, "zh")
-    assert text.count("\n- baseline · 03: ") == 3
-    assert "成员表 30 行中有 5 行" in text

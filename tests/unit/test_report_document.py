@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from injury_survey.adjustments import Adjustment, write_adjustments
 from injury_survey.codebook import load_codebook
 from injury_survey.config import load_config
 from injury_survey.report_document import build_report, write_report
@@ -698,3 +700,27 @@ def test_visible_text_joins_inline_marks_and_drops_heading_numbers():
     html = '<h3>2.1 设计</h3><p>共<span class="q" data-q="k">125</span>个</p>'
     assert visible_text(html) == "设计 共125个"
     assert disagreeing_repeats('<span class="q" data-q="k">1</span>') == []
+
+
+def test_methods_list_every_adjustment_the_data_forced(tmp_path):
+    results = make_results(tmp_path)
+    assert "The data forced no adjustment" in visible_text(render(results, "en"))
+    item = Adjustment(
+        wave="baseline",
+        stage="04",
+        kind="nonresponse_class_collapsed",
+        where="PSU S1-003",
+        setting="weights.min_class_respondents=5",
+        detail_en="PSU S1-003 had no responding household; its class was pooled with stratum S1.",
+        detail_zh="S1-003号居委会/村无应答户，其调整类并入S1层。",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write_adjustments([item], results / "baseline" / "adjustments" / "04.csv")
+    en = visible_text(render(results, "en"))
+    assert (
+        "Baseline survey, notebook 04: PSU S1-003 had no responding household; its class was "
+        "pooled with stratum S1. (setting: weights.min_class_respondents=5)"
+    ) in en
+    zh = visible_text(render(results, "zh"))
+    assert "基线调查，笔记本04：S1-003号居委会/村无应答户，其调整类并入S1层。（设置：" in zh
