@@ -38,6 +38,7 @@ import polars as pl
 import svy
 from scipy import stats
 
+from injury_survey.glm_variance import two_stage_coefficient_se
 from injury_survey.variance_design import (
     STAGE1_SIZE,
     STAGE2_SIZE,
@@ -235,6 +236,20 @@ class SurveyDesign:
         if self.variance.fpc == "two_stage":
             return {"ssu": VARIANCE_SSU, "pop_size": svy.PopSize(psu=STAGE1_SIZE, ssu=STAGE2_SIZE)}
         return {}
+
+    def with_columns(self, columns: dict[str, np.ndarray]) -> SurveyDesign:
+        """The same design (declaration, calibration, lonely-PSU rule) with analysis columns
+        added, aligned with :attr:`data`."""
+        return SurveyDesign(
+            self._data.assign(**columns),
+            strata=self.strata,
+            psu=self.psu,
+            weight=self.weight,
+            fpc=self.fpc,
+            lonely_psu=self.lonely_psu,
+            calibration=self.calibration,
+            variance=self.variance,
+        )
 
     @property
     def data(self) -> pd.DataFrame:
@@ -470,6 +485,16 @@ class SurveyDesign:
                 "conf_high": "ci_upper",
             }
         )
+        if self.variance is not None and self.variance.fpc == "two_stage":
+            # svy's GLM variance is first-stage only: add the households' stage as R does.
+            if categorical:
+                raise SurveyDesignError(
+                    "A logistic model with categorical terms on a two-stage fpc design is not "
+                    "supported; give the dummies as numeric terms."
+                )
+            table = two_stage_coefficient_se(
+                self, table, y, terms, where=where, confidence=confidence
+            )
         table["odds_ratio"] = np.exp(table["estimate"])
         return table[
             ["term", "estimate", "se", "ci_lower", "ci_upper", "p_value", "df", "odds_ratio"]

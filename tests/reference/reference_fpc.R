@@ -1,5 +1,5 @@
 # Reference values from R's survey package for the certainty-PSU and finite-population-correction
-# golden tests (test_variance_against_r.py), on data from make_fpc_reference_data.py.
+# golden tests (test_variance_against_r.py), on data from make_reference_data.py (make_fpc_reference_data).
 #
 # Usage: Rscript reference_fpc.R persons.csv population.csv out.csv
 # Writes block, indicator, by, level, estimate, se, deff, df (17 significant digits) plus "meta"

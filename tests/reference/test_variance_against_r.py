@@ -1,7 +1,7 @@
 """Certainty PSUs and finite population corrections against R's survey package.
 
 Expected values: ``expected_fpc.csv``, written by ``reference_fpc.R`` (R 4.2.2 / survey 4.1.1, the
-file's "meta" rows) on ``data/fpc_persons.csv`` from ``make_fpc_reference_data.py``. The R script
+file's "meta" rows) on ``data/fpc_persons.csv`` from ``make_reference_data.py``. The R script
 declares each design from the raw columns itself (``svydesign(ids = ~psu + hh, strata = ...,
 fpc = ~N_h + M_i)``); our code builds its declaration in ``injury_survey.variance_design``. The
 data have certainty PSUs, sampling fractions up to 1 and a stratum (S3) left with one
@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 TIGHT = 1e-8
 sys.path.insert(0, str(HERE))
-from make_fpc_reference_data import make_fpc_reference_data  # noqa: E402
+from make_reference_data import make_fpc_reference_data  # noqa: E402
 from test_against_r import _r_available  # noqa: E402
 
 DECLARATIONS = {

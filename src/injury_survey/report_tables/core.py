@@ -70,8 +70,20 @@ PERSON_COLUMNS = (
     "injured_12m",
     "months_present_12m",
 )
-# Person columns copied onto each episode (the episode design's strata, PSUs and weights).
-EPISODE_DESIGN_COLUMNS = ("stratum_id", "psu_id", "weight", "sex", "age_group", "age_years")
+# Person columns copied onto each episode: the design (strata, PSUs, households, weights and the
+# variance declaration's certainty flag and population sizes) and the person's domains.
+EPISODE_DESIGN_COLUMNS = (
+    "stratum_id",
+    "psu_id",
+    "hh_id",
+    "certainty",
+    "psus_in_frame",
+    "households_listed",
+    "weight",
+    "sex",
+    "age_group",
+    "age_years",
+)
 
 
 class ReportTablesError(ValueError):
@@ -265,19 +277,26 @@ class ReportData:
             frame,
             lonely_psu=self.settings.lonely_psu,
             calibration=self.calibration,
-            variance=VarianceDeclaration(self.settings.certainty_psus, self.settings.fpc),
+            variance=self.variance,
         )
 
     def episode_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
-        """The episode design (weights fixed) over every sampled PSU.
+        """The episode design (weights fixed) over every sampled household, declared like the
+        person design (``estimation.certainty_psus``, ``estimation.fpc``).
 
-        Episodes are clustered in the persons' PSUs, but many PSUs have no case episode at all.
-        Estimating on the episodes alone would drop those PSUs from the variance (and leave
-        strata with a single PSU); instead each PSU without episodes gets one placeholder row,
-        outside every domain, so that episode-level estimates are domain estimates on the full
-        design (R: ``subset()`` of a design that holds every PSU; Lumley 2010, §2.3). Every
-        analysis on this design must therefore restrict to its domain with ``where=`` on a 0/1
-        column of ``extra`` (placeholders carry 0 in every ``extra`` column).
+        Episodes are the third stage of the sample: clustered in households (the second-stage
+        units, all members interviewed), clustered in PSUs. Most households, and many PSUs, have
+        no case episode. Estimating on the episodes alone would drop them from the variance:
+        PSUs (and strata left with one PSU) from the first stage, and the episode-free
+        households from a certainty PSU made its own stratum (its households are its sampling
+        units) and from the second-stage fpc term (``m_i`` households sampled in PSU ``i``).
+        Instead each sampled household without episodes (each PSU, when the data have no
+        household column) gets one placeholder row, outside every domain, so that episode-level
+        estimates are domain estimates on the full design (R: ``subset()`` of
+        ``svydesign(ids = ~psu + hh, fpc = ~N_h + M_i)`` over the episodes and placeholders;
+        Lumley 2010, §2.3; docs/methods.md §6.2). Every analysis on this design must therefore
+        restrict to its domain with ``where=`` on a 0/1 column of ``extra`` (placeholders carry
+        0 in every ``extra`` column).
         """
         if self.episodes.empty:
             raise ReportTablesError(
@@ -286,10 +305,12 @@ class ReportData:
         frame = _design_frame(self.episodes, ())
         if extra:
             frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
-        design_psus = self.persons[["stratum_id", "psu_id"]].drop_duplicates()
-        seen = pd.MultiIndex.from_frame(frame[["stratum_id", "psu_id"]].astype(str))
-        empty = design_psus[
-            ~pd.MultiIndex.from_frame(design_psus.astype(str)).isin(seen)
+        units = ["stratum_id", "psu_id"] + (["hh_id"] if "hh_id" in frame.columns else [])
+        unit_columns = [*units, *(c for c in _UNIT_DESIGN_COLUMNS if c in frame.columns)]
+        sampled = self.persons[unit_columns].drop_duplicates(units)
+        seen = pd.MultiIndex.from_frame(frame[units].astype(str))
+        empty = sampled[
+            ~pd.MultiIndex.from_frame(sampled[units].astype(str)).isin(seen)
         ].reset_index(drop=True)
         if not empty.empty:
             fill = {
@@ -298,7 +319,12 @@ class ReportData:
             }
             placeholders = empty.assign(weight=1.0, **fill)
             frame = pd.concat([frame, placeholders], ignore_index=True)
-        return SurveyDesign(frame, lonely_psu=self.settings.lonely_psu)
+        return SurveyDesign(frame, lonely_psu=self.settings.lonely_psu, variance=self.variance)
+
+    @property
+    def variance(self) -> VarianceDeclaration:
+        """The variance declaration of both designs (certainty PSUs, fpc) from the settings."""
+        return VarianceDeclaration(self.settings.certainty_psus, self.settings.fpc)
 
     def with_episode_column(self, name: str, values: pd.Series) -> ReportData:
         """A copy whose episodes carry one more column (e.g. an indicator to compose)."""
@@ -349,6 +375,10 @@ _DESIGN_FRAME_COLUMNS = (
     "marital",
     "hukou",
 )
+
+
+# Columns constant within a sampled household that a placeholder row of the episode design carries.
+_UNIT_DESIGN_COLUMNS = ("certainty", "psus_in_frame", "households_listed")
 
 
 def _design_frame(frame: pd.DataFrame, calibration_columns: Sequence[str]) -> pd.DataFrame:
