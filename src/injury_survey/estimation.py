@@ -316,10 +316,67 @@ def _standardized_rows(table: pd.DataFrame, indicator: str, method: str) -> pd.D
     out.insert(0, "indicator", indicator)
     out["deff"] = float("nan")
     out["method"] = [
-        f"{method}; empty age groups merged: {merged}" if merged else method
-        for merged in out.pop("collapsed")
+        f"{method}; {_MERGED_TEXT}{merged}" if merged else method for merged in out.pop("collapsed")
     ]
     return out
+
+
+# How a standardised row's method states the merges of empty 5-year groups ("85+→80-84; …").
+_MERGED_TEXT = "empty age groups merged: "
+_STANDARDIZED_NAMES = {
+    "injury_incidence_std": ("age-standardized injury incidence", "标化伤害发生率"),
+    "episode_rate_per_1000py_std": (
+        "age-standardized injury episodes per 1000 person-years",
+        "标化伤害次数发生率（每千人年）",
+    ),
+}
+
+
+def standardization_adjustments(
+    estimates: pd.DataFrame, settings: Mapping, *, wave: str, stage: str
+) -> list[Adjustment]:
+    """One adjustment (kind ``standardization_groups_merged``) per 5-year group that had nobody
+    in the sample (or in a domain) and lent its standard weight to its younger neighbour, from
+    the standardised rows of :func:`estimate_indicators` (their ``method`` states the merges)."""
+    standard = settings.get("standard_population", "china2010")
+    top_age = int(settings.get("standardization_top_age", DEFAULT_TOP_AGE))
+    setting = (
+        f"estimation.standard_population: {standard}; estimation.standardization_top_age: {top_age}"
+    )
+    merges: dict[tuple[str, str, str], list[str]] = {}
+    rows = estimates[estimates["indicator"].isin(list(_STANDARDIZED_NAMES))]
+    for row in rows.itertuples(index=False):
+        _, found, merged = str(row.method).partition(_MERGED_TEXT)
+        if not found:
+            continue
+        for merge in merged.split("; "):
+            merges.setdefault((str(row.by), str(row.level), merge), []).append(row.indicator)
+    items = []
+    for (by, level, merge), indicators in merges.items():
+        empty, _, target = merge.partition("→")
+        where_en = "all persons" if by == "all" else f"{by} = {level}"
+        where_zh = "全人群" if by == "all" else f"{by}={level}"
+        names_en = " and ".join(_STANDARDIZED_NAMES[i][0] for i in indicators)
+        names_zh = "、".join(_STANDARDIZED_NAMES[i][1] for i in indicators)
+        items.append(
+            Adjustment(
+                wave=wave,
+                stage=stage,
+                kind="standardization_groups_merged",
+                where=f"age group {empty}, {where_en}",
+                setting=setting,
+                detail_en=(
+                    f"No sample persons in the 5-year age group {empty} ({where_en}): its "
+                    f"standard-population weight was added to the group {target} for the "
+                    f"{names_en}."
+                ),
+                detail_zh=(
+                    f"5岁年龄组{empty}（{where_zh}）无调查对象：计算{names_zh}时，"
+                    f"其标准人口权重并入{target}组。"
+                ),
+            )
+        )
+    return items
 
 
 def _count_injured(table: pd.DataFrame, persons: pd.DataFrame, by: str | None) -> pd.DataFrame:

@@ -148,3 +148,55 @@ def test_an_empty_five_year_group_lends_its_weight_to_the_younger_neighbour():
     # rate 0-4 = 2/4 = 0.5, rate 10+ = 1/4 = 0.25; shares 0.75 and 0.25 after the merge
     assert result["estimate"].iloc[0] == pytest.approx(0.75 * 0.5 + 0.25 * 0.25)
     assert result["collapsed"].iloc[0] == "5-9→0-4"
+
+
+def test_every_merged_five_year_group_is_recorded_as_an_adjustment(tmp_path):
+    # Nobody aged 80-84 in the sample, and no woman aged 75-79: the standardised rates merge
+    # 80-84 into 75-79 for everyone, and for women 75-79 into 70-74 and 80-84 into 70-74 too
+    # (the nearest younger group with persons). Each merge is one adjustment of stage 05.
+    from injury_survey.adjustments import AdjustmentWarning, read_adjustments, write_adjustments
+    from injury_survey.estimation import estimate_indicators, standardization_adjustments
+
+    persons = pd.read_csv(
+        REFERENCE / "data" / "survey_persons.csv", dtype={"stratum_id": str, "psu_id": str}
+    ).rename(columns={"weight_nr": "weight"})
+    ages = persons["age_years"]
+    drop = ages.between(80, 84) | (ages.between(75, 79) & (persons["sex"] == 2))
+    persons = persons[~drop].reset_index(drop=True)
+    assert ages.between(75, 79).sum() > drop.sum() - ages.between(80, 84).sum() > 0
+    settings = {"standard_population": "who2000", "standardization_top_age": 85}
+    table = estimate_indicators(persons, settings=settings, age_groups=[0, 15, 45, 65])
+    items = standardization_adjustments(table, settings, wave="baseline", stage="05")
+    found = {(item.where, item.kind) for item in items}
+    kind = "standardization_groups_merged"
+    assert found == {
+        ("age group 80-84, all persons", kind),
+        ("age group 80-84, sex = 1", kind),
+        ("age group 75-79, sex = 2", kind),
+        ("age group 80-84, sex = 2", kind),
+    }
+    women = [item for item in items if item.where == "age group 80-84, sex = 2"][0]
+    assert "to the group 70-74" in women.detail_en and "并入70-74组" in women.detail_zh
+    assert "incidence and age-standardized injury episodes" in women.detail_en
+    assert women.setting == (
+        "estimation.standard_population: who2000; estimation.standardization_top_age: 85"
+    )
+    # the same merges the method column states
+    std = table[table["indicator"] == "injury_incidence_std"].set_index("level")
+    assert std.loc["2", "method"].endswith("empty age groups merged: 75-79→70-74; 80-84→70-74")
+    # written like every stage's adjustments, they reach the run summary and report §2.8
+    with pytest.warns(AdjustmentWarning) as shown:
+        write_adjustments(items, tmp_path / "baseline" / "adjustments" / "05.csv")
+    assert len(shown) == 4 and len(read_adjustments(tmp_path)) == 4
+
+
+def test_no_merge_no_adjustment():
+    from injury_survey.estimation import estimate_indicators, standardization_adjustments
+
+    persons = pd.read_csv(
+        REFERENCE / "data" / "survey_persons.csv", dtype={"stratum_id": str, "psu_id": str}
+    ).rename(columns={"weight_nr": "weight"})
+    settings = {"standard_population": "china2010", "standardization_top_age": 20}
+    table = estimate_indicators(persons, settings=settings, age_groups=[0, 15, 45, 65])
+    assert not table["method"].str.contains("merged").any()
+    assert standardization_adjustments(table, settings, wave="w", stage="05") == []
