@@ -318,6 +318,41 @@ def fielded_differences(plan: SurveyPlan, settings: dict) -> list[str]:
     return lines
 
 
+def achieved_design_effect(
+    estimates: pd.DataFrame | None, settings: dict, *, wave: str
+) -> pd.DataFrame:
+    """``plan.deff`` beside the design effect the first wave's headline incidence achieved.
+
+    The achieved one is the ``deff`` of ``injury_incidence`` (all persons) in the wave's
+    ``estimates.csv``: the design-based variance under the declared design (certainty PSUs,
+    fpc, calibration; its ``method`` says which) over that of simple random sampling of as many
+    persons (R ``deff = TRUE``). It is what the next survey's ``plan.deff`` should start from.
+    Without estimates (no wave fielded yet) only the planning value is shown.
+    """
+    rows = [
+        {
+            "design_effect": "planning (config plan.deff) · 设计效应（规划值）",
+            "deff": float(settings["deff"]),
+            "source": "plan.deff",
+        }
+    ]
+    if estimates is not None:
+        headline = estimates[
+            (estimates["indicator"] == "injury_incidence") & (estimates["by"] == "all")
+        ]
+        if not headline.empty:
+            row = headline.iloc[0]
+            variance = str(row["method"]).split("; ratio")[0]
+            rows.append(
+                {
+                    "design_effect": f"achieved, {wave} injury incidence · {wave}伤害发生率的实际设计效应",
+                    "deff": float(row["deff"]),
+                    "source": f"results/{wave}/estimates.csv: {variance}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def plan_record(plan: SurveyPlan) -> dict:
     """``plan.yaml``: every number with its source, plain types only."""
     return {

@@ -198,3 +198,31 @@ def test_detectable_change_uses_the_configured_confidence():
         / (p1 - p2) ** 2
     )
     assert n == pytest.approx(detect["persons_per_survey"], rel=1e-6)
+
+
+def test_the_plan_shows_the_achieved_design_effect_beside_plan_deff():
+    # An estimates.csv row as notebook 05 writes it: the achieved deff is its own value, and the
+    # variance declaration it was computed under is the method up to the ratio's description.
+    method = (
+        "Taylor linearisation, certainty PSUs as own strata (households as units); two-stage fpc "
+        "(N_h, M_i); lonely PSU center (R adjust); post-stratified weights; ratio injured/persons;"
+        " 95 % CI logit"
+    )
+    estimates = pd.DataFrame(
+        [
+            ["injury_incidence", "sex", "1", 1.31, method],
+            ["injury_incidence", "all", "all", 1.243, method],
+            ["episode_rate_per_1000py", "all", "all", 1.27, method],
+        ],
+        columns=["indicator", "by", "level", "deff", "method"],
+    )
+    table = plan.achieved_design_effect(estimates, {"deff": 1.5}, wave="baseline")
+    assert table["deff"].tolist() == [1.5, 1.243]
+    assert table["source"].iloc[1] == (
+        "results/baseline/estimates.csv: Taylor linearisation, certainty PSUs as own strata "
+        "(households as units); two-stage fpc (N_h, M_i); lonely PSU center (R adjust); "
+        "post-stratified weights"
+    )
+    # before the first wave is analysed, only the planning value
+    alone = plan.achieved_design_effect(None, {"deff": 1.5}, wave="baseline")
+    assert alone["deff"].tolist() == [1.5]

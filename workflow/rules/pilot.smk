@@ -34,12 +34,21 @@ rule clean_pilot:
         PAPERMILL
 
 
+def first_wave_estimates():
+    """The first wave's estimates once its interviews exist: the plan shows the design effect
+    they achieved beside plan.deff (the weights use the frozen sample list, never the plan)."""
+    tables = config["tables"]["waves"][WAVES[0]]
+    persons = table_file(tables["persons"]) if "persons" in tables else None
+    return [f"results/{WAVES[0]}/estimates.csv"] if persons and Path(persons).exists() else []
+
+
 rule plan_survey:
     input:
         notebook=notebook("02_plan_survey"),
         pilot_summary="results/pilot/pilot_summary.yaml",
         frame=table_file(config["tables"]["frame"]),
         frozen_sample=frozen_sample_list(),
+        first_wave_estimates=first_wave_estimates(),
         code=notebook_code_inputs("02_plan_survey"),
     output:
         notebook="results/notebooks/02_plan_survey.ipynb",
@@ -54,7 +63,10 @@ rule plan_survey:
         fieldwork="results/plan/fieldwork_list.xlsx",
     params:
         parameters=papermill_parameters(
-            survey_dir=".", pilot_dir="results/pilot", out_dir="results/plan"
+            survey_dir=".",
+            pilot_dir="results/pilot",
+            out_dir="results/plan",
+            baseline_estimates=(first_wave_estimates() or [""])[0],
         ),
         settings=SETTINGS,
     log:
