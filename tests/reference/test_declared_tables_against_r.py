@@ -26,7 +26,8 @@ import pytest
 
 from injury_survey.codebook import load_codebook
 from injury_survey.report_tables import ReportData, ReportSettings
-from injury_survey.report_tables.core import Words, composition
+from injury_survey.report_tables.core import Words
+from injury_survey.report_tables.estimators import composition
 from injury_survey.report_tables.risk import risk_model
 from injury_survey.survey_design import CalibrationSpec, calibrate_weights
 

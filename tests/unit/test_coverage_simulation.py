@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from coverage_harness import draw_sample, make_population
 
 from injury_survey.survey_design import SurveyDesign
 from injury_survey.variance_design import VarianceDeclaration
@@ -40,39 +41,6 @@ from injury_survey.variance_design import VarianceDeclaration
 N_REPLICATES = 400
 SEED = 20261129
 SE_RATIO_LIMITS = (0.88, 1.12)
-
-
-def make_population(rng: np.random.Generator) -> pd.DataFrame:
-    frames = []
-    for stratum_index in range(4):
-        sizes = rng.integers(40, 121, size=100)
-        effects = rng.normal(0.0, 0.6, size=100)
-        base = -3.1 + 0.2 * stratum_index
-        psu = np.repeat(np.arange(100), sizes)
-        risk = 1 / (1 + np.exp(-(base + effects[psu])))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "stratum_id": f"S{stratum_index}",
-                    "psu_id": psu.astype(str),
-                    "injured": (rng.random(psu.size) < risk).astype(int),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-def draw_sample(population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    parts = []
-    for _, stratum in population.groupby("stratum_id"):
-        psus = stratum["psu_id"].unique()
-        chosen = rng.choice(psus, size=6, replace=False)
-        for psu_id in chosen:
-            members = stratum[stratum["psu_id"] == psu_id]
-            picked = members.iloc[rng.choice(len(members), size=20, replace=False)].copy()
-            picked["weight"] = (len(psus) / 6) * (len(members) / 20)
-            parts.append(picked)
-    return pd.concat(parts, ignore_index=True)
 
 
 def make_demo_like_population(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,7 +108,7 @@ def summarise(estimates: list[float], ses: list[float], covered: int) -> tuple[f
 @pytest.mark.slow
 def test_small_sampling_fraction_coverage_and_se_ratio():
     rng = np.random.default_rng(SEED)
-    population = make_population(rng)
+    population = make_population(rng, intercept=-3.1)
     truth = population["injured"].mean()
     assert 0.03 < truth < 0.08
     estimates, ses, covered = [], [], 0

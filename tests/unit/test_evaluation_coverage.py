@@ -3,7 +3,8 @@
 Two synthetic finite populations of the same town (4 strata × 100 PSUs, 40–120 persons per PSU,
 a PSU random effect on the logit scale): a baseline with about 6 % incidence and a follow-up with
 the log-odds lowered by 0.3 (a known fall of about a quarter). Each replicate draws a stratified
-two-stage sample from each (6 PSUs per stratum, 20 persons per PSU), stacks the waves as the
+two-stage sample from each (6 PSUs per stratum, 20 persons per PSU; the harness of
+``coverage_harness.py``), stacks the waves as the
 evaluation does (:func:`injury_survey.evaluation.stack_waves`, strata kept apart per wave) and
 forms the difference and the log-scale ratio of the wave estimates
 (:func:`injury_survey.evaluation.wave_contrasts`, t with the stacked design's df). Valid intervals
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from coverage_harness import draw_sample, make_population
 
 from injury_survey import evaluation
 
@@ -23,43 +25,11 @@ N_REPLICATES = 400
 SEED = 20261129
 
 
-def make_population(rng: np.random.Generator, shift: float) -> pd.DataFrame:
-    frames = []
-    for stratum_index in range(4):
-        sizes = rng.integers(40, 121, size=100)
-        effects = rng.normal(0.0, 0.6, size=100)
-        base = -2.9 + 0.2 * stratum_index + shift
-        psu = np.repeat(np.arange(100), sizes)
-        risk = 1 / (1 + np.exp(-(base + effects[psu])))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "stratum_id": f"S{stratum_index}",
-                    "psu_id": psu.astype(str),
-                    "injured": (rng.random(psu.size) < risk).astype(int),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-def draw_sample(population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    parts = []
-    for _, stratum in population.groupby("stratum_id"):
-        psus = stratum["psu_id"].unique()
-        for psu_id in rng.choice(psus, size=6, replace=False):
-            members = stratum[stratum["psu_id"] == psu_id]
-            picked = members.iloc[rng.choice(len(members), size=20, replace=False)].copy()
-            picked["weight"] = (len(psus) / 6) * (len(members) / 20)
-            parts.append(picked)
-    sample = pd.concat(parts, ignore_index=True)
-    return sample.assign(person_id=np.arange(len(sample)).astype(str))
-
-
 @pytest.mark.slow
 def test_difference_and_ratio_cover_the_true_change_about_95_percent():
     rng = np.random.default_rng(SEED)
-    baseline, followup = make_population(rng, 0.0), make_population(rng, -0.3)
+    baseline = make_population(rng, intercept=-2.9)
+    followup = make_population(rng, intercept=-2.9, shift=-0.3)
     p_b, p_f = baseline["injured"].mean(), followup["injured"].mean()
     assert 0.6 < p_f / p_b < 0.9
     no_episodes = pd.DataFrame(columns=["person_id", "is_case", "in_window", "cause"])

@@ -17,7 +17,8 @@ the formatted bilingual workbook ``report_tables.xlsx``. Every table is a :class
 ``data`` is tidy (keys with their codebook labels, ``indicator``, ``unit``, ``estimate, se,
 ci_lower, ci_upper, deff, df, n, n_cases, flag, suppressed``) in the shapes the figures of
 :mod:`injury_survey.figures` take, and whose notes name the case definition, the recall window,
-the standard population where relevant and the method. Conventions: :mod:`.core`.
+the standard population where relevant and the method. Conventions: :mod:`.core`; the designs:
+:mod:`.designs`; the shared estimators: :mod:`.estimators`.
 
 Usage in a notebook::
 
@@ -35,11 +36,15 @@ import pandas as pd
 
 from injury_survey.report_tables.burden import build_burden
 from injury_survey.report_tables.core import (
-    ReportData,
     ReportSettings,
     ReportTablesError,
     Table,
     Words,
+)
+from injury_survey.report_tables.designs import (
+    ReportData,
+)
+from injury_survey.report_tables.estimators import (
     garwood_ci,
     weighted_median,
 )

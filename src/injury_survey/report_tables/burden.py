@@ -16,17 +16,21 @@ import pandas as pd
 
 from injury_survey.estimation import estimate_indicators
 from injury_survey.report_tables.core import (
-    ReportData,
     Table,
     Words,
-    _design_frame,
-    composition,
     finish,
-    garwood_ci,
     label_columns,
     make_table,
     notes,
     order_columns,
+)
+from injury_survey.report_tables.designs import (
+    ReportData,
+    _design_frame,
+)
+from injury_survey.report_tables.estimators import (
+    composition,
+    garwood_ci,
     person_proportion,
     person_rates,
     weighted_median,

@@ -1,15 +1,7 @@
-"""Shared machinery of the report tables: settings, inputs, designs, estimators, flags, notes.
+"""Shared vocabulary of the report tables: settings, the table object, words, flags, notes.
 
-Two designs serve every table (docs/methods.md §6.2):
-
-- the **person design** — one row per person of a responding household, strata = ``stratum_id``,
-  PSU = ``psu_id``, the final (calibrated) weight. Incidence (I1), episode and cause-specific
-  rates (I2, I5) are ratio estimators ``Σw·y / Σw·x`` on it, always over all persons (domains by
-  ``by=``/``where=``, never by subsetting), so PSUs without a case still count;
-- the **episode design** — one row per case episode in the recall window, carrying its person's
-  weight, stratum and PSU. Compositions (构成比) are proportions on it (Lumley 2010, §2.3: a
-  cluster sample of episodes, clustered by PSU). It treats the calibrated weights as fixed (no
-  calibration credit, which is conservative) and sees only PSUs with an episode.
+The designs the tables are estimated on are in :mod:`.designs` (:class:`ReportData`), the shared
+estimators in :mod:`.estimators`; their names can still be imported from here.
 
 Conventions of every table's tidy data: proportions are fractions 0–1 with ``unit="proportion"``
 (shown as %), rates are already in their unit (``"per_1000"``, ``"per_1000_py"``,
@@ -26,20 +18,15 @@ next-smallest cell of any margin that would otherwise give a lone suppressed cel
 
 from __future__ import annotations
 
-import math
+import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from importlib.resources import files
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
-
-from injury_survey.survey_design import CalibrationSpec, SurveyDesign
-from injury_survey.variance_design import VarianceDeclaration
 
 FLAG_UNSTABLE = "unstable"
 FLAG_SUPPRESSED = "suppressed"
@@ -56,34 +43,6 @@ VALUE_COLUMNS = [
     "flag",
     "suppressed",
 ]
-
-# Person columns the tables use beyond the weights contract; taken from the clean persons table
-# when the weights file does not carry them.
-PERSON_COLUMNS = (
-    "education",
-    "occupation",
-    "marital",
-    "hukou",
-    "proxy",
-    "respondent_type",
-    "age_group_5y",
-    "injured_12m",
-    "months_present_12m",
-)
-# Person columns copied onto each episode: the design (strata, PSUs, households, weights and the
-# variance declaration's certainty flag and population sizes) and the person's domains.
-EPISODE_DESIGN_COLUMNS = (
-    "stratum_id",
-    "psu_id",
-    "hh_id",
-    "certainty",
-    "psus_in_frame",
-    "households_listed",
-    "weight",
-    "sex",
-    "age_group",
-    "age_years",
-)
 
 
 class ReportTablesError(ValueError):
@@ -228,384 +187,6 @@ class Words:
             except (KeyError, AttributeError):
                 continue
         return variable
-
-
-# ---------------------------------------------------------------------------------- inputs
-
-
-class ReportData:
-    """Persons and case episodes ready for the designs, built once for all tables.
-
-    Parameters
-    ----------
-    weights
-        The ``weights.parquet`` contract: person_id, hh_id, stratum_id, psu_id, weight, sex,
-        age_years, age_group, injured, n_episodes, person_years (+ other person columns).
-    clean_tables
-        The cleaning output: ``households``, ``persons``, ``episodes`` and optionally ``deaths``.
-    settings
-        :class:`ReportSettings`.
-    calibration
-        How ``weight`` was calibrated (:class:`~injury_survey.survey_design.CalibrationSpec`),
-        so that person-level SEs credit the calibration; None treats weights as fixed.
-    """
-
-    def __init__(
-        self,
-        weights: pd.DataFrame,
-        clean_tables: Mapping[str, pd.DataFrame],
-        *,
-        settings: ReportSettings,
-        calibration: CalibrationSpec | None = None,
-    ):
-        self.settings = settings
-        self.calibration = calibration
-        self.households = clean_tables.get("households")
-        self.deaths = clean_tables.get("deaths")
-        self.persons = _persons_frame(weights, clean_tables.get("persons"))
-        self.all_episodes = clean_tables.get("episodes")
-        self.episodes, self.episodes_left_out = _case_episodes(self.all_episodes, self.persons)
-
-    # designs -------------------------------------------------------------------------------
-
-    def person_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
-        """The person design, with ``extra`` columns (aligned with :attr:`persons`) added."""
-        frame = _design_frame(self.persons, self._calibration_columns)
-        if extra:
-            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
-        return SurveyDesign(
-            frame,
-            lonely_psu=self.settings.lonely_psu,
-            calibration=self.calibration,
-            variance=self.variance,
-        )
-
-    def episode_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
-        """The episode design (weights fixed) over every sampled household, declared like the
-        person design (``estimation.certainty_psus``, ``estimation.fpc``).
-
-        Episodes are the third stage of the sample: clustered in households (the second-stage
-        units, all members interviewed), clustered in PSUs. Most households, and many PSUs, have
-        no case episode. Estimating on the episodes alone would drop them from the variance:
-        PSUs (and strata left with one PSU) from the first stage, and the episode-free
-        households from a certainty PSU made its own stratum (its households are its sampling
-        units) and from the second-stage fpc term (``m_i`` households sampled in PSU ``i``).
-        Instead each sampled household without episodes (each PSU, when the data have no
-        household column) gets one placeholder row, outside every domain, so that episode-level
-        estimates are domain estimates on the full design (R: ``subset()`` of
-        ``svydesign(ids = ~psu + hh, fpc = ~N_h + M_i)`` over the episodes and placeholders;
-        Lumley 2010, §2.3; docs/methods.md §6.2). Every analysis on this design must therefore
-        restrict to its domain with ``where=`` on a 0/1 column of ``extra`` (placeholders carry
-        0 in every ``extra`` column).
-        """
-        if self.episodes.empty:
-            raise ReportTablesError(
-                "No case episodes in the recall window: episode-level tables cannot be made."
-            )
-        frame = _design_frame(self.episodes, ())
-        if extra:
-            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
-        units = ["stratum_id", "psu_id"] + (["hh_id"] if "hh_id" in frame.columns else [])
-        unit_columns = [*units, *(c for c in _UNIT_DESIGN_COLUMNS if c in frame.columns)]
-        sampled = self.persons[unit_columns].drop_duplicates(units)
-        seen = pd.MultiIndex.from_frame(frame[units].astype(str))
-        empty = sampled[
-            ~pd.MultiIndex.from_frame(sampled[units].astype(str)).isin(seen)
-        ].reset_index(drop=True)
-        if not empty.empty:
-            fill = {
-                name: 0 if pd.api.types.is_numeric_dtype(frame[name]) else None
-                for name in extra or {}
-            }
-            placeholders = empty.assign(weight=1.0, **fill)
-            frame = pd.concat([frame, placeholders], ignore_index=True)
-        return SurveyDesign(frame, lonely_psu=self.settings.lonely_psu, variance=self.variance)
-
-    @property
-    def variance(self) -> VarianceDeclaration:
-        """The variance declaration of both designs (certainty PSUs, fpc) from the settings."""
-        return VarianceDeclaration(self.settings.certainty_psus, self.settings.fpc)
-
-    def with_episode_column(self, name: str, values: pd.Series) -> ReportData:
-        """A copy whose episodes carry one more column (e.g. an indicator to compose)."""
-        copy = object.__new__(ReportData)
-        copy.__dict__.update(self.__dict__)
-        copy.episodes = self.episodes.assign(**{name: values.to_numpy()})
-        return copy
-
-    @property
-    def _calibration_columns(self) -> tuple[str, ...]:
-        if self.calibration is None:
-            return ()
-        return (self.calibration.weight_before, *self.calibration.cells)
-
-    @cached_property
-    def base_person_design(self) -> SurveyDesign:
-        return self.person_design()
-
-    def per_person(self, values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
-        """Sum of an episode column (or of 1) over each person's case episodes, 0 if none.
-
-        Aligned with :attr:`persons`: the ``y`` of a person-level rate.
-        """
-        keep = pd.Series(True, index=self.episodes.index) if mask is None else mask.fillna(False)
-        sums = values[keep.astype(bool)].groupby(self.episodes.loc[keep.astype(bool), "person_id"])
-        totals = sums.sum()
-        return self.persons["person_id"].map(totals).fillna(0).astype(float).reset_index(drop=True)
-
-
-# Columns a design frame keeps: the design, the domains and the person-level analysis variables.
-_DESIGN_FRAME_COLUMNS = (
-    "stratum_id",
-    "psu_id",
-    "hh_id",
-    "certainty",
-    "psus_in_frame",
-    "households_listed",
-    "weight",
-    "sex",
-    "age_group",
-    "age_years",
-    "injured",
-    "n_episodes",
-    "person_years",
-    "_one",
-    "education",
-    "occupation",
-    "marital",
-    "hukou",
-)
-
-
-# Columns constant within a sampled household that a placeholder row of the episode design carries.
-_UNIT_DESIGN_COLUMNS = ("certainty", "psus_in_frame", "households_listed")
-
-
-def _design_frame(frame: pd.DataFrame, calibration_columns: Sequence[str]) -> pd.DataFrame:
-    """The columns a design needs, as plain types (svy takes polars; categoricals become text)."""
-    keep = [c for c in dict.fromkeys([*_DESIGN_FRAME_COLUMNS, *calibration_columns]) if c in frame]
-    out = frame[keep].copy()
-    for column in keep:
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(str)
-    if "proxy" in frame.columns:
-        out["proxy"] = frame["proxy"].astype("boolean").fillna(False).astype(int)
-    return out
-
-
-def _persons_frame(weights: pd.DataFrame, persons: pd.DataFrame | None) -> pd.DataFrame:
-    required = ["person_id", "stratum_id", "psu_id", "weight", "sex", "age_group", "injured"]
-    missing = [c for c in required if c not in weights.columns]
-    if missing:
-        raise ReportTablesError(
-            f"weights.parquet lacks the column(s) {missing}; it must follow the weights contract "
-            "(person_id, hh_id, stratum_id, psu_id, weight_base, weight, sex, age_years, "
-            "age_group, injured, n_episodes, person_years). Rerun the weights step."
-        )
-    frame = weights.reset_index(drop=True).copy()
-    if persons is not None:
-        extra = [c for c in PERSON_COLUMNS if c in persons.columns and c not in frame.columns]
-        if extra:
-            lookup = persons.drop_duplicates("person_id").set_index("person_id")[extra]
-            frame = frame.join(lookup, on="person_id")
-    for column in ("stratum_id", "psu_id", "person_id"):
-        frame[column] = frame[column].astype(str)
-    frame["age_group"] = frame["age_group"].astype(str)
-    frame["sex"] = pd.to_numeric(frame["sex"]).astype("int64")
-    frame["injured"] = pd.to_numeric(frame["injured"]).astype("int64")
-    if "n_episodes" in frame.columns:
-        frame["n_episodes"] = pd.to_numeric(frame["n_episodes"]).astype(float)
-    if "person_years" not in frame.columns:
-        raise ReportTablesError("weights.parquet lacks 'person_years' (months_present_12m / 12).")
-    frame["person_years"] = pd.to_numeric(frame["person_years"]).astype(float)
-    frame["_one"] = 1.0
-    return frame
-
-
-def _case_episodes(
-    episodes: pd.DataFrame | None, persons: pd.DataFrame
-) -> tuple[pd.DataFrame, int]:
-    """Case episodes in the window joined to their person's design columns."""
-    if episodes is None:
-        raise ReportTablesError("The clean tables have no 'episodes' table.")
-    for column in ("is_case", "person_id"):
-        if column not in episodes.columns:
-            raise ReportTablesError(
-                f"The clean episodes table lacks '{column}'; run the cleaning step "
-                "(injury_survey.cleaning.derive_episodes) before the report tables."
-            )
-    is_case = episodes["is_case"].fillna(False).astype(bool)
-    if "in_window" in episodes.columns:
-        is_case &= episodes["in_window"].fillna(False).astype(bool)
-    cases = episodes[is_case].copy()
-    cases["person_id"] = cases["person_id"].astype(str)
-    cases = cases.drop(columns=[c for c in EPISODE_DESIGN_COLUMNS if c in cases.columns])
-    design = persons[["person_id", *[c for c in EPISODE_DESIGN_COLUMNS if c in persons.columns]]]
-    merged = cases.merge(design, on="person_id", how="inner", validate="many_to_one")
-    return merged.reset_index(drop=True), len(cases) - len(merged)
-
-
-# ---------------------------------------------------------------------------------- estimators
-
-
-def composition(
-    data: ReportData,
-    variable: str,
-    *,
-    codes: Sequence[int],
-    by: str | Sequence[str] | None = None,
-    domain: pd.Series | None = None,
-    by_name: str | None = None,
-) -> pd.DataFrame:
-    """Share of case episodes in each category of ``variable`` (构成比), per ``by`` domain.
-
-    ``p_k = Σw·[variable = k] / Σw`` over the episodes of the domain, a proportion on the
-    episode design with a logit (or Korn–Graubard) CI clustered by PSU (docs/methods.md §6.2).
-    Episodes whose ``variable`` is missing are left out of the denominator (the question was not
-    asked); don't-know codes stay a category (§4.6). ``domain`` (a boolean Series over the
-    episodes) restricts to a sub-population on the full episode design (R ``subset``).
-    Returns ``by`` columns, ``by`` (= ``by_name`` or ``variable``), ``level`` and the value
-    columns.
-    """
-    settings = data.settings
-    episodes = data.episodes
-    values = pd.to_numeric(episodes[variable], errors="coerce")
-    valid = values.notna()
-    if domain is not None:
-        valid &= domain.fillna(False).astype(bool)
-    extra = {"_in_domain": valid.astype(int)}
-    for code in codes:
-        extra[f"_is_{code}"] = (values == code).fillna(False).astype(int)
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    for column in by_cols:
-        extra[column] = _domain_codes(episodes[column])
-    if not valid.any():
-        return _empty(by_cols + ["by", "level"])
-    design = data.episode_design(extra)
-    rows = []
-    for code in codes:
-        table = design.proportion(
-            f"_is_{code}",
-            by=by_cols or None,
-            where=("_in_domain", 1),
-            ci_method=settings.ci_method,
-            confidence=settings.confidence,
-        )
-        cell = (values == code).fillna(False) & valid
-        table["n_cases"] = _count_cells(episodes, cell, by_cols, table)
-        table.insert(len(by_cols), "level", code)
-        rows.append(table)
-    out = pd.concat(rows, ignore_index=True)
-    out.insert(len(by_cols), "by", by_name or variable)
-    return out
-
-
-def person_rates(
-    data: ReportData,
-    ys: Mapping[object, pd.Series],
-    *,
-    cases: Mapping[object, pd.Series] | None = None,
-    x: str = "_one",
-    scale: float = 1000.0,
-    by: str | Sequence[str] | None = None,
-    key: str = "key",
-) -> pd.DataFrame:
-    """Rates ``Σw·y / Σw·x × scale`` over all persons (R ``svyratio``), log-scale CIs.
-
-    ``ys`` maps a key (e.g. a cause code) to a per-person ``y`` aligned with
-    :attr:`ReportData.persons` (e.g. :meth:`ReportData.per_person` counts of that cause's
-    episodes); ``x`` is ``"_one"`` (per persons) or ``"person_years"``. ``cases`` gives the
-    per-person unweighted numerator for ``n_cases`` (defaults to ``y``). One design carries all
-    the ``y`` columns (building a calibrated design is the expensive step). The key is returned
-    in the column ``key``.
-    """
-    settings = data.settings
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    names = {k: f"_y{i}" for i, k in enumerate(ys)}
-    design = data.person_design({names[k]: y.astype(float) for k, y in ys.items()})
-    tables = []
-    for k, y in ys.items():
-        table = design.ratio(
-            names[k], x, by=by_cols or None, scale=scale, confidence=settings.confidence
-        )
-        counted = (cases[k] if cases is not None else y).astype(float)
-        frame = data.persons.assign(_count=counted.to_numpy())
-        if by_cols:
-            sums = frame.groupby(by_cols)["_count"].sum().rename("n_cases").reset_index()
-            for column in by_cols:
-                sums[column] = sums[column].astype(table[column].dtype)
-            table = table.merge(sums, on=by_cols, how="left")
-            table["n_cases"] = table["n_cases"].fillna(0)
-        else:
-            table["n_cases"] = frame["_count"].sum()
-        table["n_cases"] = table["n_cases"].round().astype(int)
-        table.insert(0, key, k)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
-def person_proportion(
-    data: ReportData,
-    y: str | pd.Series,
-    *,
-    by: str | Sequence[str] | None = None,
-    where: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Proportion of persons with ``y`` = 1 (e.g. incidence I1), CI per config, on all persons."""
-    settings = data.settings
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    extra: dict[str, pd.Series] = {}
-    name = y
-    if isinstance(y, pd.Series):
-        name = "_y"
-        extra["_y"] = y.astype(int)
-    if where is not None:
-        extra["_where"] = where.fillna(False).astype(int)
-    design = data.person_design(extra) if extra else data.base_person_design
-    table = design.proportion(
-        name,
-        by=by_cols or None,
-        where=("_where", 1) if where is not None else None,
-        ci_method=settings.ci_method,
-        confidence=settings.confidence,
-    )
-    frame = design.data
-    if where is not None:
-        frame = frame[frame["_where"] == 1]
-    table["n_cases"] = _count_cells(frame, frame[name] == 1, by_cols, table)
-    return table
-
-
-def _domain_codes(values: pd.Series) -> pd.Series:
-    """A domain column svy can group by: integer codes (missing → −1) or text."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().sum() == values.notna().sum():
-        return numeric.fillna(-1).astype(int)
-    return values.astype(str)
-
-
-def _count_cells(
-    frame: pd.DataFrame, cell: pd.Series, by_cols: list[str], table: pd.DataFrame
-) -> list[int]:
-    """Unweighted count of ``cell`` rows in each ``by`` domain of ``table``."""
-    if not by_cols:
-        return [int(cell.sum())] * len(table)
-    counts = frame.loc[cell.to_numpy(dtype=bool), by_cols].value_counts()
-    out = []
-    for _, row in table[by_cols].iterrows():
-        key = tuple(row[c] for c in by_cols)
-        match = 0
-        for candidate, count in counts.items():
-            candidate = candidate if isinstance(candidate, tuple) else (candidate,)
-            if all(str(a) == str(b) for a, b in zip(candidate, key, strict=True)):
-                match = int(count)
-                break
-        out.append(match)
-    return out
-
-
-def _empty(keys: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*keys, *VALUE_COLUMNS])
 
 
 # ---------------------------------------------------------------------------------- flags
@@ -856,30 +437,22 @@ def make_table(
     )
 
 
-# ---------------------------------------------------------------------------------- exact CIs
+# Names that moved to .designs and .estimators, still importable from this module (resolved on
+# first use: those modules import this one).
+_MOVED = {
+    "PERSON_COLUMNS": "designs",
+    "EPISODE_DESIGN_COLUMNS": "designs",
+    "ReportData": "designs",
+    "composition": "estimators",
+    "person_rates": "estimators",
+    "person_proportion": "estimators",
+    "garwood_ci": "estimators",
+    "weighted_median": "estimators",
+}
 
 
-def garwood_ci(count: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact Poisson CI of a count (Garwood 1936): ``χ²(α/2; 2d)/2``, ``χ²(1−α/2; 2d+2)/2``.
-
-    The lower bound is 0 for a zero count; for 0 deaths the 95 % upper bound is 3.689.
-    """
-    alpha = 1 - confidence
-    lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count) / 2)
-    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2)
-    return lower, upper
-
-
-def weighted_median(values: pd.Series, weights: pd.Series) -> float:
-    """Weighted median: the smallest value whose cumulative weight reaches half the total.
-
-    The lower weighted median, as R ``svyquantile(..., 0.5, qrule="math")`` (Hyndman–Fan type 1
-    on the weighted CDF). NaN without values.
-    """
-    keep = values.notna() & weights.notna()
-    if not keep.any():
-        return math.nan
-    order = np.argsort(values[keep].to_numpy(dtype=float), kind="stable")
-    sorted_values = values[keep].to_numpy(dtype=float)[order]
-    cumulative = np.cumsum(weights[keep].to_numpy(dtype=float)[order])
-    return float(sorted_values[np.searchsorted(cumulative, cumulative[-1] / 2)])
+def __getattr__(name: str):
+    if name in _MOVED:
+        module = importlib.import_module(f"injury_survey.report_tables.{_MOVED[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,16 +14,20 @@ import pandas as pd
 
 from injury_survey.cleaning.qc import response_rates
 from injury_survey.report_tables.core import (
-    ReportData,
     Table,
     Words,
     ci_method_fields,
-    composition,
     finish,
     label_columns,
     make_table,
     notes,
     order_columns,
+)
+from injury_survey.report_tables.designs import (
+    ReportData,
+)
+from injury_survey.report_tables.estimators import (
+    composition,
     person_rates,
 )
 

@@ -21,13 +21,17 @@ import pandas as pd
 
 from injury_survey.cleaning.qc import item_nonresponse, response_rates
 from injury_survey.report_tables.core import (
-    ReportData,
     Table,
     Words,
     finish,
     make_table,
     notes,
     order_columns,
+)
+from injury_survey.report_tables.designs import (
+    ReportData,
+)
+from injury_survey.report_tables.estimators import (
     person_proportion,
     person_rates,
 )

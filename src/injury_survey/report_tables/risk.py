@@ -23,13 +23,15 @@ import numpy as np
 import pandas as pd
 
 from injury_survey.report_tables.core import (
-    ReportData,
     Table,
     Words,
     finish,
     make_table,
     notes,
     order_columns,
+)
+from injury_survey.report_tables.designs import (
+    ReportData,
 )
 
 MODEL_COVARIATES = ("sex", "age_group", "occupation", "education", "stratum_id")
