@@ -38,7 +38,7 @@ import polars as pl
 import svy
 from scipy import stats
 
-from injury_survey.glm_variance import two_stage_coefficient_se
+from injury_survey.two_stage_variance import two_stage_coefficient_se, two_stage_rao_scott
 from injury_survey.variance_design import (
     STAGE1_SIZE,
     STAGE2_SIZE,
@@ -250,6 +250,26 @@ class SurveyDesign:
             calibration=self.calibration,
             variance=self.variance,
         )
+
+    def cell_proportions(
+        self, column: str, *, where: tuple[str, object] | None = None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The levels of ``column`` in the domain, their weighted proportions and the design
+        covariance matrix of those proportions (R ``svymean`` of the level indicators)."""
+        result = self._sample.estimation.prop(column, where=self._where(where), drop_nulls=True)
+        levels = [str(level) for level in result.to_polars()[column].to_list()]
+        estimates = result.to_polars()["est"].to_numpy()
+        return levels, estimates, np.asarray(result.covariance, dtype=float)
+
+    @property
+    def variance_strata(self) -> str:
+        """The column of the variance strata (certainty PSUs may be strata of their own)."""
+        return self._variance_strata
+
+    @property
+    def variance_psu(self) -> str:
+        """The column of the variance's first-stage units (households in a certainty stratum)."""
+        return self._variance_psu
 
     @property
     def data(self) -> pd.DataFrame:
@@ -515,6 +535,9 @@ class SurveyDesign:
         for Chisq). ``where`` restricts to a domain on the full design.
         """
         self._check_analysis_columns([row, column])
+        if self.variance is not None and self.variance.fpc == "two_stage":
+            # svy's table tests are first-stage only: with the households' stage as R does.
+            return two_stage_rao_scott(self, row, column, where=where)
         table = self._sample.categorical.tabulate(row, column, where=self._where(where))
         tests = table.stats
         if tests is None:

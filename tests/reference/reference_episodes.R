@@ -22,6 +22,9 @@
 # household without an episode; the composition is a domain (subset) of it. Without the
 # placeholders R would take the episode-free households and PSUs out of n_h and m_i.
 #
+# Rao-Scott tests ("rao_scott_f"): second-order F of cause x sex on the episode design and of
+# injured x age group on the person design (values in the estimate column).
+#
 # Risk model ("logit"): svyglm(injured ~ sex + age_group + education + stratum_id,
 # family = quasibinomial()) on a domain of the person design, uncalibrated (weight_nr) and
 # post-stratified to stratum x sex x age group. "education" is made up here from the age (missing
@@ -106,18 +109,39 @@ for (name in declarations) {
   }
 }
 
-# ---------------------------------------------------------------- risk model (svyglm)
+# ---------------------------------------------------------------- Rao-Scott tests (svychisq)
+# cause x sex on the episode design; injured x age group on the person design, and injured x sex
+# on the person design post-stratified to stratum x sex x age group
 p <- declare_columns(p)
+age_levels <- c("0-14", "15-44", "45-64", "65+")
+p$cell <- interaction(p$stratum_id, p$sex, factor(p$age_group, levels = age_levels), sep = "|",
+                      drop = TRUE)
+population$cell <- interaction(population$stratum_id, population$sex,
+                               factor(population$age_group, levels = age_levels),
+                               sep = "|", drop = TRUE)
+cells <- data.frame(cell = population$cell, Freq = population$population)
+add_test <- function(block, name, test) {
+  add(block, "rao_scott_f", name, "statistic", unname(test$statistic), NA)
+  add(block, "rao_scott_f", name, "p_value", unname(test$p.value), NA)
+  add(block, "rao_scott_f", name, "ndf", unname(test$parameter["ndf"]), NA)
+  add(block, "rao_scott_f", name, "ddf", unname(test$parameter["ddf"]), NA)
+}
+for (name in declarations) {
+  edes <- subset(declare(name, e), in_domain == 1)
+  add_test(name, "cause_sex", svychisq(~cause + sex, edes, statistic = "F"))
+  add_test(name, "injured_age_group", svychisq(~injured + age_group, declare(name, p),
+                                               statistic = "F"))
+  calibrated <- postStratify(declare(name, p), ~cell, cells)
+  add_test(name, "injured_sex_poststratified", svychisq(~injured + sex, calibrated,
+                                                        statistic = "F"))
+}
+
+# ---------------------------------------------------------------- risk model (svyglm)
 p$sex <- factor(p$sex)
 p$age_group <- factor(p$age_group, levels = c("0-14", "15-44", "45-64", "65+"))
 p$stratum_id <- factor(p$stratum_id)
 p$education <- factor(ifelse(p$age_years < 6, NA, 1 + p$age_years %% 3))
 p$in_model <- !is.na(p$education)
-p$cell <- interaction(p$stratum_id, p$sex, p$age_group, sep = "|", drop = TRUE)
-population$cell <- interaction(population$stratum_id, population$sex,
-                               factor(population$age_group, levels = levels(p$age_group)),
-                               sep = "|", drop = TRUE)
-cells <- data.frame(cell = population$cell, Freq = population$population)
 
 # glm evaluates the information matrix and the scores at the iterate before the last; with its
 # deviance criterion that iterate is up to ~1e-7 from the solution (the deviance is flat there),

@@ -11,6 +11,8 @@ through :class:`~injury_survey.report_tables.ReportData`.
   episode-free household — the episode design must carry the same declaration as the persons.
 - The risk model (``risk_model``): R ``svyglm(family = quasibinomial)`` on a domain of the same
   declared design, uncalibrated and post-stratified.
+- Rao–Scott tests (``SurveyDesign.rao_scott``): R ``svychisq(statistic = "F")`` of cause × sex on
+  the episode design and of injured × age group / sex on the person design.
 
 Tolerance 1e-8 relative for estimates, SEs and deffs; df exact.
 """
@@ -145,6 +147,45 @@ def check_models(expected: pd.DataFrame, persons, population, episodes, words) -
     return compared
 
 
+def check_rao_scott(expected: pd.DataFrame, persons, population, episodes) -> dict:
+    """Second-order Rao–Scott F of cause × sex (episodes) and injured × age group (persons);
+    returns the relative differences from R by block, test and quantity."""
+    differences = {}
+    tests = expected[expected["quantity"] == "rao_scott_f"]
+    for declaration, rows in tests.groupby("block", sort=False):
+        data = report_data(persons, population, episodes, declaration)
+        episode_rows = data.episodes
+        design = data.episode_design(
+            {
+                "cause": episode_rows["cause"],
+                "sex": episode_rows["sex"],
+                "_known": episode_rows["cause"] * 0 + 1,
+            }
+        )
+        calibrated = report_data(persons, population, episodes, declaration, "poststratified")
+        ours = {
+            "cause_sex": design.rao_scott("cause", "sex", where=("_known", 1)),
+            "injured_age_group": data.person_design().rao_scott("injured", "age_group"),
+            "injured_sex_poststratified": calibrated.person_design().rao_scott("injured", "sex"),
+        }
+        for row in rows.itertuples():
+            result = ours[row.by].set_index("test").loc["F"]
+            names = {"statistic": "statistic", "p_value": "p_value", "ndf": "df_num"}
+            value = result[names.get(row.level, "df_den")]
+            differences[(declaration, row.by, row.level)] = abs(value / row.estimate - 1)
+    return differences
+
+
+def test_rao_scott_tests_on_the_declared_designs_match_r_svychisq():
+    """Statistic, p-value and both df of the second-order F, four declarations, episodes and
+    persons (uncalibrated and post-stratified)."""
+    expected = read_expected(HERE / "expected_episodes.csv")
+    differences = check_rao_scott(expected, *read_inputs(HERE / "data"))
+    assert len(differences) == 4 * 3 * 4
+    worst = max(differences, key=differences.get)
+    assert differences[worst] < TIGHT, (worst, differences[worst])
+
+
 def test_episode_compositions_carry_the_declared_design_like_r():
     """Shares of four causes, overall and by sex, under four declarations."""
     expected = read_expected(HERE / "expected_episodes.csv")
@@ -190,3 +231,4 @@ def test_live_r_on_a_fresh_certainty_data_set(tmp_path, words):
     inputs = read_inputs(tmp_path)
     assert check_compositions(expected, *inputs) > 0
     assert check_models(expected, *inputs, words) > 0
+    assert max(check_rao_scott(expected, *inputs).values()) < TIGHT
