@@ -313,7 +313,7 @@ FIGURE_TEXTS = _texts(
         # F6 injury pyramid
         "f6.title": ("伤害金字塔", "Injury pyramid"),
         "tier.death": ("死亡", "Deaths"),
-        "tier.inpatient": ("住院", "Hospitalized"),
+        "tier.inpatient": ("住院", "Hospitalised"),
         "tier.outpatient": ("门急诊", "Outpatient or emergency care"),
         "tier.not_treated": ("未就医", "Not medically treated"),
         "f6.rate": ("{value}‰", "{value} per 1000"),
@@ -323,7 +323,7 @@ FIGURE_TEXTS = _texts(
             "No injury deaths were collected: the pyramid has no death tier",
         ),
         "f6.width_note": (
-            "宽度按对数刻度：log10(1 + 10 × 每千人率)",
+            "宽度按对数刻度：log10(1 + 10 × r)，r为每千人率",
             "Widths on a log scale: log10(1 + 10 × rate per 1000)",
         ),
         # F7 month and hour
@@ -362,7 +362,7 @@ FIGURE_TEXTS = _texts(
         "weights.weight_nr": ("住户无应答调整后", "After household non-response adjustment"),
         "weights.weight_pnr": ("个人无应答调整后", "After person-level non-response adjustment"),
         "weights.weight": ("最终权重（校准后）", "Final weight (calibrated)"),
-        "weights.panel": ("{step}(Kish权重效应 {kish})", "{step} (Kish weighting effect {kish})"),
+        "weights.panel": ("{step}（Kish权重效应{kish}）", "{step} (Kish weighting effect {kish})"),
         "weights.persons": ("人数", "Persons"),
         "weights.axis": ("权重（每名调查对象代表的人数）", "Weight (persons represented)"),
         # plan: sample-size sensitivity
