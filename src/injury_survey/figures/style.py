@@ -286,7 +286,7 @@ FIGURE_TEXTS = _texts(
         "flow.households_eligible": ("合格住户", "Eligible households"),
         "flow.households_responded": ("完成调查住户", "Households interviewed"),
         "flow.persons": ("调查常住人口", "Usual residents covered"),
-        "flow.persons_injured": ("伤害病例（人）", "Injured persons"),
+        "flow.persons_injured": ("伤害者", "Injured persons"),
         "flow.case_episodes": ("伤害人次", "Injury episodes"),
         "flow.excluded": ("排除：{items}", "Excluded: {items}"),
         "flow.not_counted": ("未计入：{items}", "Not counted: {items}"),
@@ -455,7 +455,7 @@ FIGURE_TEXTS = _texts(
         "method.ci": ("{level}%置信区间（{method}）", "{level} % CI ({method})"),
         "method.case_definition": ("伤害病例定义：{definition}", "case definition: {definition}"),
         "method.unstable": (
-            "估计值不稳定：未加权样本量 < {n} 或相对标准误 > {rse}%",
+            "估计值不稳定：未加权例数 < {n} 或相对标准误 > {rse}%",
             "unstable: unweighted n < {n} or relative SE > {rse} %",
         ),
         "ci.logit": ("logit法", "logit"),

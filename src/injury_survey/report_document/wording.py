@@ -25,6 +25,11 @@ CHINESE_TERMS: Mapping[str, tuple[str, str]] = {
     r"受访者|被访者|被调查者": ("应答者", "the person who answers"),
     r"可信区间": ("置信区间", "the confidence interval"),
     r"标准化率|标准化发生率": ("标化率", "the age-standardised rate"),
+    r"受伤者|伤害病例（人）": ("伤害者", "a person injured in the recall period"),
+    r"未加权样本量|样本量（未加权）": (
+        "未加权例数 / 例数（未加权）",
+        "the unweighted n of an estimate",
+    ),
 }
 _CHINESE_TERMS = [(re.compile(pattern), use) for pattern, (use, _) in CHINESE_TERMS.items()]
 
