@@ -279,7 +279,7 @@ def cost_sentence(
     r, lo, hi = row["estimate"], row["ci_lower"], row["ci_upper"]
     if lang == "zh":
         text = (
-            f"每人次直接医疗费用（按基线价格，随访费用除以CPI系数{cpi}）：基线{row['baseline']:.0f}元，"
+            f"人次均直接医疗费用（按基线价格，随访费用除以CPI系数{cpi}）：基线{row['baseline']:.0f}元，"
             f"随访{row['followup']:.0f}元，随访/基线比值{r:.2f}（{level}%置信区间：{lo:.2f}～{hi:.2f}）"
         )
         return text + ("。" if lo <= 1 <= hi else "，变化有统计学意义。")

@@ -109,8 +109,8 @@ def weighting_adjustments(weights, *, wave: str, stage: str, settings: dict) -> 
                     f"{min_class} responding households"
                 ),
                 detail_zh=(
-                    f"无应答调整类 {row.nr_class}：层 {row.stratum_id} 的村/居委会 {row.psus} 合并调整"
-                    f"（{int(row.eligible)} 户有资格户中 {int(row.respondents)} 户应答），因有村/居委会"
+                    f"无应答调整类 {row.nr_class}：层 {row.stratum_id} 的居委会/村 {row.psus} 合并调整"
+                    f"（{int(row.eligible)} 户有资格户中 {int(row.respondents)} 户应答），因有居委会/村"
                     f"应答户少于 {min_class} 户"
                 ),
             )

@@ -268,7 +268,7 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
             sheet_note = (
                 f" (sheet '{names[0]}' read; the workbook also has "
                 f"{', '.join(repr(s) for s in names[1:])}: write '{shown}#<sheet>' in the config "
-                "to read another / 读取的是第一个工作表，如需读取其他工作表请在配置中写 文件名#工作表名)"
+                "to read another / 读取的是第一个工作表，如需读取其他工作表，请在配置中写“文件名#工作表名”)"
             )
             what += sheet_note
     elif file.suffix.lower() == ".xls":
@@ -687,7 +687,7 @@ def _issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str
     if rule == "V3":
         return (
             f"required value of '{col.name}' is missing; fill it in (docs/data-contract.md)",
-            f"必填项'{col.name}'缺失,请补填",
+            f"必填项“{col.name}”缺失，请补填",
         )
     if rule == "V2":
         var = codebook.variable(col.variable)
@@ -696,30 +696,30 @@ def _issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str
             f"not a code of '{var.name}' ({var.label_en}) in codebook {codebook.version}; valid "
             f"codes: {codes}, or their labels. If your questionnaire printed other codes, point "
             "the config key 'codebook' to your own codebook",
-            f"不是编码手册{codebook.version}中'{var.label_zh}'的编码;有效编码:{codes}(或其标签)。"
-            "若问卷使用其他编码,请在配置'codebook'中指定自己的编码手册",
+            f"不是编码手册{codebook.version}中“{var.label_zh}”的编码；有效编码：{codes}（或其标签）。"
+            "若问卷使用其他编码，请在配置项 codebook 中指定自己的编码手册",
         )
     return {
         "integer": (
             "not a whole number; enter digits only (e.g. 3), or leave the cell empty if not applicable",
-            "不是整数;请只填数字(如3),不适用时留空",
+            "不是整数；请只填数字（如3），不适用时留空",
         ),
         "number": (
             "not a number; enter digits with a decimal point (e.g. 0.5) and no units",
-            "不是数值;请填写数字(如0.5),不要带单位",
+            "不是数值；请填写数字（如0.5），不要带单位",
         ),
         "date": (
             "not a complete date; write YYYY-MM-DD (e.g. 2025-03-15)",
-            "不是完整日期;请按YYYY-MM-DD填写(如2025-03-15)",
+            "不是完整日期；请按YYYY-MM-DD填写（如2025-03-15）",
         ),
         "partial_date": (
             "not a date; write YYYY-MM-DD, YYYY-MM if the day is unknown, YYYY if only the year is "
             "known, or 不详 if unknown",
-            "不是日期;请按YYYY-MM-DD填写,日不详填YYYY-MM,仅知年份填YYYY,完全不详填'不详'",
+            "不是日期；请按YYYY-MM-DD填写，日不详填YYYY-MM，仅知年份填YYYY，完全不详填“不详”",
         ),
         "age_group": (
             "not a census 5-year age group; use 0-4, 5-9, …, 80-84, 85+ (add older groups into 85+)",
-            "不是5岁年龄组;请用0-4、5-9、…、80-84、85+(85岁以上合并为85+)",
+            "不是5岁年龄组；请用0-4、5-9、…、80-84、85+（85岁以上合并为85+）",
         ),
     }[col.type]
 

@@ -61,7 +61,7 @@ td {{ border-top: 1px solid #ddd; padding: .6rem .5rem; vertical-align: top; }}
 td:first-child {{ white-space: nowrap; font-family: monospace; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Executed notebooks of the pipeline, in order. 流程各步骤的已执行笔记本(按顺序)。</p>
+<p>Executed notebooks of the pipeline, in order. 流程各步骤的已执行笔记本（按顺序）。</p>
 <table>
 {chr(10).join(rows)}
 </table>

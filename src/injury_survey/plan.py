@@ -393,7 +393,7 @@ def write_fieldwork_workbook(sample: pd.DataFrame, frame: pd.DataFrame, path: st
     names = frame[["psu_id", *[c for c in ("psu_name",) if c in frame]]].drop_duplicates("psu_id")
     listing = sample.merge(names, on="psu_id", how="left")
     columns = {
-        "psu_id": "居委会/小区编码 PSU",
+        "psu_id": "居委会/村编码 PSU",
         "psu_name": "名称 Name",
         "hh_seq": "序号 No.",
         "listing_position": "户在名单中的位置 List position",

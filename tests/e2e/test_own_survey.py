@@ -1,9 +1,11 @@
 """A survey folder the project has never seen, from `run.py init` to the report with no hand edit.
 
-The town has 7 communities with numeric stratum ids (110105001 …), its frame and sample list are
-workbooks on named sheets, its census is a GBK CSV, and the survey was fielded at 9 households per
-PSU: the plan at that take would need far more PSUs than the frame lists, so the plan stage must be
-advisory and the analysis must run on the frozen sample list.
+The town has 7 communities with numeric stratum ids (110105001 …), its frame is a workbook on a
+named sheet, its sample list and household table share one workbook (the households on its second
+sheet, which `run.py init` must name), its census is a GBK CSV, and the survey was fielded at a
+large take, 95 households per PSU in 14 PSUs (the case of the issue): the plan at that take
+differs from the sample fielded, so the plan stage must be advisory and the analysis must run on
+the frozen sample list.
 """
 
 import re
@@ -21,6 +23,7 @@ from injury_survey.simulate import field_survey, make_pilot, simulate_population
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = 11
+TAKE = 95  # households per PSU, as fielded
 STRATUM_ID = re.compile(r"(?<![0-9A-Za-z])S([1-7])(?=-|$)")
 
 pytestmark = pytest.mark.slow
@@ -40,8 +43,9 @@ def write_unseen_survey(folder: Path) -> None:
     raw = folder / "data" / "raw"
     for sub in ("frame", "census", "pilot", "baseline"):
         (raw / sub).mkdir(parents=True)
-    population = simulate_population(SEED, n_communities=7, psus_per_community=(3, 4), scale=0.06)
-    sample = draw_sample(population.frame, allocate_psus(population.frame, 14), 9, SEED)
+    # PSUs of about 130 dwellings (51–223), so most sampled PSUs have 95 to give
+    population = simulate_population(SEED, n_communities=7, psus_per_community=(3, 4), scale=0.5)
+    sample = draw_sample(population.frame, allocate_psus(population.frame, 14), TAKE, SEED)
     baseline = field_survey(population, sample, seed=SEED + 2)
     pilot = make_pilot(population, SEED + 1)
 
@@ -54,12 +58,9 @@ def write_unseen_survey(folder: Path) -> None:
     numeric_ids(population.census).to_csv(
         raw / "census" / "census.csv", index=False, encoding="gb18030"
     )
-    numeric_ids(sample).to_excel(
-        raw / "baseline" / "sample.xlsx", sheet_name="样本清单", index=False
-    )
-    numeric_ids(baseline["households"]).to_excel(
-        raw / "baseline" / "households.xlsx", sheet_name="住户", index=False
-    )
+    with pd.ExcelWriter(raw / "baseline" / "survey.xlsx") as book:
+        numeric_ids(sample).to_excel(book, sheet_name="样本清单", index=False)
+        numeric_ids(baseline["households"]).to_excel(book, sheet_name="住户", index=False)
     for name in ("persons", "episodes"):
         numeric_ids(baseline[name]).to_csv(raw / "baseline" / f"{name}.csv", index=False)
     for name, table in pilot.items():
@@ -92,18 +93,20 @@ def test_init_wrote_string_ids_named_from_the_frame_and_the_fielded_take(survey)
     assert list(config["survey"]["strata"]) == [f"11010500{i}" for i in range(1, 8)]
     assert config["survey"]["strata"]["110105001"] == {"zh": "东城社区", "en": "Dongcheng"}
     assert config["tables"]["frame"] == "data/raw/frame/town.xlsx"
-    assert (
-        config["tables"]["waves"]["baseline"]["households"] == "data/raw/baseline/households.xlsx"
-    )
-    assert config["plan"]["households_per_psu"] == 9
-    assert "14 PSUs of 7 strata, 9 households per PSU" in printed
+    baseline = config["tables"]["waves"]["baseline"]
+    assert baseline["sample"] == "data/raw/baseline/survey.xlsx"
+    assert baseline["households"] == "data/raw/baseline/survey.xlsx#住户"  # the second sheet
+    assert "data/raw/baseline/survey.xlsx#住户" in printed
+    assert config["plan"]["households_per_psu"] == TAKE
+    assert f"14 PSUs of 7 strata, {TAKE} households per PSU" in printed
 
 
 def test_the_plan_is_advisory_and_compared_with_the_fielded_sample(survey):
     folder, _, _ = survey
     plan = yaml.safe_load((folder / "results" / "plan" / "plan.yaml").read_text(encoding="utf-8"))
-    # The tiny town has fewer dwellings than the plan's households: the message says so.
-    assert "in all" in plan["not_drawn"] and "plan.precision (now 0.15" in plan["not_drawn"]
+    # The plan at the fielded take needs more PSUs than the frame lists: it names the settings.
+    assert "but the frame lists only" in plan["not_drawn"]
+    assert "plan.households_per_psu (now 95)" in plan["not_drawn"]
     total = plan["fielded"][-1]
     assert total["stratum_id"] == "all" and total["psus_fielded"] == 14
     notebook = (folder / "results" / "notebooks" / "02_plan_survey.html").read_text(
@@ -124,3 +127,18 @@ def test_the_analysis_ran_on_to_the_reports(survey):
     assert "xincheng社区伤害调查" in report and "东城社区" in report
     assert (results / "report" / "snakemake_report.html").stat().st_size > 10_000
     assert "Adjustments the data forced" in printed
+
+
+def test_the_reports_pass_the_audit(survey):
+    # every number from a result, repeats agree, and the wording rules (README, "Writing the
+    # project's texts") hold in both documents of a survey the project has never seen
+    from injury_survey.config import load_config
+    from injury_survey.report_document.audit import audit_report
+
+    folder, _, _ = survey
+    config = load_config(folder / "config.yaml")
+    reports = sorted((folder / "results" / "report").glob("report*.html"))
+    assert [r.name for r in reports] == ["report.html", "report_en.html"]
+    for report in reports:
+        findings = audit_report(report.read_text(encoding="utf-8"), folder / "results", config)
+        assert findings == [], f"{report.name}: " + "; ".join(map(str, findings))

@@ -168,7 +168,7 @@ class TestText:
         [
             ("case_cn_halfday", "经医疗机构诊断或因伤休息≥半天"),
             ("injury_incidence", "伤害发生率"),
-            ("episode_rate_per_1000py", "伤害次数发生率（每千人年）"),
+            ("episode_rate_per_1000py", "伤害人次发生率（每千人年）"),
             ("episodes_per_injured", "人均伤害次数"),
             ("stratum_id", "社区"),
             ("psu_id", "居委会/村"),

@@ -87,7 +87,7 @@ CODE_LABELS = {
 }
 TEXTS = {
     "incidence_crude": ("伤害发生率（粗率）", "Injury incidence, crude"),
-    "incidence_std": ("伤害发生率（标化率）", "Injury incidence, age-standardized"),
+    "incidence_std": ("伤害发生率（标化率）", "Injury incidence, age-standardised"),
     "cause_incidence": ("原因别发生率", "Cause-specific incidence"),
     "case_cn_halfday": (
         "经医疗机构诊断或因伤休息≥半天",
@@ -518,7 +518,7 @@ def test_f9_forest_rows_and_difference_panel(built):
     # rows without by/level are one item each, not one per wave (NA never equals NA)
     assert _ticklabels(estimates) == [
         "Injury incidence,\ncrude",
-        "Injury incidence,\nage-standardized",
+        "Injury incidence,\nage-standardised",
         "Fall",
         "Motor-vehicle\ntraffic crash",
     ]

@@ -112,7 +112,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             E,
             "psu_id",
             "This psu_id appears on more than one row of the sampling frame: list each PSU once.",
-            "该 psu_id 在抽样框中出现多次：每个村/居委会只能列一行。",
+            "该 psu_id 在抽样框中出现多次：每个居委会/村只能列一行。",
             lambda t, s: t["frame"]["psu_id"].notna() & t["frame"]["psu_id"].duplicated(keep=False),
         ),
         DesignRule(
@@ -122,7 +122,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "households",
             "The measure of size (households listed in the PSU) must be a whole number above 0: "
             "give the count of dwellings listed, or remove the PSU from the frame.",
-            "规模（该村/居委会登记的住户数）必须是大于0的整数：请填写登记住户数，或将该村/居委会移出抽样框。",
+            "规模（该居委会/村登记的住户数）必须是大于0的整数：请填写登记住户数，或将该居委会/村移出抽样框。",
             lambda t, s: ~(_number(t["frame"]["households"]) > 0).fillna(False).astype(bool),
         ),
         DesignRule(
@@ -153,7 +153,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "This sampled PSU is not in the sampling frame (psus.csv): its selection probability "
             "cannot be checked and its households would be lost. Correct the psu_id, or use the "
             "frame the sample was drawn from.",
-            "该样本村/居委会不在抽样框 (psus.csv) 中：无法核对其抽样概率，其住户将会丢失。"
+            "该样本居委会/村不在抽样框（psus.csv）中：无法核对其抽样概率，其住户将会丢失。"
             "请更正 psu_id，或使用抽样时所用的抽样框。",
             lambda t, s: t["sample"]["psu_id"].notna() & _frame_stratum_of(t).isna(),
             needs=("frame",),
@@ -165,7 +165,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "stratum_id",
             "The sample list puts this PSU in a different stratum from the sampling frame: the PSU "
             "would be analysed in the wrong stratum. Correct stratum_id in one of the two files.",
-            "样本户名单中该村/居委会所属的层与抽样框不一致：该村/居委会将被归入错误的层分析。"
+            "样本户名单中该居委会/村所属的层与抽样框不一致：该居委会/村将被归入错误的层分析。"
             "请更正其中一个文件的 stratum_id。",
             lambda t, s: (
                 _frame_stratum_of(t).notna()
@@ -180,7 +180,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "pi_psu",
             "pi_psu (probability that the PSU was selected) is blank or outside (0, 1]: every "
             "sampled household needs it for its weight. Copy it from the plan's sample list.",
-            "pi_psu（村/居委会入样概率）为空或不在 (0, 1] 范围内：每个样本户的权重都需要它。"
+            "pi_psu（居委会/村入样概率）为空或不在 (0, 1] 范围内：每个样本户的权重都需要它。"
             "请从抽样方案的样本名单中复制。",
             _not_probability("pi_psu"),
         ),
@@ -192,7 +192,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "pi_hh (probability that the household was selected within its PSU) is blank or "
             "outside (0, 1]: every sampled household needs it for its weight. Copy it from the "
             "plan's sample list.",
-            "pi_hh（住户在村/居委会内的入样概率）为空或不在 (0, 1] 范围内：每个样本户的权重都需要它。"
+            "pi_hh（住户在居委会/村内的入样概率）为空或不在 (0, 1] 范围内：每个样本户的权重都需要它。"
             "请从抽样方案的样本名单中复制。",
             _not_probability("pi_hh"),
         ),
@@ -203,7 +203,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "pi_psu",
             "pi_psu differs between households of the same PSU: a PSU has one selection "
             "probability. Correct the rows of this PSU so they agree.",
-            "同一村/居委会的住户 pi_psu 不一致：一个村/居委会只有一个入样概率，请更正使其一致。",
+            "同一居委会/村的住户 pi_psu 不一致：一个居委会/村只有一个入样概率，请更正使其一致。",
             _pi_psu_varies,
         ),
         DesignRule(
@@ -340,7 +340,7 @@ def probability_cross_checks(frame: pd.DataFrame, sample: pd.DataFrame) -> pd.Da
             message_en="pi_psu differs by more than 1% from the PPS probability the frame implies "
             "(stratum's sampled PSUs × this PSU's households / stratum households): check that "
             "the sample list and the frame belong together.",
-            message_zh="pi_psu 与抽样框推算的按规模概率（层内样本村/居委会数×该村/居委会住户数/层住户总数）"
+            message_zh="pi_psu 与抽样框推算的按规模概率（层内样本居委会/村数×该居委会/村住户数/层住户总数）"
             "相差超过1%：请核对样本名单与抽样框是否配套。",
             id_column="hh_id",
         ),
@@ -353,7 +353,7 @@ def probability_cross_checks(frame: pd.DataFrame, sample: pd.DataFrame) -> pd.Da
             severity="warn",
             message_en="pi_hh differs by more than 1% from the PSU's sampled households divided "
             "by its households in the frame: check the frame's count or the sample list.",
-            message_zh="pi_hh 与该村/居委会样本户数除以抽样框住户数相差超过1%：请核对抽样框住户数或样本名单。",
+            message_zh="pi_hh 与该居委会/村样本户数除以抽样框住户数相差超过1%：请核对抽样框住户数或样本名单。",
             id_column="hh_id",
         ),
     ]

@@ -84,7 +84,7 @@ def build_rules() -> tuple[Rule, ...]:
     for table, noun_en, noun_zh in (
         ("households", "household", "户"),
         ("persons", "person", "成员"),
-        ("episodes", "injury episode", "伤害事件"),
+        ("episodes", "injury episode", "伤害个案"),
         ("deaths", "death record", "死亡记录"),
     ):
         key = ID_COLUMNS[table]
@@ -114,7 +114,7 @@ def build_rules() -> tuple[Rule, ...]:
         E,
         "person_id",
         "This episode's person_id matches no person in persons.csv: check the person ID.",
-        "该伤害事件的成员编号 person_id 在成员表中找不到：请核对成员编号。",
+        "该伤害个案的成员编号 person_id 在成员表中找不到：请核对成员编号。",
         checks.orphan("episodes", "person_id", "persons", "person_id"),
     )
     add(
@@ -135,7 +135,7 @@ def build_rules() -> tuple[Rule, ...]:
         "This household is not in the frozen sample list (sample.csv), is listed there under "
         "another PSU, or its psu_id is not in the sampling frame (psus.csv): check hh_id and "
         "psu_id against the sample list issued to the field team.",
-        "该户不在已冻结的样本名单 (sample.csv) 中、名单中所属村/居委会不同，或其 psu_id 不在抽样框"
+        "该户不在已冻结的样本名单（sample.csv）中、名单中所属居委会/村不同，或其 psu_id 不在抽样框"
         " (psus.csv) 中：请对照发给调查队的样本名单核对 hh_id 和 psu_id。",
         checks.check_household_design_link,
     )
@@ -177,8 +177,8 @@ def build_rules() -> tuple[Rule, ...]:
         "injury_date",
         "Possible duplicate episode: same person, cause and nature within 3 days of an earlier "
         "row (often one event reported twice, e.g. ER visit then follow-up). Keep one if so.",
-        "可能重复的伤害事件：同一人、同一原因和性质、日期与前一条相差不超过3天"
-        "（常为同一事件报告两次，如急诊后复诊）。如是请只保留一条。",
+        "可能重复的伤害个案：同一人、同一原因和性质、日期与前一条相差不超过3天"
+        "（常为同一次伤害报告两次，如急诊后复诊）。如是请只保留一条。",
         checks.check_duplicate_episodes,
         requires=["episodes.injury_date", "episodes.nature_1"],
     )
@@ -189,7 +189,7 @@ def build_rules() -> tuple[Rule, ...]:
         "n_episodes_12m",
         "The number of injuries reported (n_episodes_12m) differs from the number of episode "
         "forms for this person: add the missing forms or correct the number.",
-        "报告的伤害次数 (n_episodes_12m) 与该成员的伤害个案表份数不一致：请补录个案表或更正次数。",
+        "报告的受伤次数（n_episodes_12m）与该成员的伤害个案表份数不一致：请补录个案表或更正次数。",
         checks.check_episode_count,
         requires=["persons.n_episodes_12m"],
     )
@@ -246,7 +246,7 @@ def build_rules() -> tuple[Rule, ...]:
             20,
             E,
             "Number of injuries in 12 months must be 0–20",
-            "近12个月伤害次数应在0–20",
+            "近12个月受伤次数应在0–20",
         ),
         (
             "R_N_EPISODES_HIGH",
@@ -392,7 +392,7 @@ def build_rules() -> tuple[Rule, ...]:
         "injured_12m",
         "Answered 'not injured' (injured_12m = 2) but has injuries counted or episode forms: "
         "check the screening answer.",
-        '筛查回答"未受伤" (injured_12m = 2) 却有伤害次数或个案表：请核对筛查问题。',
+        "筛查回答“未受伤”（injured_12m = 2）却有受伤次数或个案表：请核对筛查问题。",
         checks.check_not_injured_with_episodes,
     )
     add(
@@ -401,7 +401,7 @@ def build_rules() -> tuple[Rule, ...]:
         E,
         "injured_12m",
         "Answered 'injured' (injured_12m = 1) but has no episode form: add the form(s).",
-        '筛查回答"受伤" (injured_12m = 1) 但没有伤害个案表：请补录个案表。',
+        "筛查回答“受伤”（injured_12m = 1）但没有伤害个案表：请补录个案表。",
         checks.check_injured_without_episodes,
     )
     add(
@@ -410,7 +410,7 @@ def build_rules() -> tuple[Rule, ...]:
         E,
         "n_episodes_12m",
         "Answered 'injured' but the number of injuries (n_episodes_12m) is empty: fill it in.",
-        '筛查回答"受伤"但伤害次数 (n_episodes_12m) 为空：请补录。',
+        "筛查回答“受伤”但受伤次数（n_episodes_12m）为空：请补录。",
         checks.check_injured_count_missing,
         requires=["persons.n_episodes_12m"],
     )
@@ -479,7 +479,7 @@ def build_rules() -> tuple[Rule, ...]:
         E,
         "cause_other_text",
         "Cause is 'other' (13) but the description is empty: write what happened.",
-        '伤害原因为"其他"(13)但未填写具体说明：请填写。',
+        "伤害原因为“其他”（13）但未填写具体说明：请填写。",
         checks.check_cause_other_text,
     )
     add(
@@ -560,7 +560,7 @@ def build_rules() -> tuple[Rule, ...]:
         "injury_date",
         "Injury before the recall window: kept for the recall diagnostics but not counted in "
         "the rates. Check the date if the respondent reported it as within 12 months.",
-        "伤害发生在回顾期之前：保留用于回忆偏倚分析，但不计入发生率。如受访者称在12个月内，请核对日期。",
+        "伤害发生在回顾期之前：保留用于回忆偏倚分析，但不计入发生率。如应答者称在12个月内，请核对日期。",
         checks.check_out_of_window,
         requires=["episodes.in_window"],
     )
@@ -784,7 +784,7 @@ def build_rules() -> tuple[Rule, ...]:
         "Episode meets none of the case definitions (no medical care and less than half a day "
         "off): kept but not counted as an injury. Many such forms mean the screening question "
         "was misunderstood.",
-        "该事件不符合任何伤害判定标准（未就医且休息不足半天）：保留但不计为伤害。此类个案多提示筛查问题被误解。",
+        "该个案不符合任何伤害判定标准（未就医且休息不足半天）：保留但不计为伤害。此类个案多提示筛查问题被误解。",
         checks.check_fails_all_case_definitions,
         requires=["episodes.case_cn_halfday"],
     )

@@ -286,7 +286,7 @@ FIGURE_TEXTS = _texts(
         "flow.households_eligible": ("合格住户", "Eligible households"),
         "flow.households_responded": ("完成调查住户", "Households interviewed"),
         "flow.persons": ("调查常住人口", "Usual residents covered"),
-        "flow.persons_injured": ("伤害病例（人）", "Injured persons"),
+        "flow.persons_injured": ("伤害者", "Injured persons"),
         "flow.case_episodes": ("伤害人次", "Injury episodes"),
         "flow.excluded": ("排除：{items}", "Excluded: {items}"),
         "flow.not_counted": ("未计入：{items}", "Not counted: {items}"),
@@ -313,7 +313,7 @@ FIGURE_TEXTS = _texts(
         # F6 injury pyramid
         "f6.title": ("伤害金字塔", "Injury pyramid"),
         "tier.death": ("死亡", "Deaths"),
-        "tier.inpatient": ("住院", "Hospitalized"),
+        "tier.inpatient": ("住院", "Hospitalised"),
         "tier.outpatient": ("门急诊", "Outpatient or emergency care"),
         "tier.not_treated": ("未就医", "Not medically treated"),
         "f6.rate": ("{value}‰", "{value} per 1000"),
@@ -323,7 +323,7 @@ FIGURE_TEXTS = _texts(
             "No injury deaths were collected: the pyramid has no death tier",
         ),
         "f6.width_note": (
-            "宽度按对数刻度：log10(1 + 10 × 每千人率)",
+            "宽度按对数刻度：log10(1 + 10 × r)，r为每千人率",
             "Widths on a log scale: log10(1 + 10 × rate per 1000)",
         ),
         # F7 month and hour
@@ -362,7 +362,7 @@ FIGURE_TEXTS = _texts(
         "weights.weight_nr": ("住户无应答调整后", "After household non-response adjustment"),
         "weights.weight_pnr": ("个人无应答调整后", "After person-level non-response adjustment"),
         "weights.weight": ("最终权重（校准后）", "Final weight (calibrated)"),
-        "weights.panel": ("{step}(Kish权重效应 {kish})", "{step} (Kish weighting effect {kish})"),
+        "weights.panel": ("{step}（Kish权重效应{kish}）", "{step} (Kish weighting effect {kish})"),
         "weights.persons": ("人数", "Persons"),
         "weights.axis": ("权重（每名调查对象代表的人数）", "Weight (persons represented)"),
         # plan: sample-size sensitivity
@@ -455,7 +455,7 @@ FIGURE_TEXTS = _texts(
         "method.ci": ("{level}%置信区间（{method}）", "{level} % CI ({method})"),
         "method.case_definition": ("伤害病例定义：{definition}", "case definition: {definition}"),
         "method.unstable": (
-            "估计值不稳定：未加权样本量 < {n} 或相对标准误 > {rse}%",
+            "估计值不稳定：未加权例数 < {n} 或相对标准误 > {rse}%",
             "unstable: unweighted n < {n} or relative SE > {rse} %",
         ),
         "ci.logit": ("logit法", "logit"),

@@ -10,7 +10,9 @@
 - every quantity the report repeats with different text: the document marks each number it
   repeats across sections with the quantity it is (``<span data-q="…">``), and one quantity
   must read the same wherever it appears;
-- Chinese text with half-width punctuation (:func:`~.text.half_width_punctuation`).
+- Chinese text with half-width punctuation (:func:`~.text.half_width_punctuation`) or a
+  synonym of a term the project uses, English text not in the project's spelling
+  (:mod:`.wording`).
 
 A number that matches some result is not proven to be the right one (small numbers such as "2"
 match many values); the check catches numbers typed by hand, computed in the document, or left
@@ -39,6 +41,7 @@ import yaml
 
 from injury_survey.adjustments import read_adjustments
 from injury_survey.report_document.text import half_width_punctuation
+from injury_survey.report_document.wording import american_spellings, chinese_synonyms
 
 # Numbers in the report that are not results, each with the reason it may appear.
 NOT_RESULTS: Mapping[str, str] = {
@@ -72,7 +75,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 class Finding:
     """One thing a reader would query: what, the text as printed, and where."""
 
-    kind: str  # "unknown number", "unknown date", "repeat disagrees", "half-width punctuation"
+    # "unknown number", "unknown date", "repeat disagrees", "half-width punctuation",
+    # "synonym" (Chinese), "spelling" (English)
+    kind: str
     text: str
     context: str
 
@@ -97,8 +102,9 @@ def audit_report(
     generated_on: str | None = None,
 ) -> list[Finding]:
     """Every number not found among the results, every disagreeing repeat, every half-width
-    punctuation mark in Chinese text (empty when the report passes). ``generated_on``: the
-    date the document printed as generated (default: the one it records)."""
+    punctuation mark and synonym in Chinese text, every American spelling in English text
+    (empty when the report passes). ``generated_on``: the date the document printed as
+    generated (default: the one it records)."""
     results = Path(results_dir)
     if generated_on is None:  # the document records the date it printed
         found = re.search(r'data-generated-on="([^"]+)"', html)
@@ -116,11 +122,24 @@ def audit_report(
         token = match.group().rstrip(",")
         if token not in known and token not in NOT_RESULTS:
             findings.append(Finding("unknown number", token, _around(text, match)))
-    if _CJK.search(text):
-        findings += [
-            Finding("half-width punctuation", place, place)
-            for place in half_width_punctuation(visible_text(html))
-        ]
+    findings += wording_findings(html)
+    return findings
+
+
+def wording_findings(html: str) -> list[Finding]:
+    """Half-width punctuation and synonyms in a Chinese document, American spellings in an
+    English one (the language is the document's ``<html lang>``)."""
+    text = visible_text(html)
+    language = re.search(r'<html lang="([^"]+)"', html)
+    chinese = language.group(1).startswith("zh") if language else bool(_CJK.search(text))
+    if not chinese:
+        return [Finding("spelling", word, word) for word in american_spellings(text)]
+    findings = [
+        Finding("half-width punctuation", place, place)
+        for place in half_width_punctuation(text, all_chinese=True)
+    ]
+    for synonym, use in chinese_synonyms(text):
+        findings.append(Finding("synonym", synonym, f"write {use}"))
     return findings
 
 

@@ -166,10 +166,33 @@ _CJK = "\u4e00-\u9fff"
 _HALF_WIDTH_IN_CHINESE = re.compile(
     rf"[{_CJK}][:;,()]|[:;,()][{_CJK}]|\((?=[^()]*[{_CJK}][^()]*\))|(?<=[{_CJK}%])\)"
 )
+# In a text that is all Chinese, a bracket opening after a space or a Chinese character is a
+# Chinese bracket too ("表33 (T21)", "发生率 (%)"), unless it holds only numbers: a confidence
+# interval "4.4 (3.7–5.2)" or a year "Lumley (2010)".
+_HALF_WIDTH_OPENING = re.compile(rf"(?<![^\s{_CJK}，。：；、])\((?![0-9.,\s–-]*\))")
 
 
-def half_width_punctuation(text: str) -> list[str]:
-    """Places where Chinese text uses half-width ``:;,()`` (each with a little context)."""
+def half_width_punctuation(text: str, *, all_chinese: bool = False) -> list[str]:
+    """Places where Chinese text uses half-width ``:;,()`` (each with a little context).
+    ``all_chinese``: the text is in Chinese throughout (a Chinese document, a ``zh`` word), so
+    a half-width bracket after a space is one too; in mixed text only marks touching a Chinese
+    character are."""
+    found = {m.start(): m for m in _HALF_WIDTH_IN_CHINESE.finditer(text)}
+    if all_chinese:
+        found |= {m.start(): m for m in _HALF_WIDTH_OPENING.finditer(text)}
+    return [text[max(0, m.start() - 12) : m.end() + 12] for _, m in sorted(found.items())]
+
+
+# In text that mixes the languages (a notebook's narrative, a bilingual message) an English
+# sentence may gloss a term in brackets, "injury incidence (伤害发生率)": only the marks that
+# touch a Chinese character on their Chinese side are Chinese punctuation there.
+_HALF_WIDTH_TOUCHING_CHINESE = re.compile(rf"[{_CJK}][:;,(]|[:;,)][{_CJK}]")
+
+
+def half_width_in_mixed_text(text: str) -> list[str]:
+    """Places where a text that mixes Chinese and English writes ``:;,()`` half width right
+    beside a Chinese character ("预调查:数据清理", "估计(不代表总体)")."""
     return [
-        text[max(0, m.start() - 12) : m.end() + 12] for m in _HALF_WIDTH_IN_CHINESE.finditer(text)
+        text[max(0, m.start() - 12) : m.end() + 12]
+        for m in _HALF_WIDTH_TOUCHING_CHINESE.finditer(text)
     ]
