@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from injury_survey.evaluation import MULTIPLICITY_NOTE, EvaluationSettings
+from injury_survey.evaluation import EvaluationSettings
 from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
 from injury_survey.programme_report import SECTION_NAMES, _item_name
 from injury_survey.report_tables.workbook import bilingual
@@ -24,6 +24,23 @@ T24_TITLE_ZH = "基线与随访调查安全社区知晓、安全知识与家庭�
 T24_TITLE_EN = "programme awareness, safety knowledge and home safety at baseline and follow-up"
 SECTION_ORDER = ("awareness", "knowledge_score", "knowledge_item", "home_safety")
 HEADLINE = (AWARE, SCORE, PASSED)
+MULTIPLICITY_NOTE = {
+    "zh": "各项目的比较为描述性结果，未做多重比较校正。",
+    "en": "Comparisons by item are descriptive and not corrected for multiplicity.",
+}
+# What a knowledge item's or a home measure's share counts, around its codebook label.
+SHARE_OF = {
+    "knowledge_item": ("{item}（答对比例）", "{item} (share answering right)"),
+    "home_safety": ("{item}（家庭比例）", "{item} (share of households)"),
+}
+
+
+def finding_label(item: str, section: str, items: ProgrammeItems, lang: str) -> str:
+    """The item as the subject of a sentence: the share it is, for knowledge and home items."""
+    name = _item_name(item, items, lang)
+    if section in SHARE_OF:
+        name = SHARE_OF[section][0 if lang == "zh" else 1].format(item=name)
+    return name
 
 
 def read_comparisons(path: str | Path) -> pd.DataFrame | None:
@@ -218,18 +235,19 @@ def programme_sentences(
         part = _rows(comparisons, item)
         if ("intervention", "difference") not in part.index:
             continue
-        label = _item_name(item, items, lang)
         diff = part.loc[("intervention", "difference")]
         if item in HEADLINE or diff["ci_lower"] > 0 or diff["ci_upper"] < 0:
+            label = finding_label(item, part["section"].iloc[0], items, lang)
             label = label[:1].upper() + label[1:]
             out.append(change_sentence(part, label, lang=lang, confidence=confidence))
         else:
-            quiet.append(label)
+            quiet.append(_item_name(item, items, lang))
     if quiet:
         out.append(
-            f"其余项目未检测到变化：{'、'.join(quiet)}（见表）。"
+            f"干预地区其余项目未检测到变化：{'、'.join(quiet)}（见表）。"
             if lang == "zh"
-            else f"No change was detectable in the other items: {', '.join(quiet)} (see the table)."
+            else "In the intervention area no change was detectable in the other items: "
+            f"{', '.join(quiet)} (see the table)."
         )
     return out
 
@@ -244,15 +262,14 @@ def followup_paragraph(
         part = _rows(comparisons, item)
         if ("intervention", "difference") in part.index:
             label = _item_name(item, items, lang)
-            sentences.append(
-                change_sentence(
-                    part, label[:1].upper() + label[1:], lang=lang, confidence=confidence
-                )
-            )
+            if sentences:
+                label = label[:1].upper() + label[1:]
+            sentences.append(change_sentence(part, label, lang=lang, confidence=confidence))
     if not sentences:
         return ""
-    lead = "与基线相比：" if lang == "zh" else "Compared with the baseline: "
-    return lead + ("".join(sentences) if lang == "zh" else " ".join(sentences))
+    if lang == "zh":
+        return "与基线相比，" + "".join(sentences)
+    return "Compared with the baseline, " + " ".join(sentences)
 
 
 def append_t24_sheet(

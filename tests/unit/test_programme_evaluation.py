@@ -137,7 +137,7 @@ def test_a_change_is_stated_only_when_its_interval_excludes_none():
     assert zh.startswith("知晓率从基线的55.0%上升至随访的67.0%") and zh.endswith("。")
     sentences = programme_sentences(table, items, lang="en", confidence=0.95)
     assert sentences[-1] == (
-        "No change was detectable in the other items: "
+        "In the intervention area no change was detectable in the other items: "
         f"{items.label('smoke_alarm', 'en')} (see the table)."
     )
     quiet = table[table["indicator"] == "smoke_alarm"].set_index(["area", "contrast"])
@@ -161,4 +161,6 @@ def test_t24_has_the_comparison_columns_only_with_a_comparison_area():
 def test_the_programme_paragraph_gets_the_awareness_change():
     items = programme_items(load_codebook())
     text = followup_paragraph(comparisons(), items, lang="en", confidence=0.95)
-    assert text.startswith("Compared with the baseline: ") and "rose from 55.0 %" in text
+    assert text.startswith("Compared with the baseline, awareness rate rose from 55.0 %")
+    zh = followup_paragraph(comparisons(), items, lang="zh", confidence=0.95)
+    assert zh.startswith("与基线相比，知晓率从基线的55.0%上升")
