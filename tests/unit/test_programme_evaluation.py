@@ -164,3 +164,28 @@ def test_the_programme_paragraph_gets_the_awareness_change():
     assert text.startswith("Compared with the baseline, awareness rate rose from 55.0 %")
     zh = followup_paragraph(comparisons(), items, lang="zh", confidence=0.95)
     assert zh.startswith("与基线相比，知晓率从基线的55.0%上升")
+
+
+def test_the_report_section_carries_the_programme_part_only_with_its_results(tmp_path):
+    from injury_survey.report_document.evaluation_section import evaluation_section
+
+    config = {**CONFIG, "survey": {"waves": WAVES, "area_zh": "镇", "area_en": "Town"}}
+    folder = tmp_path / "evaluation"
+    (folder / "figures").mkdir(parents=True)
+    comparisons().assign(n_baseline=100, n_followup=100, df=40).to_csv(
+        folder / "comparisons.csv", index=False
+    )
+    assert evaluation_section(tmp_path, config, load_codebook(), ("en",))["programme"] is None
+    comparisons().to_csv(folder / "programme_comparisons.csv", index=False)
+    for stem in ("f09_evaluation", "f09b_programme"):
+        (folder / "figures" / f"{stem}_en.png").write_bytes(b"png")
+    section = evaluation_section(tmp_path, config, load_codebook(), ("en",))
+    programme = section["programme"]
+    assert [f.stem for f in section["figures"]] == ["f09_evaluation"]
+    assert [f.stem for f in programme["figures"]] == ["f09b_programme"]
+    assert programme["findings"][0]["en"].startswith("Awareness rate rose from 55.0 %")
+    assert [row["labels"][1]["en"] for row in programme["rows"]] == [
+        "awareness rate",
+        programme_items(load_codebook()).label("smoke_alarm", "en"),
+    ]
+    assert programme["rows"][0]["cells"][2] == "12.0 (10.0, 14.0)"
