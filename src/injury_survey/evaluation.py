@@ -26,7 +26,7 @@ Per-cause comparisons are descriptive: many are made and none is corrected for m
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -82,6 +82,7 @@ __all__ = [
     "TargetGroup",
     "between_area_contrasts",
     "check_comparability",
+    "compare_waves",
     "detectable_change",
     "evaluate",
     "pooled_logistic",
@@ -273,6 +274,53 @@ def detectable_change(
     return p1 - p2
 
 
+def compare_waves(
+    estimates: Mapping[tuple[str, str, str], Mapping[str, pd.Series]],
+    settings: EvaluationSettings,
+    *,
+    df: float,
+    confidence: float,
+    mdc: Callable[[pd.Series, pd.Series], float],
+) -> pd.DataFrame:
+    """The contrasts of per-wave estimates ``(indicator, by, level) -> {wave: row}``: follow-up
+    vs baseline per area (with ``mdc(baseline_row, followup_row)``) and, with a comparison area,
+    between the areas; ``significant`` when the CI excludes no change. Columns are
+    :data:`COMPARISON_COLUMNS` without ``method``."""
+    areas = [("intervention", settings.baseline, settings.followup)]
+    if settings.has_comparison:
+        areas.append(("comparison", settings.comparison_baseline, settings.comparison_followup))
+    rows = []
+    for (indicator, by, level), per_wave in estimates.items():
+        key = {"indicator": indicator, "by": by, "level": level}
+        for area, base, follow in areas:
+            if base not in per_wave or follow not in per_wave:
+                continue
+            change = mdc(per_wave[base], per_wave[follow])
+            for row in wave_contrasts(
+                per_wave[follow], per_wave[base], df=df, confidence=confidence
+            ):
+                rows.append({"area": area, **key, **row, "mdc": change})
+        if settings.has_comparison and all(w in per_wave for w in settings.waves):
+            for row in between_area_contrasts(
+                {"baseline": per_wave[settings.baseline], "followup": per_wave[settings.followup]},
+                {
+                    "baseline": per_wave[settings.comparison_baseline],
+                    "followup": per_wave[settings.comparison_followup],
+                },
+                df=df,
+                confidence=confidence,
+            ):
+                rows.append({"area": "between", **key, **row, "mdc": math.nan})
+    columns = [c for c in COMPARISON_COLUMNS if c != "method"]
+    table = pd.DataFrame(
+        rows, columns=[c for c in columns if c not in ("mdc_relative", "significant")]
+    )
+    table["mdc_relative"] = table["mdc"] / table["baseline"]
+    no_change = np.where(table["contrast"].str.contains("ratio"), 1.0, 0.0)
+    table["significant"] = (table["ci_lower"] > no_change) | (table["ci_upper"] < no_change)
+    return table[columns]
+
+
 # ---------------------------------------------------------------------- the whole comparison
 
 
@@ -359,37 +407,15 @@ def evaluate(
         for _, row in cost.iterrows():
             estimates.setdefault(("cost_medical_per_episode", "all", "all"), {})[row["wave"]] = row
 
-    areas = [("intervention", settings.baseline, settings.followup)]
-    if settings.has_comparison:
-        areas.append(("comparison", settings.comparison_baseline, settings.comparison_followup))
-    rows = []
-    for (indicator, by, level), per_wave in estimates.items():
-        key = {"indicator": indicator, "by": by, "level": level}
-        for area, base, follow in areas:
-            if base not in per_wave or follow not in per_wave:
-                continue
-            mdc = detectable_change(
-                per_wave[base], per_wave[follow], confidence=confidence, power=power
-            )
-            for row in wave_contrasts(
-                per_wave[follow], per_wave[base], df=df, confidence=confidence
-            ):
-                rows.append({"area": area, **key, **row, "mdc": mdc})
-        if settings.has_comparison and all(w in per_wave for w in settings.waves):
-            for row in between_area_contrasts(
-                {"baseline": per_wave[settings.baseline], "followup": per_wave[settings.followup]},
-                {
-                    "baseline": per_wave[settings.comparison_baseline],
-                    "followup": per_wave[settings.comparison_followup],
-                },
-                df=df,
-                confidence=confidence,
-            ):
-                rows.append({"area": "between", **key, **row, "mdc": math.nan})
-    table = pd.DataFrame(rows)
-    table["mdc_relative"] = table["mdc"] / table["baseline"]
-    no_change = np.where(table["contrast"].str.contains("ratio"), 1.0, 0.0)
-    table["significant"] = (table["ci_lower"] > no_change) | (table["ci_upper"] < no_change)
+    table = compare_waves(
+        estimates,
+        settings,
+        df=df,
+        confidence=confidence,
+        mdc=lambda base, follow: detectable_change(
+            base, follow, confidence=confidence, power=power
+        ),
+    )
     standard = estimation.get("standard_population", "china2010")
     table["method"] = (
         f"stacked design of independent waves (strata and calibration cells per wave), Taylor "

@@ -17,7 +17,19 @@ EVALUATION_WAVES = list(dict.fromkeys(EVALUATION_WAVES))
 
 def evaluation_outputs():
     """The evaluation's outputs when the config asks for one, else nothing."""
-    return ["results/evaluation/comparisons.csv"] if EVALUATION.get("baseline") else []
+    if not EVALUATION.get("baseline"):
+        return []
+    return ["results/evaluation/comparisons.csv", "results/evaluation/programme_comparisons.csv"]
+
+
+def evaluation_programme_tables(wildcards):
+    """The programme tables (knowledge, home safety) of the waves the evaluation compares."""
+    return [
+        table_file(config["tables"]["waves"][wave][name])
+        for wave in EVALUATION_WAVES
+        for name in ("knowledge", "home_safety")
+        if config["tables"]["waves"][wave].get(name)
+    ]
 
 
 rule evaluation:
@@ -25,10 +37,13 @@ rule evaluation:
         notebook=notebook("11_evaluation"),
         weights=expand("results/{wave}/weights.parquet", wave=EVALUATION_WAVES),
         episodes=expand("results/{wave}/clean/episodes.parquet", wave=EVALUATION_WAVES),
+        programme_tables=evaluation_programme_tables,
+        codebook=codebook_files(),
         code=notebook_code_inputs("11_evaluation"),
     output:
         notebook="results/notebooks/11_evaluation.ipynb",
         comparisons="results/evaluation/comparisons.csv",
+        programme="results/evaluation/programme_comparisons.csv",
         logistic="results/evaluation/logistic.csv",
         tables="results/evaluation/evaluation_tables.xlsx",
         figures=directory("results/evaluation/figures"),

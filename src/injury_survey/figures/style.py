@@ -436,6 +436,14 @@ FIGURE_TEXTS = _texts(
             "ratio of the two areas' ratios. Comparisons by cause and target group are "
             "descriptive and not corrected for multiplicity.",
         ),
+        "f9.programme_caption": (
+            "安全社区知晓、安全知识与家庭安全措施的随访/基线之比及其置信区间（对数刻度）；有对照"
+            "地区时，右图为干预地区与对照地区变化之比。各项目的比较为描述性结果，未做多重比较校正。",
+            "Follow-up/baseline ratio of programme awareness, safety knowledge and home-safety "
+            "measures, with confidence intervals (log scale); with a comparison area, the right "
+            "panel is the ratio of the two areas' ratios. Comparisons by item are descriptive and "
+            "not corrected for multiplicity.",
+        ),
         "f10.caption": (
             "按伤害发生距调查月数的伤害人次（加权计数，即估计的全人群伤害人次，非样本例数）；"
             "若无回忆衰减，各月应大致持平；虚线为第0–2月均值。",

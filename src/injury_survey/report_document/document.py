@@ -31,6 +31,9 @@ from typing import Any
 import jinja2
 
 from injury_survey.codebook import survey_codebook
+from injury_survey.evaluation_settings import EvaluationSettings
+from injury_survey.programme_evaluation_report import followup_paragraph, read_comparisons
+from injury_survey.programme_indicators import programme_items
 from injury_survey.programme_report import report_block
 from injury_survey.report_document.contents import KEY_TABLES, FiguresAndTables
 from injury_survey.report_document.evaluation_section import evaluation_section
@@ -294,11 +297,36 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
     def programme(self) -> list[dict[str, Any]]:
         """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md)."""
         blocks = []
+        change = self.programme_change()
         for wave in self.inputs.waves:
             block = report_block(self.inputs.results_dir / wave.wave, self.codebook)
             if block is not None:
+                if change and wave.wave == change["wave"]:
+                    block["paragraph"] = {
+                        lang: f"{block['paragraph'][lang]}{'' if lang == 'zh' else ' '}"
+                        f"{change[lang]}".strip()
+                        for lang in ("zh", "en")
+                    }
                 blocks.append({"wave": self.wave_name(wave.wave), **block})
         return blocks
+
+    def programme_change(self) -> dict[str, str] | None:
+        """The change at follow-up (awareness, share passing) for the follow-up wave's programme
+        paragraph, from the evaluation's ``programme_comparisons.csv``; None without one."""
+        settings = EvaluationSettings.from_config(self.config)
+        if settings is None:
+            return None
+        path = self.inputs.results_dir / "evaluation" / "programme_comparisons.csv"
+        comparisons = read_comparisons(path)
+        if comparisons is None:
+            return None
+        items = programme_items(self.codebook)
+        confidence = float(self.config.get("estimation", {}).get("confidence", 0.95))
+        text = {
+            lang: followup_paragraph(comparisons, items, lang=lang, confidence=confidence)
+            for lang in ("zh", "en")
+        }
+        return {"wave": settings.followup, **text} if text["en"] else None
 
     def evaluation(self, number: int) -> dict[str, Any] | None:
         """The evaluation section (:mod:`.evaluation_section`), its figure and table numbered
@@ -312,11 +340,17 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         for figure in section["figures"]:
             by_stem.setdefault(figure.stem, []).append(figure)
         section["figures"] = [self.figure_group(group) for group in by_stem.values()]
+        if section["programme"] is not None:
+            group = self.figure_group(section["programme"]["figures"])
+            section["programme"]["figures"] = [group] if group else []
         self.table_number += 1
         section["t21"]["number"] = self.w("labels.table", number=self.table_number)
         if section["trend"] is not None:
             self.table_number += 1
             section["trend"]["number"] = self.w("labels.table", number=self.table_number)
+        if section["programme"] is not None:
+            self.table_number += 1
+            section["programme"]["number"] = self.w("labels.table", number=self.table_number)
         section["number"] = number
         return section
 

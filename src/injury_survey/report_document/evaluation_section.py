@@ -1,7 +1,8 @@
-"""The report's evaluation section: findings worded from the intervals, table T21 and figure F9.
+"""The report's evaluation section: findings worded from the intervals, table T21 and figure F9;
+with programme tables in the waves, their findings, table T24 and figure F9b.
 
 Read from ``results/evaluation/`` (written by notebook 11): ``comparisons.csv``,
-``logistic.csv`` and ``figures/f09_evaluation_<lang>.png``. Without an ``evaluation`` block in the
+``logistic.csv``, ``programme_comparisons.csv`` and ``figures/f09*_<lang>.png``. Without an ``evaluation`` block in the
 config, or before the evaluation has run, there is no section.
 """
 
@@ -21,8 +22,18 @@ from injury_survey.evaluation_report import (
     evaluation_sentences,
     t21_table,
 )
+from injury_survey.programme_evaluation_report import (
+    T24_TITLE_EN,
+    T24_TITLE_ZH,
+    programme_sentences,
+    read_comparisons,
+    t24_note,
+    t24_table,
+)
+from injury_survey.programme_indicators import programme_items
 from injury_survey.report_document.inputs import FigureFile, find_figures
 
+PROGRAMME_FIGURE = "f09b_programme"
 HEADING = {"zh": "干预效果评估", "en": "Evaluation of the programmes"}
 T21_TITLE = {"zh": T21_TITLE_ZH, "en": T21_TITLE_EN[:1].upper() + T21_TITLE_EN[1:]}
 
@@ -95,6 +106,40 @@ def _t21(comparisons, settings, codebook) -> dict[str, Any]:
     return {"title": T21_TITLE, "header": header, "rows": rows}
 
 
+def _programme(folder: Path, settings, codebook, confidence: float) -> dict[str, Any] | None:
+    """The programme indicators' part: findings and T24 (section and indicator cells
+    bilingual), from ``programme_comparisons.csv``; None without programme tables."""
+    comparisons = read_comparisons(folder / "programme_comparisons.csv")
+    if comparisons is None:
+        return None
+    items = programme_items(codebook)
+    tables = {lang: t24_table(comparisons, settings, items, lang=lang) for lang in ("zh", "en")}
+    zh, en = tables["zh"], tables["en"]
+    findings = {
+        lang: programme_sentences(comparisons, items, lang=lang, confidence=confidence)
+        for lang in ("zh", "en")
+    }
+    return {
+        "heading": {
+            "zh": "安全社区知晓、安全知识与家庭安全措施",
+            "en": "Awareness, safety knowledge and home safety",
+        },
+        "findings": [
+            {"zh": a, "en": b} for a, b in zip(findings["zh"], findings["en"], strict=True)
+        ],
+        "title": {"zh": T24_TITLE_ZH, "en": T24_TITLE_EN[:1].upper() + T24_TITLE_EN[1:]},
+        "header": [{"zh": a, "en": b} for a, b in zip(zh.columns, en.columns, strict=True)],
+        "rows": [
+            {
+                "labels": [{"zh": row_zh.iloc[i], "en": row_en.iloc[i]} for i in (0, 1)],
+                "cells": [str(v) for v in row_en.iloc[2:]],
+            }
+            for (_, row_zh), (_, row_en) in zip(zh.iterrows(), en.iterrows(), strict=True)
+        ],
+        "note": {lang: t24_note(lang, confidence) for lang in ("zh", "en")},
+    }
+
+
 def _trend(trend: pd.DataFrame) -> dict[str, Any]:
     """Incidence per wave (crude, standardised, in %) and the ratio of crude incidence to the
     first wave."""
@@ -157,6 +202,10 @@ def evaluation_section(
     if (folder / "logistic.csv").is_file():
         model = _model_text(pd.read_csv(folder / "logistic.csv"), confidence)
     figures: list[FigureFile] = find_figures(folder / "figures", languages)
+    programme = _programme(folder, settings, codebook, confidence)
+    if programme is not None:
+        programme["figures"] = [f for f in figures if f.stem == PROGRAMME_FIGURE]
+    figures = [f for f in figures if f.stem != PROGRAMME_FIGURE]
     trend = None
     if (folder / "trend.csv").is_file():
         trend = _trend(pd.read_csv(folder / "trend.csv"))
@@ -170,4 +219,5 @@ def evaluation_section(
         "t21": _t21(comparisons, settings, codebook),
         "figures": figures,
         "trend": trend,
+        "programme": programme,
     }

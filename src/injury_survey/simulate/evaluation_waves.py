@@ -317,6 +317,11 @@ def _readme(folder: Path, seed: int, preset: str) -> str:
         "surveyed at the same two times with a smaller secular change. The known changes are in "
         "the truth file.",
         "",
+        "The programme module's `knowledge.csv` and `home_safety.csv` (awareness up at the town's "
+        "follow-up, a few knowledge and home-safety items too; the comparison area moves less) are "
+        "written afterwards by `python -m injury_survey.simulate.programme_waves --raw data/raw "
+        "--seed 20261201 --truth tests/fixtures/demo_programme_truth.json`.",
+        "",
         "| file | rows | sha256 |",
         "|---|---|---|",
     ]

@@ -12,13 +12,17 @@ anti-slip table has a known association. The injury tables are only read, never 
 
 Run ``python -m injury_survey.simulate.programme --survey data/raw/baseline --seed 20261201
 --truth tests/fixtures/demo_programme_truth.json`` to write ``knowledge.csv`` and
-``home_safety.csv`` beside the survey's tables.
+``home_safety.csv`` beside the survey's tables. The other waves of the demo (pilot, follow-up,
+comparison area) get theirs from :mod:`injury_survey.simulate.programme_waves`, each with a
+:class:`ProgrammeShift` of these probabilities (the programme's effect, known).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +79,32 @@ SHARE_WITH_CAR = 0.30
 HOME_DONT_KNOW = 0.03
 
 
+@dataclass(frozen=True)
+class ProgrammeShift:
+    """Additive change of the generating probabilities in one wave (e.g. the programme's effect
+    at follow-up): ``aware`` on P(aware) in every age band and sex, ``knowledge`` on an item's
+    P(right answer), ``home_safety`` on a measure's P(present). Clipped to [0, 1]; the draws are
+    the same as without a shift (only the thresholds move)."""
+
+    aware: float = 0.0
+    knowledge: Mapping[str, float] = field(default_factory=dict)
+    home_safety: Mapping[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "aware": self.aware,
+            "knowledge": dict(self.knowledge),
+            "home_safety": dict(self.home_safety),
+        }
+
+
+NO_SHIFT = ProgrammeShift()
+
+
+def _shifted(p: float | np.ndarray, delta: float) -> float | np.ndarray:
+    return np.clip(np.asarray(p, dtype=float) + delta, 0.0, 1.0)
+
+
 def age_band(age: pd.Series) -> pd.Series:
     return pd.cut(age, [MIN_AGE, 45, 65, 200], right=False, labels=["15-44", "45-64", "65+"])
 
@@ -85,21 +115,25 @@ def simulate_programme(
     episodes: pd.DataFrame,
     *,
     seed: int,
+    shift: ProgrammeShift = NO_SHIFT,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(knowledge, home_safety)`` for the responding households of one survey."""
+    """``(knowledge, home_safety)`` for the responding households of one survey, with the
+    generating probabilities moved by ``shift``."""
     rng = np.random.default_rng(seed)
     responding = households.loc[households["result_code"].isin(RESPONDING), "hh_id"]
     people = persons[persons["hh_id"].isin(responding)].copy()
     adults = people[people["age_years"] >= MIN_AGE].reset_index(drop=True)
-    knowledge = _knowledge(adults, rng)
-    home = _home_safety(responding, people, episodes, rng)
+    knowledge = _knowledge(adults, rng, shift)
+    home = _home_safety(responding, people, episodes, rng, shift)
     return knowledge, home
 
 
-def _knowledge(adults: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _knowledge(
+    adults: pd.DataFrame, rng: np.random.Generator, shift: ProgrammeShift
+) -> pd.DataFrame:
     n = len(adults)
     keys = zip(age_band(adults["age_years"]).astype(str), adults["sex"].astype(int), strict=True)
-    p_aware = np.array([AWARENESS[key] for key in keys])
+    p_aware = _shifted(np.array([AWARENESS[key] for key in keys]), shift.aware)
     aware = np.where(rng.random(n) < p_aware, 1, 2)
     u = rng.random(n)
     aware = np.where(u < AWARE_DONT_KNOW, 8, aware)
@@ -110,6 +144,7 @@ def _knowledge(adults: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         out[column] = pd.array(np.where(aware == 1, heard, np.nan), dtype="Int64")
     for column, (right, p_right) in KNOWLEDGE.items():
         wrong_options = [code for code in (1, 2, 3, 4) if code != right]
+        p_right = _shifted(p_right, shift.knowledge.get(column, 0.0))
         answers = np.where(rng.random(n) < p_right, right, rng.choice(wrong_options, n))
         u = rng.random(n)
         answers = np.where(u < KNOWLEDGE_DONT_KNOW, 8, answers).astype(float)
@@ -123,6 +158,7 @@ def _home_safety(
     people: pd.DataFrame,
     episodes: pd.DataFrame,
     rng: np.random.Generator,
+    shift: ProgrammeShift,
 ) -> pd.DataFrame:
     hh = pd.DataFrame({"hh_id": responding.reset_index(drop=True)})
     n = len(hh)
@@ -143,11 +179,19 @@ def _home_safety(
     everyone = np.ones(n, dtype=bool)
     for column, (p_present, outside) in HOME_SAFETY.items():
         applies = everyone if outside == 0 else rng.random(n) >= outside
-        hh[column] = measure(p_present, applies)
+        hh[column] = measure(_shifted(p_present, shift.home_safety.get(column, 0.0)), applies)
     p_antislip = np.where(elderly_fall, ANTISLIP_IF_ELDERLY_FALL, ANTISLIP_OTHERWISE)
-    hh["antislip_grabbars"] = measure(p_antislip, elderly)
-    hh["hot_water_safe"] = measure(HOT_WATER_SAFE, children)
-    hh["child_restraint"] = measure(CHILD_RESTRAINT, children & (rng.random(n) < SHARE_WITH_CAR))
+    moved = shift.home_safety
+    hh["antislip_grabbars"] = measure(
+        _shifted(p_antislip, moved.get("antislip_grabbars", 0.0)), elderly
+    )
+    hh["hot_water_safe"] = measure(
+        _shifted(HOT_WATER_SAFE, moved.get("hot_water_safe", 0.0)), children
+    )
+    hh["child_restraint"] = measure(
+        _shifted(CHILD_RESTRAINT, moved.get("child_restraint", 0.0)),
+        children & (rng.random(n) < SHARE_WITH_CAR),
+    )
     return hh
 
 
