@@ -1,7 +1,9 @@
 """Time and peak memory of each notebook job of the last run, from Snakemake's ``benchmark:`` files.
 
-Every notebook rule writes ``results/benchmarks/<rule>[/<wave>].tsv`` (wall seconds, peak resident
-memory). Run after a pipeline run:
+Every notebook rule writes ``results/benchmarks/<rule>[/<wave>].tsv`` (wall seconds, CPU seconds,
+peak resident memory). On a shared machine the wall time depends on the other load; CPU seconds
+much less (psutil samples the job's processes, so a short-lived child may be missed). Run after a
+pipeline run:
 
     .venv/bin/python benchmarks/stage_times.py [SURVEY_FOLDER]
 """
@@ -23,10 +25,11 @@ def stage_times(folder: Path) -> pd.DataFrame:
             {
                 "job": str(name),
                 "seconds": round(float(measured["s"]), 1),
+                "cpu_s": round(float(measured["cpu_time"]), 1),
                 "peak_mb": round(float(measured["max_rss"])),
             }
         )
-    return pd.DataFrame(rows, columns=["job", "seconds", "peak_mb"])
+    return pd.DataFrame(rows, columns=["job", "seconds", "cpu_s", "peak_mb"])
 
 
 if __name__ == "__main__":
@@ -36,5 +39,6 @@ if __name__ == "__main__":
         sys.exit(f"no benchmark files under {folder / 'results' / 'benchmarks'}: run the pipeline")
     print(table.to_string(index=False))
     print(
-        f"\nsum of job times {table['seconds'].sum():.0f} s; largest peak {table['peak_mb'].max()} MB"
+        f"\nsum of job times {table['seconds'].sum():.0f} s (CPU {table['cpu_s'].sum():.0f} s); "
+        f"largest peak {table['peak_mb'].max()} MB"
     )

@@ -13,11 +13,16 @@ cell, a table), the setting that governs it with its value, and a sentence in En
 
 from __future__ import annotations
 
+import csv
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+# pandas is imported by the functions that build tables: the end-of-run summary (run_summary)
+# reads the records without it, on every run, finished or with nothing to do.
+if TYPE_CHECKING:
+    import pandas as pd
 
 ADJUSTMENT_COLUMNS = ["wave", "stage", "kind", "where", "setting", "detail_en", "detail_zh"]
 
@@ -56,6 +61,8 @@ class Adjustment:
 
 def adjustments_frame(items: list[Adjustment]) -> pd.DataFrame:
     """The adjustments as a table with :data:`ADJUSTMENT_COLUMNS` (empty table for none)."""
+    import pandas as pd
+
     if not items:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ADJUSTMENT_COLUMNS})
     return pd.DataFrame([asdict(item) for item in items], columns=ADJUSTMENT_COLUMNS)
@@ -75,12 +82,30 @@ def write_adjustments(items: list[Adjustment], path: str | Path, *, warn: bool =
 
 def read_adjustments(results_dir: str | Path) -> pd.DataFrame:
     """Every adjustment recorded under ``results_dir`` (all waves and stages), in a stable order."""
-    files = sorted(Path(results_dir).glob("*/adjustments/*.csv"))
-    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
+    import pandas as pd
+
+    rows = adjustment_rows(results_dir)
+    if not rows:
         return adjustments_frame([])
-    return pd.concat(frames, ignore_index=True)[ADJUSTMENT_COLUMNS]
+    return pd.DataFrame(rows, columns=ADJUSTMENT_COLUMNS)
+
+
+def adjustment_rows(results_dir: str | Path) -> list[dict[str, str]]:
+    """The records :func:`read_adjustments` returns, as plain rows of text."""
+    rows = []
+    for path in sorted(Path(results_dir).glob("*/adjustments/*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ADJUSTMENT_COLUMNS if c not in (reader.fieldnames or [])]
+            records = [{c: row[c] for c in ADJUSTMENT_COLUMNS} for row in reader if not missing]
+        if missing and reader.fieldnames:
+            raise ValueError(
+                f"{path}: adjustments file without column(s) {', '.join(missing)}; "
+                f"expected {', '.join(ADJUSTMENT_COLUMNS)}. Rerun the stage that wrote it. / "
+                f"{path}：调整记录文件缺少列 {', '.join(missing)}，请重新运行生成它的步骤。"
+            )
+        rows += records
+    return rows
 
 
 def format_adjustment(row: pd.Series | dict, language: str = "en") -> str:

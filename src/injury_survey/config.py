@@ -12,15 +12,20 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import pandas as pd
 import yaml
-from pandas.io.formats.style import Styler
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+# The schema is read with libyaml's parser when PyYAML has it (ten times faster; the Snakefile and
+# every notebook read it), else the pure-Python one: the same document either way. A survey's own
+# config keeps the pure-Python parser, whose error messages show the offending line.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(ValueError):
@@ -55,7 +60,7 @@ def _resolve(ref: str, root: dict) -> dict:
 
 
 def load_schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return yaml.load(SCHEMA_PATH.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def validate_config(config: dict) -> dict:
@@ -207,6 +212,9 @@ def describe_settings(config: dict, *sections: str) -> Styler:
                 }
             )
     # A Styler, so that notebooks show the meanings in full (a DataFrame cuts them at 50 chars).
+    # pandas is imported here, not at the top: the Snakefile imports this module on every run.
+    import pandas as pd
+
     table = pd.DataFrame(rows)
     return table.style.hide(axis="index").set_properties(**{"text-align": "left"})
 

@@ -2,8 +2,8 @@
 
 Usage (the Snakefile's notebook rules)::
 
-    python -m injury_survey.run_notebook NOTEBOOK EXECUTED_COPY --log LOG -k python3 \\
-        -y "<yaml parameters>"
+    python -m injury_survey.run_notebook NOTEBOOK EXECUTED_COPY --log LOG --html HTML \\
+        -k python3 -y "<yaml parameters>"
 
 Parameters travel as one YAML mapping (like ``papermill -y``) so their types survive. Everything
 papermill, the kernel and the notebook's libraries print goes to ``LOG``; the console gets one line
@@ -11,6 +11,10 @@ when the stage starts and ends, and, when a cell raises, the exception's own mes
 it names the file, row, column and what to do) and where the executed notebook with the full
 traceback is. Set ``INJURY_SURVEY_VERBOSE=1`` (``run.py ... --verbose``) to also print the
 traceback on the console.
+
+With ``--html`` the executed notebook is also rendered to HTML for reviewers, in the same process:
+a separate ``nbconvert`` job per notebook would start Python and import nbconvert once more for
+each of the pipeline's notebooks.
 """
 
 from __future__ import annotations
@@ -115,11 +119,30 @@ def output_to(log: Path):
             console.close()
 
 
+def render_html(executed: Path, html: Path) -> None:
+    """Render an executed notebook to a standalone HTML page, as ``jupyter nbconvert --to html``
+    does, with the notebook's default ``parameters`` cell hidden: the injected one shows what ran.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    settings = Config()
+    settings.TagRemovePreprocessor.remove_cell_tags = {"parameters"}
+    notebook = nbformat.read(executed, as_version=4)
+    # The page's title is the notebook's name (nbconvert takes it from the file name).
+    resources = {"metadata": {"name": html.stem, "path": str(executed.parent)}}
+    body, _ = HTMLExporter(config=settings).from_notebook_node(notebook, resources=resources)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(body, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute a pipeline notebook.")
     parser.add_argument("notebook", type=Path)
     parser.add_argument("output", type=Path)
     parser.add_argument("--log", type=Path, help="where the details go (default: beside OUTPUT)")
+    parser.add_argument("--html", type=Path, help="also render the executed notebook to HTML here")
     parser.add_argument("-k", "--kernel", default="python3")
     parser.add_argument("-y", "--yaml", default="{}", help="parameters as a YAML mapping")
     args = parser.parse_args(argv)
@@ -144,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                 progress_bar=False,
                 log_output=False,
             )
+            if args.html:
+                render_html(args.output, args.html)
         except PapermillExecutionError as err:
             trace = ANSI_ESCAPE.sub("", "\n".join(err.traceback))
             summary = failure_summary(args.output.stem, err, args.output, log)

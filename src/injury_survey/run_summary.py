@@ -8,9 +8,10 @@ then one line each, so what changed the published numbers is seen without openin
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
-from injury_survey.adjustments import KINDS, format_adjustment, read_adjustments
+from injury_survey.adjustments import KINDS, adjustment_rows, format_adjustment
 
 # Longer lists are cut here; the full list is in the adjustments files and the report.
 MAX_LINES = 20
@@ -18,18 +19,18 @@ MAX_LINES = 20
 
 def adjustments_summary(results_dir: str | Path) -> list[str]:
     """Lines for the console: a count per kind, then the adjustments (at most :data:`MAX_LINES`)."""
-    table = read_adjustments(results_dir)
-    if table.empty:
+    rows = adjustment_rows(results_dir)  # plain rows: no pandas import on every run
+    if not rows:
         return ["Adjustments the data forced: none recorded."]
-    counts = table["kind"].value_counts(sort=False)
+    counts = Counter(row["kind"] for row in rows)  # in order of first appearance
     lines = [
-        f"Adjustments the data forced: {len(table)} "
+        f"Adjustments the data forced: {len(rows)} "
         f"(details in {Path(results_dir).as_posix()}/<wave>/adjustments/ and in the report)",
         *(f"  {count:>4} × {KINDS.get(kind, kind)}" for kind, count in counts.items()),
     ]
-    lines += [f"  - {format_adjustment(row)}" for _, row in table.head(MAX_LINES).iterrows()]
-    if len(table) > MAX_LINES:
-        lines.append(f"  … and {len(table) - MAX_LINES} more")
+    lines += [f"  - {format_adjustment(row)}" for row in rows[:MAX_LINES]]
+    if len(rows) > MAX_LINES:
+        lines.append(f"  … and {len(rows) - MAX_LINES} more")
     return lines
 
 

@@ -304,7 +304,7 @@ def test_changing_a_setting_reruns_the_notebooks_and_a_comment_does_not(survey_r
     config = folder / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
     # A comment changes the file's checksum in the manifest (and the report that cites it) only.
-    assert planned_jobs(folder) == {"manifest", "final_report", "render_notebook", "index", "all"}
+    assert planned_jobs(folder) == {"manifest", "final_report", "index", "all"}
     settings = yaml.safe_load(config.read_text(encoding="utf-8"))
     settings.setdefault("report", {})["suppress_below"] = 3
     config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")

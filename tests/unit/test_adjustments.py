@@ -39,3 +39,11 @@ def test_written_adjustments_are_read_back_across_waves_and_warned(tmp_path):
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown adjustment kind"):
         Adjustment("baseline", "05", "something_else", "", "", "", "")
+
+
+def test_a_file_without_a_column_is_named_not_read_as_blank(tmp_path):
+    folder = tmp_path / "baseline" / "adjustments"
+    folder.mkdir(parents=True)
+    (folder / "04.csv").write_text("wave,stage,kind,where\nbaseline,04,lonely_psu,S1\n")
+    with pytest.raises(ValueError, match=r"04\.csv.*setting, detail_en, detail_zh"):
+        read_adjustments(tmp_path)

@@ -137,14 +137,26 @@ def wave_parameters(wildcards):
 # stage and, when a cell fails, its message and where the details are; everything else goes to
 # log.stderr. The executed copy is first written to the log folder, so a failing notebook survives
 # (with its traceback) for debugging while the rule's outputs are removed; on success it is
-# copied to results/notebooks/. Jobs use the interpreter that runs Snakemake (the project's
-# environment), whatever is on PATH.
+# copied to results/notebooks/ and rendered to HTML beside it by the same process (a job of its
+# own per notebook would cost a Python start and nbconvert's imports each). Jobs use the
+# interpreter that runs Snakemake (the project's environment), whatever is on PATH.
 PYTHON = sys.executable
 PAPERMILL = (
     f"{PYTHON} -m injury_survey.run_notebook "
-    "{input.notebook} {log.notebook} --log {log.stderr} -k python3 "
+    "{input.notebook} {log.notebook} --log {log.stderr} --html {output.html} -k python3 "
     "-y {params.parameters:q} && cp {log.notebook} {output.notebook}"
 )
+
+
+def executed_html(name):
+    """The reviewers' HTML copy of an executed notebook (output `html` of every notebook rule),
+    listed in Snakemake's report."""
+    return report(
+        f"results/notebooks/{name}.html",
+        caption="../report/notebook.rst",
+        category="Notebooks",
+        labels={"notebook": name},
+    )
 
 
 def final_outputs():
@@ -201,8 +213,6 @@ def memory_mb(rule):
     return lambda wildcards, attempt: base * 2 ** (attempt - 1)
 
 
-# Rendering a notebook to HTML and writing the index take a second each: run them where Snakemake
-# runs, not as cluster jobs.
+# Writing the index takes a second: run it where Snakemake runs, not as a cluster job.
 localrules:
-    render_notebook,
     index,

@@ -42,6 +42,7 @@ rule evaluation:
         code=notebook_code_inputs("11_evaluation"),
     output:
         notebook="results/notebooks/11_evaluation.ipynb",
+        html=executed_html("11_evaluation"),
         comparisons="results/evaluation/comparisons.csv",
         programme="results/evaluation/programme_comparisons.csv",
         logistic="results/evaluation/logistic.csv",

@@ -10,6 +10,7 @@ rule clean_pilot:
         code=notebook_code_inputs("01_clean_pilot"),
     output:
         notebook="results/notebooks/01_clean_pilot.ipynb",
+        html=executed_html("01_clean_pilot"),
         households="results/pilot/households.parquet",
         persons="results/pilot/persons.parquet",
         episodes="results/pilot/episodes.parquet",
@@ -52,6 +53,7 @@ rule plan_survey:
         code=notebook_code_inputs("02_plan_survey"),
     output:
         notebook="results/notebooks/02_plan_survey.ipynb",
+        html=executed_html("02_plan_survey"),
         plan="results/plan/plan.yaml",
         sensitivity="results/plan/sensitivity.csv",
         sensitivity_figures=expand(

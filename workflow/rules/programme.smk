@@ -18,6 +18,7 @@ rule programme_indicators:
         code=notebook_code_inputs("12_programme_indicators"),
     output:
         notebook="results/notebooks/12_programme_indicators_{wave}.ipynb",
+        html=executed_html("12_programme_indicators_{wave}"),
         estimates="results/{wave}/programme/estimates.csv",
         nonresponse="results/{wave}/programme/nonresponse.csv",
         adjustments="results/{wave}/adjustments/12.csv",

@@ -1,5 +1,5 @@
-# The report: figures and the tables workbook, then reviewers' copies of every executed notebook
-# rendered to HTML, and an index in pipeline order.
+# The report: figures and the tables workbook, then an index of the reviewers' HTML copies of every
+# executed notebook (each rendered by its notebook's own job), in pipeline order.
 
 
 rule report_figures:
@@ -16,6 +16,7 @@ rule report_figures:
         code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
+        html=executed_html("09_report_figures"),
         figures=report(
             directory("results/figures"),
             patterns=["{name}.png"],
@@ -58,6 +59,7 @@ rule final_report:
         code=notebook_code_inputs("10_final_report"),
     output:
         notebook="results/notebooks/10_final_report.ipynb",
+        html=executed_html("10_final_report"),
         report=report(
             "results/report/report.html", caption="../report/final_report.rst", category="Report"
         ),
@@ -98,24 +100,6 @@ rule manifest:
         "results/logs/manifest.log",
     shell:
         f"{PYTHON} -m injury_survey.manifest --out {{output}} {{input.files:q}} > {{log}} 2>&1"
-
-
-rule render_notebook:
-    input:
-        "results/notebooks/{name}.ipynb",
-    output:
-        report(
-            "results/notebooks/{name}.html",
-            caption="../report/notebook.rst",
-            category="Notebooks",
-            labels={"notebook": "{name}"},
-        ),
-    log:
-        "results/logs/render_notebook/{name}.log",
-    shell:
-        # The stale default `parameters` cell is hidden; the injected one shows what ran.
-        f"{PYTHON} -m nbconvert --to html --TagRemovePreprocessor.remove_cell_tags=parameters "
-        "--output-dir results/notebooks {input} > {log} 2>&1"
 
 
 rule index:

@@ -10,6 +10,7 @@ rule clean_survey:
         code=notebook_code_inputs("03_clean_survey"),
     output:
         notebook="results/notebooks/03_clean_survey_{wave}.ipynb",
+        html=executed_html("03_clean_survey_{wave}"),
         households="results/{wave}/clean/households.parquet",
         persons="results/{wave}/clean/persons.parquet",
         episodes="results/{wave}/clean/episodes.parquet",
@@ -44,6 +45,7 @@ rule compute_weights:
         code=notebook_code_inputs("04_compute_weights"),
     output:
         notebook="results/notebooks/04_compute_weights_{wave}.ipynb",
+        html=executed_html("04_compute_weights_{wave}"),
         weights="results/{wave}/weights.parquet",
         diagnostics="results/{wave}/weights_diagnostics.csv",
         adjustments="results/{wave}/adjustments/04.csv",
@@ -71,6 +73,7 @@ rule estimate_indicators:
         code=notebook_code_inputs("05_estimate_indicators"),
     output:
         notebook="results/notebooks/05_estimate_indicators_{wave}.ipynb",
+        html=executed_html("05_estimate_indicators_{wave}"),
         estimates="results/{wave}/estimates.csv",
         adjustments="results/{wave}/adjustments/05.csv",
     params:

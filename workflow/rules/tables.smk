@@ -11,6 +11,7 @@ rule injury_profile:
         code=notebook_code_inputs("06_injury_profile"),
     output:
         notebook="results/notebooks/06_injury_profile_{wave}.ipynb",
+        html=executed_html("06_injury_profile_{wave}"),
         tables=report(
             directory("results/{wave}/tables/profile"),
             patterns=["public/{name}.csv"],
@@ -42,6 +43,7 @@ rule injury_burden:
         code=notebook_code_inputs("07_injury_burden"),
     output:
         notebook="results/notebooks/07_injury_burden_{wave}.ipynb",
+        html=executed_html("07_injury_burden_{wave}"),
         tables=report(
             directory("results/{wave}/tables/burden"),
             patterns=["public/{name}.csv"],
@@ -73,6 +75,7 @@ rule risk_factors:
         code=notebook_code_inputs("08_risk_factors"),
     output:
         notebook="results/notebooks/08_risk_factors_{wave}.ipynb",
+        html=executed_html("08_risk_factors_{wave}"),
         tables=report(
             directory("results/{wave}/tables/risk"),
             patterns=["public/{name}.csv"],
