@@ -18,8 +18,9 @@ import pandas as pd
 import yaml
 
 from injury_survey.adjustments import Adjustment
+from injury_survey.cleaning.programme import read_programme_tables
 from injury_survey.codebook import Codebook
-from injury_survey.intake import PROGRAMME_TABLES, load_table
+from injury_survey.intake import PROGRAMME_TABLES
 from injury_survey.programme_indicators import (
     ProgrammeItems,
     ProgrammeSettings,
@@ -56,24 +57,20 @@ class ProgrammeResult:
 def load_programme_tables(
     paths: Mapping[str, str | None], codebook: Codebook, *, survey_dir: str | Path = "."
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
-    """Read the programme tables the config names: ``(tables, set_aside, issues)``.
+    """Read the programme tables the config names without the cleaning engine (the pilot's item
+    check): ``(tables, set_aside, issues)``.
 
     A row whose identifier or awareness answer cannot be read is set aside whole (with the
     intake message); an unreadable item value stays in ``issues`` and counts as that item's
-    non-response.
+    non-response. A formal wave's tables go through the engine instead (stage 03,
+    :mod:`injury_survey.cleaning.programme`).
     """
-    tables, set_aside, issues = {}, [], []
-    for name in PROGRAMME_TABLES:
-        if not paths.get(name):
-            continue
-        intake = load_table(paths[name], name, codebook, survey_dir=survey_dir)
-        spec_required = [c for c in intake.data.columns if c in _required_columns(name)]
-        fatal = intake.issues[intake.issues["column"].isin(spec_required)]
+    tables, issues = read_programme_tables(paths, codebook, survey_dir=survey_dir)
+    set_aside = []
+    for name, data in tables.items():
+        mine = issues[issues["table"] == name] if not issues.empty else issues
+        fatal = mine[mine["column"].isin(_required_columns(name))]
         bad_rows = set(fatal["source_row"].dropna().astype(int))
-        # intake adds the optional columns a file lacks as empty ones: here an absent item is
-        # not an item nobody answered, so drop them (a partial set of items works)
-        data = intake.data.drop(columns=intake.absent_columns)
-        keep = ~data["source_row"].astype(int).isin(bad_rows)
         for _, issue in fatal.drop_duplicates("source_row").iterrows():
             set_aside.append(
                 {
@@ -84,46 +81,12 @@ def load_programme_tables(
                     "reason": f"{issue['message_en']} / {issue['message_zh']}",
                 }
             )
-        data, extra_issues = _parse_own_items(data, intake.extra_columns, name, codebook)
-        issues += [intake.issues, extra_issues]
+        keep = ~data["source_row"].astype(int).isin(bad_rows)
         tables[name] = data.loc[keep].reset_index(drop=True)
     set_aside_frame = pd.DataFrame(
         set_aside, columns=["table", "record_id", "source_file", "source_row", "reason"]
     )
-    issues_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame()
-    return tables, set_aside_frame, issues_frame
-
-
-def _parse_own_items(
-    data: pd.DataFrame, extra: list[str], table: str, codebook: Codebook
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A town's own item columns (not in tables.yaml, so intake kept them as text) are read
-    with their codebook list; a value that is not a code stays missing and is listed."""
-    from injury_survey.issues import empty_issues, issues_for
-
-    data = data.copy()
-    found = [empty_issues()]
-    for column in extra:
-        try:
-            variable = codebook.variable(column)
-        except KeyError:
-            continue
-        codes, invalid = codebook.parse(column, data[column])
-        found.append(
-            issues_for(
-                data,
-                invalid,
-                table=table,
-                column=column,
-                rule_id="V2",
-                severity="error",
-                message_en=f"not a code of {variable.name}; counted as item non-response",
-                message_zh=f"不是 {variable.name} 的代码，按该题无应答处理",
-                id_column=data.columns[0],
-            )
-        )
-        data[column] = codes
-    return data, pd.concat(found, ignore_index=True)
+    return tables, set_aside_frame, issues
 
 
 def _required_columns(table: str) -> list[str]:
@@ -141,14 +104,27 @@ def run_programme(
     codebook: Codebook,
     *,
     survey_dir: str | Path = ".",
+    clean_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> ProgrammeResult | None:
-    """The programme section of one wave, or ``None`` when the wave has neither table."""
+    """The programme section of one wave, or ``None`` when the wave has neither table.
+
+    ``clean_tables`` are the wave's programme tables as cleaning left them (stage 03, rules K1
+    and P1–P5, their rejected rows and warnings in ``clean/rejected.csv`` and ``issues.csv``);
+    the pipeline passes them. Without them the raw files are read with intake's checks only.
+    """
     paths = dict(config["tables"]["waves"][wave])
     if not any(paths.get(name) for name in PROGRAMME_TABLES):
         return None
     settings = ProgrammeSettings.from_config(config)
     items = programme_items(codebook)
-    tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+    if clean_tables is None:
+        tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+    else:
+        tables = {name: clean_tables[name] for name in PROGRAMME_TABLES if name in clean_tables}
+        set_aside = pd.DataFrame(
+            columns=["table", "record_id", "source_file", "source_row", "reason"]
+        )
+        issues = pd.DataFrame()
     notes = _absent_notes(tables, items)
     if not issues.empty:
         notes.append(

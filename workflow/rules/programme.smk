@@ -13,6 +13,7 @@ rule programme_indicators:
         notebook=notebook("12_programme_indicators"),
         weights="results/{wave}/weights.parquet",
         episodes="results/{wave}/clean/episodes.parquet",
+        clean_accounting="results/{wave}/clean/accounting.csv",
         tables=programme_tables,
         codebook=codebook_files(),
         code=notebook_code_inputs("12_programme_indicators"),
