@@ -5,8 +5,8 @@ The two optional tables of docs/data-contract-programme.md are scored against th
 
 - person items (awareness, each source's share among the aware, each knowledge item's share
   right, the knowledge score and the share passing) with the final person weight ``weight``;
-- household items (home-safety measures) with the household weight, the non-response-adjusted
-  base weight ``weight_nr`` that every member of a household shares (:func:`household_weights`).
+- household items (home-safety measures) with the household weight ``weight_hh`` of the
+  weighting stage (config ``weights.household_weight``, :func:`household_weights`).
 
 Scoring (docs/data-contract-programme.md "How the answers are counted"): a blank or refused answer
 is item non-response and leaves that item's denominator; "don't know" counts as no / wrong with
@@ -44,11 +44,13 @@ class ProgrammeError(ValueError):
 
 @dataclass(frozen=True)
 class ProgrammeSettings:
-    """The config's ``programme:`` block (schema in workflow/schemas/config.schema.yaml)."""
+    """The config's ``programme:`` block and the household weight it is estimated with (schema
+    in workflow/schemas/config.schema.yaml)."""
 
     min_age: int = 15
     knowledge_pass_mark: float = 0.6
     dont_know: str = "as_no"
+    household_weight: str = "person_mean"  # the config's weights.household_weight
 
     @classmethod
     def from_config(cls, config: Mapping) -> ProgrammeSettings:
@@ -60,13 +62,17 @@ class ProgrammeSettings:
                 block.get("knowledge_pass_mark", defaults.knowledge_pass_mark)
             ),
             dont_know=block.get("dont_know", defaults.dont_know),
+            household_weight=(config.get("weights") or {}).get(
+                "household_weight", defaults.household_weight
+            ),
         )
 
     def describe(self) -> str:
         """The settings in one line, printed beside the numbers they produced."""
         return (
             f"programme: min_age {self.min_age}, knowledge_pass_mark "
-            f"{self.knowledge_pass_mark:g}, dont_know {self.dont_know}"
+            f"{self.knowledge_pass_mark:g}, dont_know {self.dont_know}; "
+            f"weights.household_weight {self.household_weight}"
         )
 
 
@@ -295,16 +301,23 @@ def item_nonresponse(
 
 
 def household_weights(persons_weighted: pd.DataFrame) -> pd.DataFrame:
-    """One row per weighted household: ``hh_id, stratum_id, psu_id, weight`` (= ``weight_nr``).
+    """One row per weighted household: ``hh_id, stratum_id, psu_id, weight`` (= ``weight_hh``).
 
-    The household weight is the base weight after the household non-response adjustment
-    (docs/methods.md, weighting): the person calibration to census age-sex totals has no
-    household counterpart, so household items are estimated on ``weight_nr``.
+    ``weight_hh`` is the household weight of the weighting stage (config
+    ``weights.household_weight``, :func:`injury_survey.weighting.household_weight`; by default
+    the mean of the final person weights of the household's members), the same for every
+    member of a household.
     """
-    columns = ["hh_id", "stratum_id", "psu_id", "weight_nr"]
+    if "weight_hh" not in persons_weighted.columns:
+        raise ProgrammeError(
+            "weights.parquet 没有户权重列 weight_hh（由旧版本生成）：请重新运行权重计算（notebook 04）。\n"
+            "weights.parquet has no household weight column weight_hh (written by an older "
+            "version): rerun the weighting stage (notebook 04)."
+        )
+    columns = ["hh_id", "stratum_id", "psu_id", "weight_hh"]
     households = persons_weighted[columns].drop_duplicates("hh_id").copy()
     households["hh_id"] = households["hh_id"].astype(str)
-    return households.rename(columns={"weight_nr": "weight"}).reset_index(drop=True)
+    return households.rename(columns={"weight_hh": "weight"}).reset_index(drop=True)
 
 
 def estimate_items(

@@ -138,7 +138,7 @@ def test_codebook_without_programme_block_stops_with_the_fix(tmp_path):
         programme_items(load_codebook(path))
 
 
-def test_household_weight_is_the_nonresponse_adjusted_weight():
+def test_household_weight_is_the_weighting_stages_weight_hh():
     persons = pd.DataFrame(
         {
             "hh_id": ["a", "a", "b"],
@@ -146,10 +146,13 @@ def test_household_weight_is_the_nonresponse_adjusted_weight():
             "psu_id": ["P1", "P1", "P2"],
             "weight_nr": [10.0, 10.0, 12.0],
             "weight": [9.0, 11.5, 13.0],
+            "weight_hh": [10.25, 10.25, 13.0],
         }
     )
     hh = household_weights(persons)
-    assert hh["weight"].tolist() == [10.0, 12.0] and hh["hh_id"].tolist() == ["a", "b"]
+    assert hh["weight"].tolist() == [10.25, 13.0] and hh["hh_id"].tolist() == ["a", "b"]
+    with pytest.raises(ProgrammeError, match="weight_hh"):
+        household_weights(persons.drop(columns="weight_hh"))
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +209,7 @@ def test_estimate_programme_flags_and_domains(codebook, items):
             "stratum_id": np.where(np.arange(n) < 200, "S1", "S2"),
             "psu_id": [f"P{i // 40}" for i in range(n)],
             "weight_nr": 10.0,
+            "weight_hh": 10.0,
             "weight": 10.0,
             "sex": rng.integers(1, 3, n),
             "age_years": rng.integers(15, 90, n),
@@ -243,6 +247,7 @@ def _wave_inputs(tmp_path, knowledge_csv: str | None, home_csv: str | None):
             "stratum_id": np.where(np.arange(n) < 120, "S1", "S2"),
             "psu_id": [f"P{i // 30}" for i in range(n)],
             "weight_nr": 10.0,
+            "weight_hh": 10.0,
             "weight": 10.0,
             "sex": rng.integers(1, 3, n),
             "age_years": np.where(np.arange(n) % 2 == 0, 70, 8),
@@ -361,6 +366,7 @@ def test_suppression_counts_the_cell_numerator(codebook, items):
             "stratum_id": np.where(np.arange(n) < 40, "S1", "S2"),
             "psu_id": [f"P{i // 20}" for i in range(n)],
             "weight_nr": 5.0,
+            "weight_hh": 5.0,
             "weight": 5.0,
             "sex": np.where(np.arange(n) % 2 == 0, 1, 2),
             "age_years": 40,
