@@ -320,6 +320,33 @@ def household_weights(persons_weighted: pd.DataFrame) -> pd.DataFrame:
     return households.rename(columns={"weight_hh": "weight"}).reset_index(drop=True)
 
 
+RESPONDENT_DOMAINS = ("respondent_sex", "respondent_age_group", "respondent_education")
+UNKNOWN = "unknown"
+
+
+def respondent_attributes(households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """Sex, report age group and education of each household's respondent (the person whose
+    ``line`` is the household's ``respondent_line``): the one who answered the home-safety form.
+
+    Returns ``hh_id`` and the :data:`RESPONDENT_DOMAINS` columns (as text, missing where the
+    line matches no person); an empty frame when households have no ``respondent_line``.
+    """
+    if "respondent_line" not in households.columns:
+        return pd.DataFrame(columns=["hh_id", *RESPONDENT_DOMAINS])
+    lines = households[["hh_id", "respondent_line"]].dropna().astype({"hh_id": str})
+    lines["line"] = pd.to_numeric(lines["respondent_line"], errors="coerce")
+    people = persons[["hh_id", "line", "sex", "age_group", "education"]].copy()
+    people["hh_id"] = people["hh_id"].astype(str)
+    people["line"] = pd.to_numeric(people["line"], errors="coerce")
+    out = lines.merge(people.drop_duplicates(["hh_id", "line"]), on=["hh_id", "line"], how="left")
+    result = pd.DataFrame({"hh_id": out["hh_id"]})
+    for column in ("sex", "age_group", "education"):
+        values = out[column]
+        text = values.astype("Int64").astype(str) if column != "age_group" else values.astype(str)
+        result[f"respondent_{column}"] = text.where(values.notna(), pd.NA)
+    return result.reset_index(drop=True)
+
+
 def estimate_items(
     design: SurveyDesign,
     section: str,
@@ -393,13 +420,16 @@ def estimate_programme(
     home_scored: pd.DataFrame | None,
     items: ProgrammeItems,
     config: Mapping,
+    respondents: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All programme estimates of one wave, flagged unstable/suppressed as the injury tables.
 
     Person items use the design of ``weights.parquet`` (final weight, with its calibration
     record); household items the household design of :func:`household_weights`. Person
     domains are the config's ``estimation.domains`` that the persons carry; household items
-    are estimated overall and by community (``stratum_id``).
+    are estimated overall, by community (``stratum_id``) and, given ``respondents``
+    (:func:`respondent_attributes`), by the respondent's sex, age group and education where the
+    config's domains name them (a household whose respondent is unknown is its own level).
     """
     report = ReportSettings.from_config(config)
     calibration = (config.get("weights") or {}).get("calibration")
@@ -423,12 +453,18 @@ def estimate_programme(
         for section, names in sections:
             parts.append(estimate_items(design, section, names, domains=domains, **options))
     if home_scored is not None:
-        frame = analysis_frame(household_weights(persons_weighted), home_scored, "hh_id")
+        households = household_weights(persons_weighted)
+        domains = ["stratum_id"]
+        if respondents is not None:
+            households = households.merge(respondents, on="hh_id", how="left")
+            for column in RESPONDENT_DOMAINS:
+                if column.removeprefix("respondent_") in report.domains:
+                    households[column] = households[column].fillna(UNKNOWN)
+                    domains.append(column)
+        frame = analysis_frame(households, home_scored, "hh_id")
         design = SurveyDesign(frame, weight="weight", lonely_psu=report.lonely_psu)
         names = [h for h in items.home_safety if h in home_scored.columns]
-        parts.append(
-            estimate_items(design, "home_safety", names, domains=["stratum_id"], **options)
-        )
+        parts.append(estimate_items(design, "home_safety", names, domains=domains, **options))
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=RESULT_KEYS)

@@ -30,6 +30,7 @@ from injury_survey.programme_indicators import (
     injury_link,
     item_nonresponse,
     programme_items,
+    respondent_attributes,
     score_home_safety,
     score_knowledge,
 )
@@ -176,7 +177,13 @@ def run_programme(
             item_nonresponse(home, list(items.home_safety), codebook).assign(table="home_safety")
         )
 
-    estimates = estimate_programme(persons_weighted, knowledge_scored, home_scored, items, config)
+    respondents = None
+    if home_scored is not None and {"households", "persons"} <= set(clean_tables or {}):
+        respondents = respondent_attributes(clean_tables["households"], clean_tables["persons"])
+        notes += _respondent_notes(home_scored, respondents)
+    estimates = estimate_programme(
+        persons_weighted, knowledge_scored, home_scored, items, config, respondents
+    )
     shares, tests = _injury_links(config, persons_weighted, episodes, home_scored, codebook)
     nonresponse_table = pd.concat(nonresponse, ignore_index=True) if nonresponse else None
     return ProgrammeResult(
@@ -190,6 +197,26 @@ def run_programme(
         adjustments=_adjustments(wave, set_aside, nonresponse_table, settings),
         settings_text=settings.describe(),
     )
+
+
+def _respondent_notes(home_scored: pd.DataFrame, respondents: pd.DataFrame) -> list[str]:
+    """Households whose respondent is not known are their own level ("unknown") in the
+    respondent breakdowns; say how many, and why."""
+    if respondents.empty:
+        return [
+            "households.csv has no respondent_line: home-safety measures are not broken down by "
+            "the respondent's sex, age group and education. / 户表无 respondent_line（应答者行号），"
+            "家庭安全措施不按应答者性别、年龄组和文化程度分组。"
+        ]
+    known = respondents.dropna(subset=["respondent_sex"])["hh_id"]
+    unknown = int((~home_scored["hh_id"].astype(str).isin(known)).sum())
+    if not unknown:
+        return []
+    return [
+        f"{unknown} household(s) of the home-safety table have no respondent_line matching a "
+        "member of the roster: level 'unknown' in the breakdowns by respondent. / 家庭安全措施表"
+        f"中 {unknown} 户的应答者行号 respondent_line 与成员表不符：按应答者分组时归入“unknown”。"
+    ]
 
 
 def _absent_notes(tables: dict[str, pd.DataFrame], items: ProgrammeItems) -> list[str]:

@@ -457,3 +457,52 @@ def test_report_block_reads_the_written_estimates(tmp_path, codebook):
     assert block["rows"][0][2] == {"zh": "25.0 (20.0–30.0)", "en": "25.0 (20.0–30.0)"}
     assert block["rows"][0][4] == {"zh": "", "en": ""}
     assert block["paragraph"]["zh"].startswith("居民安全社区知晓率为25.0%")
+
+
+def test_household_items_by_the_respondents_sex_age_group_and_education(items, codebook):
+    from injury_survey.programme_indicators import estimate_programme, respondent_attributes
+
+    # 60 households of 2 members in 6 PSUs; the respondent is line 2 in even households (a
+    # woman, 65+, education 3), line 1 in odd ones (a man, 15-44, education 5); h59 names a
+    # line that is not on the roster.
+    n = 60
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(2 * n)],
+            "hh_id": [f"h{i // 2}" for i in range(2 * n)],
+            "line": [1 + i % 2 for i in range(2 * n)],
+            "sex": [1 + i % 2 for i in range(2 * n)],
+            "age_group": ["15-44" if i % 2 == 0 else "65+" for i in range(2 * n)],
+            "education": [5 if i % 2 == 0 else 3 for i in range(2 * n)],
+            "stratum_id": ["S1" if i < n else "S2" for i in range(2 * n)],
+            "psu_id": [f"P{i // 20}" for i in range(2 * n)],
+            "weight_hh": 10.0,
+            "weight": 10.0,
+            "age_years": 40,
+        }
+    )
+    households = pd.DataFrame(
+        {"hh_id": [f"h{i}" for i in range(n)], "respondent_line": [2 - i % 2 for i in range(n)]}
+    )
+    households.loc[n - 1, "respondent_line"] = 7
+    respondents = respondent_attributes(households, persons).set_index("hh_id")
+    assert respondents.loc["h0"].tolist() == ["2", "65+", "3"]
+    assert respondents.loc["h1"].tolist() == ["1", "15-44", "5"]
+    assert respondents.loc["h59"].isna().all()
+    # smoke alarm present in every fourth household: among even households 1 in 2
+    home = pd.DataFrame(
+        {"hh_id": households["hh_id"], "smoke_alarm": [1 if i % 4 == 0 else 2 for i in range(n)]}
+    )
+    scored = score_home_safety(home, items, codebook, ProgrammeSettings())
+    config = {"estimation": {"domains": ["sex", "age_group", "education"]}}
+    estimates = estimate_programme(
+        persons, None, scored, items, config, respondent_attributes(households, persons)
+    )
+    by = estimates.set_index(["by", "level"])["estimate"]
+    assert by[("respondent_sex", "2")] == pytest.approx(15 / 30)  # h0, h4, ... of 30 even
+    assert by[("respondent_sex", "1")] == pytest.approx(0.0)
+    assert by[("respondent_age_group", "65+")] == pytest.approx(0.5)
+    assert by[("respondent_education", "3")] == pytest.approx(0.5)
+    assert by[("respondent_sex", "unknown")] == pytest.approx(0.0)  # h59 alone
+    assert ("respondent_education", "5") in by.index and ("stratum_id", "S1") in by.index
+    assert by[("all", "all")] == pytest.approx(15 / 60)

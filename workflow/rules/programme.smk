@@ -14,6 +14,8 @@ rule programme_indicators:
         weights="results/{wave}/weights.parquet",
         episodes="results/{wave}/clean/episodes.parquet",
         clean_accounting="results/{wave}/clean/accounting.csv",
+        clean_households="results/{wave}/clean/households.parquet",
+        clean_persons="results/{wave}/clean/persons.parquet",
         tables=programme_tables,
         codebook=codebook_files(),
         code=notebook_code_inputs("12_programme_indicators"),
