@@ -506,3 +506,42 @@ def test_household_items_by_the_respondents_sex_age_group_and_education(items, c
     assert by[("respondent_sex", "unknown")] == pytest.approx(0.0)  # h59 alone
     assert ("respondent_education", "5") in by.index and ("stratum_id", "S1") in by.index
     assert by[("all", "all")] == pytest.approx(15 / 60)
+
+
+def test_programme_sheet_in_the_workbook_both_languages_with_flags(items, codebook, tmp_path):
+    from openpyxl import load_workbook
+
+    from injury_survey.programme_report import workbook_table
+    from injury_survey.report_tables import write_workbook
+
+    estimates = pd.DataFrame(
+        {
+            "section": ["awareness", "awareness", "knowledge_score", "home_safety", "home_safety"],
+            "item": ["aware", "aware", SCORE, "smoke_alarm", "smoke_alarm"],
+            "statistic": ["proportion", "proportion", "mean", "proportion", "proportion"],
+            "by": ["all", "sex", "all", "all", "respondent_education"],
+            "level": ["all", "2", "all", "all", "3"],
+            "estimate": [0.5634, 0.6, 63.27, 0.3, 0.25],
+            "se": [0.007, 0.01, 0.27, 0.05, 0.2],
+            "ci_lower": [0.549, 0.58, 62.71, 0.21, 0.03],
+            "ci_upper": [0.5768, 0.62, 63.77, 0.41, 0.78],
+            "n": [4781, 2400, 4828, 400, 4],
+            "flag": ["", "", "", "unstable", "unstable;suppressed"],
+            "suppressed": [False, False, False, False, True],
+        }
+    )
+    table = workbook_table(estimates, items, codebook, notes="programme: min_age 15")
+    path = write_workbook({table.id: table}, tmp_path / "book.xlsx", codebook=codebook)
+    sheet = load_workbook(path)["T23"]
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["T23 安全社区知晓、安全知识与家庭安全措施"]
+    assert rows[3][:4] == ["类别 Section", "项目 Item", "变量 Variable", "类别 Category"]
+    assert rows[4] == ["安全社区知晓 Programme awareness", "知晓率 Awareness rate", "合计 All", "合计 All",
+                       "56.3 (54.9–57.7)", 4781]  # fmt: skip
+    assert rows[5][2:] == ["性别 Sex", "女 Female", "60.0 (58.0–62.0)", 2400]
+    assert rows[6][-2:] == ["63.3 (62.7–63.8)", 4828]  # the mean score, % of items right
+    assert rows[7][-2:] == ["30.0 (21.0–41.0) *", 400]  # unstable
+    assert rows[8][2:] == ["应答者文化程度 Respondent's education", "小学 Primary", "—", "—"]
+    notes = [r[0] for r in rows[10:]]
+    assert any(n.startswith("—") for n in notes) and any(n.startswith("*") for n in notes)
+    assert any("programme: min_age 15" in n for n in notes)
