@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from injury_survey.adjustments import Adjustment
-from injury_survey.cleaning.programme import read_programme_tables
+from injury_survey.cleaning.programme import read_programme_tables, recode_programme_answers
 from injury_survey.codebook import Codebook
 from injury_survey.intake import PROGRAMME_TABLES
 from injury_survey.programme_indicators import (
@@ -120,13 +120,17 @@ def run_programme(
     items = programme_items(codebook)
     if clean_tables is None:
         tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+        skip_notes = _skip_logic_notes(tables, items, persons_weighted)
+        # the answers as cleaning's P3-P5 leave them, the weighted persons as the roster
+        tables = recode_programme_answers(tables, persons_weighted, codebook)
     else:
+        skip_notes = []  # cleaning listed them as warnings P3-P5 (clean/issues.csv)
         tables = {name: clean_tables[name] for name in PROGRAMME_TABLES if name in clean_tables}
         set_aside = pd.DataFrame(
             columns=["table", "record_id", "source_file", "source_row", "reason"]
         )
         issues = pd.DataFrame()
-    notes = _absent_notes(tables, items)
+    notes = _absent_notes(tables, items) + skip_notes
     if not issues.empty:
         notes.append(
             f"Warning: {len(issues)} value(s) could not be read (listed in issues.csv, with file, "
@@ -145,7 +149,6 @@ def run_programme(
         set_aside = pd.concat([set_aside, aside.assign(table="knowledge")], ignore_index=True)
         kept = knowledge[knowledge["person_id"].astype(str).isin(knowledge_scored["person_id"])]
         aware = pd.to_numeric(kept[items.awareness], errors="coerce") == 1
-        notes += _skip_logic_notes(kept, aware, items)
         asked = {source: aware for source in items.sources}
         columns = [items.awareness, *items.sources, *items.knowledge]
         nonresponse.append(
@@ -172,7 +175,6 @@ def run_programme(
         )
         home = home.loc[known].reset_index(drop=True)
         home_scored = score_home_safety(home, items, codebook, settings)
-        notes += _elderly_measure_notes(home, persons_weighted)
         nonresponse.append(
             item_nonresponse(home, list(items.home_safety), codebook).assign(table="home_safety")
         )
@@ -248,42 +250,40 @@ def _absent_notes(tables: dict[str, pd.DataFrame], items: ProgrammeItems) -> lis
     return notes
 
 
-def _skip_logic_notes(knowledge: pd.DataFrame, aware: pd.Series, items: ProgrammeItems) -> list:
-    """Source answers from persons not aware of the programme break the skip logic: they are
-    not counted (sources are shares among the aware), and the count is shown."""
-    sources = [s for s in items.sources if s in knowledge.columns]
-    if not sources:
-        return []
-    answered = knowledge[sources].notna().any(axis=1) & ~aware
-    if not answered.any():
-        return []
-    rows = knowledge.loc[answered, "source_row"].astype(int).tolist()
-    return [
-        f"Warning: {int(answered.sum())} person(s) not aware of the programme answered the "
-        f"source questions (knowledge table rows {rows[:10]}); those answers are not counted. "
-        f"/ 警告：{int(answered.sum())} 名不知晓者回答了信息来源题（知晓与安全知识表第 "
-        f"{rows[:10]} 行），这些回答不计入。"
-    ]
-
-
-def _elderly_measure_notes(home: pd.DataFrame, persons_weighted: pd.DataFrame) -> list[str]:
-    """Anti-slip answers (present/absent) from households without a person aged 65+ contradict
-    the item's population; they are kept as answered, and the count is shown."""
-    if "antislip_grabbars" not in home.columns:
-        return []
-    elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
-    codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
-    odd = codes.isin([1, 2]) & ~home["hh_id"].astype(str).isin(elderly)
-    if not odd.any():
-        return []
-    return [
-        f"Warning: {int(odd.sum())} household(s) without a person aged 65+ answered the "
-        "anti-slip item (expected 7, not applicable); their answers are counted. Check the "
-        "skip instruction of the home-safety form. / 警告：{n} 户无65岁及以上老人却回答了防滑"
-        "措施题（应为 7 不适用），其回答仍计入。请核对家庭安全措施表的跳答说明。".replace(
-            "{n}", str(int(odd.sum()))
-        )
-    ]
+def _skip_logic_notes(
+    tables: Mapping[str, pd.DataFrame], items: ProgrammeItems, persons_weighted: pd.DataFrame
+) -> list[str]:
+    """Without cleaning (raw files): the breaks of rules P3 and P4 as visible warnings, before
+    :func:`recode_programme_answers` applies them."""
+    notes = []
+    knowledge = tables.get("knowledge")
+    sources = [s for s in items.sources if knowledge is not None and s in knowledge.columns]
+    if sources:
+        aware = pd.to_numeric(knowledge[items.awareness], errors="coerce") == 1
+        answered = knowledge[sources].notna().any(axis=1) & ~aware
+        if answered.any():
+            rows = knowledge.loc[answered, "source_row"].astype(int).tolist()
+            n = int(answered.sum())
+            notes.append(
+                f"Warning: {n} person(s) not aware of the programme answered the source "
+                f"questions (knowledge table rows {rows[:10]}); those answers are not counted. "
+                f"/ 警告：{n} 名不知晓者回答了信息来源题（知晓与安全知识表第 {rows[:10]} 行），"
+                "这些回答不计入。"
+            )
+    home = tables.get("home_safety")
+    if home is not None and "antislip_grabbars" in home.columns:
+        elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
+        codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
+        odd = codes.isin([1, 2, 8]) & ~home["hh_id"].astype(str).isin(elderly)
+        if odd.any():
+            n = int(odd.sum())
+            notes.append(
+                f"Warning: {n} household(s) without a person aged 65+ answered the anti-slip "
+                "item; counted as 7, not applicable. Check the skip instruction of the "
+                f"home-safety form. / 警告：{n} 户无65岁及以上老人却回答了防滑措施题，按7（不适用）"
+                "处理。请核对家庭安全措施表的跳答说明。"
+            )
+    return notes
 
 
 def _injury_links(

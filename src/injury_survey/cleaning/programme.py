@@ -382,27 +382,38 @@ def parent_rejections(
 def clean_programme_tables(
     raw: Mapping[str, pd.DataFrame], rejected: Mapping[str, pd.Index], codebook
 ) -> dict[str, pd.DataFrame]:
-    """The kept programme rows, with what P3–P5 decided applied to the answers.
+    """The kept programme rows, with what P3–P5 decided applied to the answers
+    (:func:`recode_programme_answers`, the roster being the raw persons table)."""
+    kept = {
+        name: raw[name].drop(index=rejected[name]).reset_index(drop=True)
+        for name in PROGRAMME_TABLES
+        if name in raw
+    }
+    return recode_programme_answers(kept, raw["persons"], codebook)
 
-    Sources of persons not aware are blanked (P3); a roster-decided measure becomes 7 (not
+
+def recode_programme_answers(
+    tables: Mapping[str, pd.DataFrame], persons: pd.DataFrame, codebook
+) -> dict[str, pd.DataFrame]:
+    """Sources of persons not aware are blanked (P3); a roster-decided measure becomes 7 (not
     applicable) for a household outside its population, whatever it answered (P4; a blank there
     is not non-response either), and missing where the household said 7 but is inside (P5).
-    """
+    ``persons`` (``hh_id``, ``age_years``) is the roster."""
     out = {}
-    if "knowledge" in raw:
-        knowledge = raw["knowledge"].drop(index=rejected["knowledge"]).copy()
+    if "knowledge" in tables:
+        knowledge = tables["knowledge"].copy()
         unaware = ~_isin(knowledge[AWARENESS], [AWARE_YES])
         for source in source_columns(codebook, knowledge):
             knowledge.loc[unaware, source] = pd.NA
-        out["knowledge"] = knowledge.reset_index(drop=True)
-    if "home_safety" in raw:
-        home = raw["home_safety"].drop(index=rejected["home_safety"]).copy()
+        out["knowledge"] = knowledge
+    if "home_safety" in tables:
+        home = tables["home_safety"].copy()
         for item, condition in roster_conditions(codebook).items():
             if item not in home.columns:
                 continue
-            inside = household_in_population(home["hh_id"], raw["persons"], condition)
+            inside = household_in_population(home["hh_id"], persons, condition)
             home.loc[~inside, item] = NOT_APPLICABLE
             if not condition["other_conditions"]:
                 home.loc[inside & _isin(home[item], [NOT_APPLICABLE]), item] = pd.NA
-        out["home_safety"] = home.reset_index(drop=True)
+        out["home_safety"] = home
     return out
