@@ -183,8 +183,9 @@ def score_knowledge(
     age = frame["person_id"].map(ages)
     reasons = pd.Series("", index=frame.index)
     reasons[age.isna()] = (
-        "person_id is not a weighted person (not in persons.csv, or the household was set "
-        "aside) / 该人不在加权人员中（家庭成员表中无此人，或该户未纳入）"
+        "person_id is not a weighted person (no screening answer, so no person weight; or not "
+        "in the cleaned persons table) / 该人不在加权人员中（无伤害筛查回答因而无个人权重，"
+        "或不在清理后的成员表中）"
     )
     too_young = pd.to_numeric(age, errors="coerce") < settings.min_age
     reasons[too_young.fillna(False)] = (
