@@ -316,3 +316,15 @@ def wave_workbook_table(wave_dir: Path, codebook, config):
         return None
     settings = ProgrammeSettings.from_config(config).describe()
     return workbook_table(estimates, programme_items(codebook), codebook, notes=settings)
+
+
+def with_programme_table(tables: dict, wave_dir: Path, codebook, config) -> dict:
+    """The wave's report tables with T23 in its place (after T22) when the wave has programme
+    estimates, unchanged otherwise."""
+    from injury_survey.report_tables import report_order
+
+    programme = wave_workbook_table(wave_dir, codebook, config)
+    if programme is None:
+        return dict(tables)
+    merged = {**tables, programme.id: programme}
+    return dict(sorted(merged.items(), key=lambda item: report_order(item[0])))

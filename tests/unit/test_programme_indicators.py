@@ -545,3 +545,32 @@ def test_programme_sheet_in_the_workbook_both_languages_with_flags(items, codebo
     notes = [r[0] for r in rows[10:]]
     assert any(n.startswith("—") for n in notes) and any(n.startswith("*") for n in notes)
     assert any("programme: min_age 15" in n for n in notes)
+
+
+def test_t23_joins_the_wave_tables_after_t22_only_with_programme_estimates(tmp_path, codebook):
+    from injury_survey.programme_report import with_programme_table
+
+    tables = {"T22": "quality", "pyramid": "pyramid"}
+    assert with_programme_table(tables, tmp_path, codebook, {}) == tables  # no programme/
+    (tmp_path / "programme").mkdir()
+    note = pd.DataFrame({"note": ["no programme tables in this wave / 本轮无安全社区模块"]})
+    note.to_csv(tmp_path / "programme" / "estimates.csv", index=False)
+    assert with_programme_table(tables, tmp_path, codebook, {}) == tables
+    pd.DataFrame(
+        {
+            "section": ["awareness"],
+            "item": ["aware"],
+            "statistic": ["proportion"],
+            "by": ["all"],
+            "level": ["all"],
+            "estimate": [0.5],
+            "ci_lower": [0.4],
+            "ci_upper": [0.6],
+            "n": [100],
+            "flag": [""],
+            "suppressed": [False],
+        }
+    ).to_csv(tmp_path / "programme" / "estimates.csv", index=False)
+    merged = with_programme_table(tables, tmp_path, codebook, {})
+    assert list(merged) == ["T22", "T23", "pyramid"]
+    assert "weights.household_weight person_mean" in merged["T23"].notes_en
