@@ -38,6 +38,7 @@ from injury_survey.report_tables.core import ReportSettings
 from injury_survey.survey_design import SurveyDesign, SurveyDesignError
 
 STAGE = "12"
+TABLE_ZH = {"knowledge": "知晓与安全知识表", "home_safety": "家庭安全措施表"}
 
 
 @dataclass
@@ -349,7 +350,7 @@ def _adjustments(
                 where=str(table),
                 setting=f"programme.min_age={settings.min_age}" if table == "knowledge" else "",
                 detail_en=f"{len(rows)} row(s) of the {table} table set aside (reasons listed).",
-                detail_zh=f"{table} 表中 {len(rows)} 行未纳入分析（原因见列表）。",
+                detail_zh=f"{TABLE_ZH.get(table, table)}中 {len(rows)} 行未纳入分析（原因见列表）。",
             )
         )
     if nonresponse is not None and not nonresponse.empty:
@@ -368,7 +369,7 @@ def _adjustments(
                         "programme/nonresponse.csv)."
                     ),
                     detail_zh=(
-                        f"{table} 表 {n_items} 个题目共有 {total} 个空白或拒答，不计入各题分母"
+                        f"{TABLE_ZH.get(table, table)} {n_items} 个题目共有 {total} 个空白或拒答，不计入各题分母"
                         "（各题见 programme/nonresponse.csv）。"
                     ),
                 )
