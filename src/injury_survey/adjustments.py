@@ -31,6 +31,7 @@ KINDS = {
     "weights_trimmed": "weights trimmed",
     "lonely_psu": "lonely-PSU rule applied",
     "item_nonresponse": "item non-response set aside",
+    "answers_recoded": "answers recoded by a consistency rule",
 }
 
 

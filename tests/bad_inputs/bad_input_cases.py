@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from injury_survey import cleaning, forced_adjustments, weighting
-from injury_survey.cleaning.programme import read_programme_tables
+from injury_survey.cleaning.programme import read_programme_tables, recode_adjustments
 from injury_survey.codebook import survey_codebook
 from injury_survey.config import load_config
 from injury_survey.intake import IntakeError, load_survey, load_table
@@ -305,7 +305,7 @@ def run_survey(folder: Path, stage: str = "wave") -> Outcome:
         )
         outcome.adjustments += forced_adjustments.rows_set_aside(
             outcome.clean, wave="baseline", stage="03"
-        )
+        ) + recode_adjustments(outcome.clean, wave="baseline", stage="03")
         if stage == "pilot":
             return outcome
         census = load_table(cfg["tables"]["census"], "census", codebook, survey_dir=folder)

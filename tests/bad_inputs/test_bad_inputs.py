@@ -545,3 +545,6 @@ def test_programme_rules_change_the_answers_as_documented(tmp_path):
     rejected = outcome.clean.rejected["knowledge"]
     assert (rejected["rule_ids"] == "P1").sum() == 1
     assert "baseline-S2-P021-0003-03" in set(persons)  # the child's injury record stays
+    recoded = {a.setting: a for a in outcome.adjustments if a.kind == "answers_recoded"}
+    assert set(recoded) == {"P3", "P4", "P5"}
+    assert recoded["P4"].where == "home_safety" and "1 " in recoded["P4"].detail_en

@@ -417,3 +417,48 @@ def recode_programme_answers(
                 home.loc[inside & _isin(home[item], [NOT_APPLICABLE]), item] = pd.NA
         out["home_safety"] = home
     return out
+
+
+RECODES = {
+    "P3": (
+        "source answer(s) of persons not aware of the programme not counted",
+        "不知晓者的信息来源回答不计入",
+    ),
+    "P4": (
+        "measure answer(s) of households the roster puts outside the item counted as not "
+        "applicable (7)",
+        "按成员名单不适用的措施回答按7（不适用）处理",
+    ),
+    "P5": (
+        "'not applicable' answer(s) of households the roster puts inside the item counted as "
+        "item non-response",
+        "按成员名单适用却回答“不适用”的，按该题无应答处理",
+    ),
+}
+
+
+def recode_adjustments(clean, *, wave: str, stage: str) -> list:
+    """One adjustment per rule P3–P5 that changed answers (``clean`` is a CleanResult): the
+    data forced these recodes, so they are recorded like rows set aside."""
+    from injury_survey.adjustments import Adjustment
+
+    out = []
+    issues = clean.issues
+    for rule, (en, zh) in RECODES.items():
+        mine = issues[issues["rule_id"] == rule] if not issues.empty else issues
+        if mine.empty:
+            continue
+        table = str(mine["table"].iloc[0])
+        columns = sorted(set(mine["column"].astype(str)))
+        out.append(
+            Adjustment(
+                wave=wave,
+                stage=stage,
+                kind="answers_recoded",
+                where=table,
+                setting=rule,
+                detail_en=f"{rule}: {len(mine)} {en} ({', '.join(columns)}); listed in issues.csv",
+                detail_zh=f"{rule}：{len(mine)} 个{zh}（{'、'.join(columns)}），见 issues.csv",
+            )
+        )
+    return out
