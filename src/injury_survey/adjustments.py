@@ -37,6 +37,7 @@ KINDS = {
     "lonely_psu": "lonely-PSU rule applied",
     "item_nonresponse": "item non-response set aside",
     "standardization_groups_merged": "empty age groups merged for standardisation",
+    "answers_recoded": "answers recoded by a consistency rule",
 }
 
 

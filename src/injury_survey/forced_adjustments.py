@@ -20,6 +20,8 @@ _TABLE_ZH = {
     "persons": "成员表",
     "episodes": "伤害个案表",
     "deaths": "死亡表",
+    "knowledge": "知晓与安全知识表",
+    "home_safety": "家庭安全措施表",
 }
 # How many rule ids a "main reasons" list names.
 MAIN_REASONS = 3

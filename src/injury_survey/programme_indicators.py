@@ -5,8 +5,8 @@ The two optional tables of docs/data-contract-programme.md are scored against th
 
 - person items (awareness, each source's share among the aware, each knowledge item's share
   right, the knowledge score and the share passing) with the final person weight ``weight``;
-- household items (home-safety measures) with the household weight, the non-response-adjusted
-  base weight ``weight_nr`` that every member of a household shares (:func:`household_weights`).
+- household items (home-safety measures) with the household weight ``weight_hh`` of the
+  weighting stage (config ``weights.household_weight``, :func:`household_weights`).
 
 Scoring (docs/data-contract-programme.md "How the answers are counted"): a blank or refused answer
 is item non-response and leaves that item's denominator; "don't know" counts as no / wrong with
@@ -44,11 +44,13 @@ class ProgrammeError(ValueError):
 
 @dataclass(frozen=True)
 class ProgrammeSettings:
-    """The config's ``programme:`` block (schema in workflow/schemas/config.schema.yaml)."""
+    """The config's ``programme:`` block and the household weight it is estimated with (schema
+    in workflow/schemas/config.schema.yaml)."""
 
     min_age: int = 15
     knowledge_pass_mark: float = 0.6
     dont_know: str = "as_no"
+    household_weight: str = "person_mean"  # the config's weights.household_weight
 
     @classmethod
     def from_config(cls, config: Mapping) -> ProgrammeSettings:
@@ -60,13 +62,17 @@ class ProgrammeSettings:
                 block.get("knowledge_pass_mark", defaults.knowledge_pass_mark)
             ),
             dont_know=block.get("dont_know", defaults.dont_know),
+            household_weight=(config.get("weights") or {}).get(
+                "household_weight", defaults.household_weight
+            ),
         )
 
     def describe(self) -> str:
         """The settings in one line, printed beside the numbers they produced."""
         return (
             f"programme: min_age {self.min_age}, knowledge_pass_mark "
-            f"{self.knowledge_pass_mark:g}, dont_know {self.dont_know}"
+            f"{self.knowledge_pass_mark:g}, dont_know {self.dont_know}; "
+            f"weights.household_weight {self.household_weight}"
         )
 
 
@@ -177,8 +183,9 @@ def score_knowledge(
     age = frame["person_id"].map(ages)
     reasons = pd.Series("", index=frame.index)
     reasons[age.isna()] = (
-        "person_id is not a weighted person (not in persons.csv, or the household was set "
-        "aside) / 该人不在加权人员中（家庭成员表中无此人，或该户未纳入）"
+        "person_id is not a weighted person (no screening answer, so no person weight; or not "
+        "in the cleaned persons table) / 该人不在加权人员中（无伤害筛查回答因而无个人权重，"
+        "或不在清理后的成员表中）"
     )
     too_young = pd.to_numeric(age, errors="coerce") < settings.min_age
     reasons[too_young.fillna(False)] = (
@@ -295,16 +302,50 @@ def item_nonresponse(
 
 
 def household_weights(persons_weighted: pd.DataFrame) -> pd.DataFrame:
-    """One row per weighted household: ``hh_id, stratum_id, psu_id, weight`` (= ``weight_nr``).
+    """One row per weighted household: ``hh_id, stratum_id, psu_id, weight`` (= ``weight_hh``).
 
-    The household weight is the base weight after the household non-response adjustment
-    (docs/methods.md, weighting): the person calibration to census age-sex totals has no
-    household counterpart, so household items are estimated on ``weight_nr``.
+    ``weight_hh`` is the household weight of the weighting stage (config
+    ``weights.household_weight``, :func:`injury_survey.weighting.household_weight`; by default
+    the mean of the final person weights of the household's members), the same for every
+    member of a household.
     """
-    columns = ["hh_id", "stratum_id", "psu_id", "weight_nr"]
+    if "weight_hh" not in persons_weighted.columns:
+        raise ProgrammeError(
+            "weights.parquet 没有户权重列 weight_hh（由旧版本生成）：请重新运行权重计算（notebook 04）。\n"
+            "weights.parquet has no household weight column weight_hh (written by an older "
+            "version): rerun the weighting stage (notebook 04)."
+        )
+    columns = ["hh_id", "stratum_id", "psu_id", "weight_hh"]
     households = persons_weighted[columns].drop_duplicates("hh_id").copy()
     households["hh_id"] = households["hh_id"].astype(str)
-    return households.rename(columns={"weight_nr": "weight"}).reset_index(drop=True)
+    return households.rename(columns={"weight_hh": "weight"}).reset_index(drop=True)
+
+
+RESPONDENT_DOMAINS = ("respondent_sex", "respondent_age_group", "respondent_education")
+UNKNOWN = "unknown"
+
+
+def respondent_attributes(households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """Sex, report age group and education of each household's respondent (the person whose
+    ``line`` is the household's ``respondent_line``): the one who answered the home-safety form.
+
+    Returns ``hh_id`` and the :data:`RESPONDENT_DOMAINS` columns (as text, missing where the
+    line matches no person); an empty frame when households have no ``respondent_line``.
+    """
+    if "respondent_line" not in households.columns:
+        return pd.DataFrame(columns=["hh_id", *RESPONDENT_DOMAINS])
+    lines = households[["hh_id", "respondent_line"]].dropna().astype({"hh_id": str})
+    lines["line"] = pd.to_numeric(lines["respondent_line"], errors="coerce")
+    people = persons[["hh_id", "line", "sex", "age_group", "education"]].copy()
+    people["hh_id"] = people["hh_id"].astype(str)
+    people["line"] = pd.to_numeric(people["line"], errors="coerce")
+    out = lines.merge(people.drop_duplicates(["hh_id", "line"]), on=["hh_id", "line"], how="left")
+    result = pd.DataFrame({"hh_id": out["hh_id"]})
+    for column in ("sex", "age_group", "education"):
+        values = out[column]
+        text = values.astype("Int64").astype(str) if column != "age_group" else values.astype(str)
+        result[f"respondent_{column}"] = text.where(values.notna(), pd.NA)
+    return result.reset_index(drop=True)
 
 
 def estimate_items(
@@ -380,13 +421,16 @@ def estimate_programme(
     home_scored: pd.DataFrame | None,
     items: ProgrammeItems,
     config: Mapping,
+    respondents: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All programme estimates of one wave, flagged unstable/suppressed as the injury tables.
 
     Person items use the design of ``weights.parquet`` (final weight, with its calibration
     record); household items the household design of :func:`household_weights`. Person
     domains are the config's ``estimation.domains`` that the persons carry; household items
-    are estimated overall and by community (``stratum_id``).
+    are estimated overall, by community (``stratum_id``) and, given ``respondents``
+    (:func:`respondent_attributes`), by the respondent's sex, age group and education where the
+    config's domains name them (a household whose respondent is unknown is its own level).
     """
     report = ReportSettings.from_config(config)
     calibration = (config.get("weights") or {}).get("calibration")
@@ -410,12 +454,18 @@ def estimate_programme(
         for section, names in sections:
             parts.append(estimate_items(design, section, names, domains=domains, **options))
     if home_scored is not None:
-        frame = analysis_frame(household_weights(persons_weighted), home_scored, "hh_id")
+        households = household_weights(persons_weighted)
+        domains = ["stratum_id"]
+        if respondents is not None:
+            households = households.merge(respondents, on="hh_id", how="left")
+            for column in RESPONDENT_DOMAINS:
+                if column.removeprefix("respondent_") in report.domains:
+                    households[column] = households[column].fillna(UNKNOWN)
+                    domains.append(column)
+        frame = analysis_frame(households, home_scored, "hh_id")
         design = SurveyDesign(frame, weight="weight", lonely_psu=report.lonely_psu)
         names = [h for h in items.home_safety if h in home_scored.columns]
-        parts.append(
-            estimate_items(design, "home_safety", names, domains=["stratum_id"], **options)
-        )
+        parts.append(estimate_items(design, "home_safety", names, domains=domains, **options))
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=RESULT_KEYS)

@@ -212,3 +212,119 @@ def report_block(wave_dir: Path, codebook: Codebook) -> dict | None:
         "rows": rows,
         "images": images,
     }
+
+
+# ---------------------------------------------------------------------------------- workbook
+
+WORKBOOK_TABLE_ID = "T23"
+WORKBOOK_TITLE = (
+    "安全社区知晓、安全知识与家庭安全措施",
+    "Programme awareness, safety knowledge and home safety",
+)
+RESPONDENT_PREFIX = ("应答者", "respondent's ")
+UNKNOWN_LEVEL = ("不详", "unknown")
+
+
+def _by_label(words, by: str, lang: str) -> str:
+    i = _lang_index(lang)
+    if by == "all":
+        return words.text("headings", "all", lang)
+    if by.startswith("respondent_"):
+        return RESPONDENT_PREFIX[i] + words.variable_label(by.removeprefix("respondent_"), lang)
+    return words.variable_label(by, lang)
+
+
+def _level_label(words, by: str, level: str, lang: str) -> str:
+    if by == "all":
+        return words.text("headings", "all", lang)
+    if level == "unknown":
+        return UNKNOWN_LEVEL[_lang_index(lang)]
+    variable = by.removeprefix("respondent_")
+    if variable == "age_group":
+        return str(level)
+    code = int(float(level)) if str(level).replace(".", "", 1).isdigit() else level
+    return words.label(variable, code, lang)
+
+
+def workbook_table(estimates: pd.DataFrame, items: ProgrammeItems, codebook, notes: str = ""):
+    """The programme's report table (sheet T23 of ``report_tables.xlsx``): every estimate of
+    ``programme/estimates.csv`` (overall and by group), labelled in both languages, as a
+    :class:`~injury_survey.report_tables.core.Table` the workbook lays out like the others:
+    "12.3 (10.1–14.8)" per cent (the mean score in % of items right), "*" unstable, "—"
+    suppressed, the unweighted number answering the item as n. ``notes`` (e.g. the settings
+    line) close the table notes."""
+    from injury_survey.report_tables.core import Table, Words
+
+    words = Words(codebook)
+    data = estimates.copy()
+    data["level"] = data["level"].astype(str)
+    # estimates come item by item, each overall first and then by group: keep that order
+    order = {section: i for i, section in enumerate(SECTION_NAMES)}
+    data = data.assign(_order=data["section"].map(order)).sort_values("_order", kind="stable")
+    data["unit"] = data["statistic"].map({"proportion": "proportion", "mean": "mean"})
+    for lang in ("zh", "en"):
+        i = _lang_index(lang)
+        data[f"section_{lang}"] = [SECTION_NAMES[s][i] for s in data["section"]]
+        data[f"item_{lang}"] = [_item_name(t, items, lang) for t in data["item"]]
+        data[f"by_{lang}"] = [_by_label(words, b, lang) for b in data["by"]]
+        data[f"level_{lang}"] = [
+            _level_label(words, b, v, lang) for b, v in zip(data["by"], data["level"], strict=True)
+        ]
+    keep = [
+        *(f"{k}{s}" for k in ("section", "item", "by", "level") for s in ("", "_zh", "_en")),
+        "unit",
+        *(c for c in ("estimate", "se", "ci_lower", "ci_upper", "deff", "df", "n") if c in data),
+        "flag",
+        "suppressed",
+    ]
+    notes_zh = (
+        "比例为回答该题者中的加权百分比（95%CI，基于设计）；知识得分为答对题目的平均百分比。"
+        "个人题目用个人权重，家庭题目用户权重。n为回答该题的未加权人数或户数。"
+        "—：回答“是/答对”的未加权人数或户数过少，不予发布。*：估计不稳定，谨慎解释。"
+    )
+    notes_en = (
+        "Proportions are weighted per cent of those answering the item (95 % CI, design-based); "
+        "the knowledge score is the mean per cent of items right. Person items on the person "
+        "weight, household items on the household weight. n is the unweighted number of "
+        "persons or households answering the item. —: suppressed: too few unweighted "
+        "respondents answering yes or right. *: unstable estimate; interpret with caution."
+    )
+    if notes:
+        notes_zh, notes_en = f"{notes_zh}{notes}", f"{notes_en} {notes}"
+    return Table(
+        id=WORKBOOK_TABLE_ID,
+        title_zh=WORKBOOK_TITLE[0],
+        title_en=WORKBOOK_TITLE[1],
+        data=data[keep].reset_index(drop=True),
+        notes_zh=notes_zh,
+        notes_en=notes_en,
+        row_keys=("section", "item", "by", "level"),
+        column_keys=(),
+    )
+
+
+def wave_workbook_table(wave_dir: Path, codebook, config):
+    """The T23 sheet of one wave from ``<wave_dir>/programme/estimates.csv``, or ``None`` when
+    the wave has no programme estimates (the sheet is then left out)."""
+    from injury_survey.programme_indicators import ProgrammeSettings
+
+    path = Path(wave_dir) / "programme" / "estimates.csv"
+    if not path.is_file():
+        return None
+    estimates = pd.read_csv(path, dtype={"level": str})
+    if "item" not in estimates.columns or estimates.empty:  # the "no programme tables" note
+        return None
+    settings = ProgrammeSettings.from_config(config).describe()
+    return workbook_table(estimates, programme_items(codebook), codebook, notes=settings)
+
+
+def with_programme_table(tables: dict, wave_dir: Path, codebook, config) -> dict:
+    """The wave's report tables with T23 in its place (after T22) when the wave has programme
+    estimates, unchanged otherwise."""
+    from injury_survey.report_tables import report_order
+
+    programme = wave_workbook_table(wave_dir, codebook, config)
+    if programme is None:
+        return dict(tables)
+    merged = {**tables, programme.id: programme}
+    return dict(sorted(merged.items(), key=lambda item: report_order(item[0])))

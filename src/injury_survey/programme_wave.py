@@ -18,8 +18,9 @@ import pandas as pd
 import yaml
 
 from injury_survey.adjustments import Adjustment
+from injury_survey.cleaning.programme import read_programme_tables, recode_programme_answers
 from injury_survey.codebook import Codebook
-from injury_survey.intake import PROGRAMME_TABLES, load_table
+from injury_survey.intake import PROGRAMME_TABLES
 from injury_survey.programme_indicators import (
     ProgrammeItems,
     ProgrammeSettings,
@@ -29,6 +30,7 @@ from injury_survey.programme_indicators import (
     injury_link,
     item_nonresponse,
     programme_items,
+    respondent_attributes,
     score_home_safety,
     score_knowledge,
 )
@@ -36,6 +38,7 @@ from injury_survey.report_tables.core import ReportSettings
 from injury_survey.survey_design import SurveyDesign, SurveyDesignError
 
 STAGE = "12"
+TABLE_ZH = {"knowledge": "知晓与安全知识表", "home_safety": "家庭安全措施表"}
 
 
 @dataclass
@@ -56,24 +59,20 @@ class ProgrammeResult:
 def load_programme_tables(
     paths: Mapping[str, str | None], codebook: Codebook, *, survey_dir: str | Path = "."
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
-    """Read the programme tables the config names: ``(tables, set_aside, issues)``.
+    """Read the programme tables the config names without the cleaning engine (the pilot's item
+    check): ``(tables, set_aside, issues)``.
 
     A row whose identifier or awareness answer cannot be read is set aside whole (with the
     intake message); an unreadable item value stays in ``issues`` and counts as that item's
-    non-response.
+    non-response. A formal wave's tables go through the engine instead (stage 03,
+    :mod:`injury_survey.cleaning.programme`).
     """
-    tables, set_aside, issues = {}, [], []
-    for name in PROGRAMME_TABLES:
-        if not paths.get(name):
-            continue
-        intake = load_table(paths[name], name, codebook, survey_dir=survey_dir)
-        spec_required = [c for c in intake.data.columns if c in _required_columns(name)]
-        fatal = intake.issues[intake.issues["column"].isin(spec_required)]
+    tables, issues = read_programme_tables(paths, codebook, survey_dir=survey_dir)
+    set_aside = []
+    for name, data in tables.items():
+        mine = issues[issues["table"] == name] if not issues.empty else issues
+        fatal = mine[mine["column"].isin(_required_columns(name))]
         bad_rows = set(fatal["source_row"].dropna().astype(int))
-        # intake adds the optional columns a file lacks as empty ones: here an absent item is
-        # not an item nobody answered, so drop them (a partial set of items works)
-        data = intake.data.drop(columns=intake.absent_columns)
-        keep = ~data["source_row"].astype(int).isin(bad_rows)
         for _, issue in fatal.drop_duplicates("source_row").iterrows():
             set_aside.append(
                 {
@@ -84,46 +83,12 @@ def load_programme_tables(
                     "reason": f"{issue['message_en']} / {issue['message_zh']}",
                 }
             )
-        data, extra_issues = _parse_own_items(data, intake.extra_columns, name, codebook)
-        issues += [intake.issues, extra_issues]
+        keep = ~data["source_row"].astype(int).isin(bad_rows)
         tables[name] = data.loc[keep].reset_index(drop=True)
     set_aside_frame = pd.DataFrame(
         set_aside, columns=["table", "record_id", "source_file", "source_row", "reason"]
     )
-    issues_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame()
-    return tables, set_aside_frame, issues_frame
-
-
-def _parse_own_items(
-    data: pd.DataFrame, extra: list[str], table: str, codebook: Codebook
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A town's own item columns (not in tables.yaml, so intake kept them as text) are read
-    with their codebook list; a value that is not a code stays missing and is listed."""
-    from injury_survey.issues import empty_issues, issues_for
-
-    data = data.copy()
-    found = [empty_issues()]
-    for column in extra:
-        try:
-            variable = codebook.variable(column)
-        except KeyError:
-            continue
-        codes, invalid = codebook.parse(column, data[column])
-        found.append(
-            issues_for(
-                data,
-                invalid,
-                table=table,
-                column=column,
-                rule_id="V2",
-                severity="error",
-                message_en=f"not a code of {variable.name}; counted as item non-response",
-                message_zh=f"不是 {variable.name} 的代码，按该题无应答处理",
-                id_column=data.columns[0],
-            )
-        )
-        data[column] = codes
-    return data, pd.concat(found, ignore_index=True)
+    return tables, set_aside_frame, issues
 
 
 def _required_columns(table: str) -> list[str]:
@@ -141,15 +106,32 @@ def run_programme(
     codebook: Codebook,
     *,
     survey_dir: str | Path = ".",
+    clean_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> ProgrammeResult | None:
-    """The programme section of one wave, or ``None`` when the wave has neither table."""
+    """The programme section of one wave, or ``None`` when the wave has neither table.
+
+    ``clean_tables`` are the wave's programme tables as cleaning left them (stage 03, rules K1
+    and P1–P5, their rejected rows and warnings in ``clean/rejected.csv`` and ``issues.csv``);
+    the pipeline passes them. Without them the raw files are read with intake's checks only.
+    """
     paths = dict(config["tables"]["waves"][wave])
     if not any(paths.get(name) for name in PROGRAMME_TABLES):
         return None
     settings = ProgrammeSettings.from_config(config)
     items = programme_items(codebook)
-    tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
-    notes = _absent_notes(tables, items)
+    if clean_tables is None:
+        tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+        skip_notes = _skip_logic_notes(tables, items, persons_weighted)
+        # the answers as cleaning's P3-P5 leave them, the weighted persons as the roster
+        tables = recode_programme_answers(tables, persons_weighted, codebook)
+    else:
+        skip_notes = []  # cleaning listed them as warnings P3-P5 (clean/issues.csv)
+        tables = {name: clean_tables[name] for name in PROGRAMME_TABLES if name in clean_tables}
+        set_aside = pd.DataFrame(
+            columns=["table", "record_id", "source_file", "source_row", "reason"]
+        )
+        issues = pd.DataFrame()
+    notes = _absent_notes(tables, items) + skip_notes
     if not issues.empty:
         notes.append(
             f"Warning: {len(issues)} value(s) could not be read (listed in issues.csv, with file, "
@@ -168,7 +150,6 @@ def run_programme(
         set_aside = pd.concat([set_aside, aside.assign(table="knowledge")], ignore_index=True)
         kept = knowledge[knowledge["person_id"].astype(str).isin(knowledge_scored["person_id"])]
         aware = pd.to_numeric(kept[items.awareness], errors="coerce") == 1
-        notes += _skip_logic_notes(kept, aware, items)
         asked = {source: aware for source in items.sources}
         columns = [items.awareness, *items.sources, *items.knowledge]
         nonresponse.append(
@@ -195,12 +176,17 @@ def run_programme(
         )
         home = home.loc[known].reset_index(drop=True)
         home_scored = score_home_safety(home, items, codebook, settings)
-        notes += _elderly_measure_notes(home, persons_weighted)
         nonresponse.append(
             item_nonresponse(home, list(items.home_safety), codebook).assign(table="home_safety")
         )
 
-    estimates = estimate_programme(persons_weighted, knowledge_scored, home_scored, items, config)
+    respondents = None
+    if home_scored is not None and {"households", "persons"} <= set(clean_tables or {}):
+        respondents = respondent_attributes(clean_tables["households"], clean_tables["persons"])
+        notes += _respondent_notes(home_scored, respondents)
+    estimates = estimate_programme(
+        persons_weighted, knowledge_scored, home_scored, items, config, respondents
+    )
     shares, tests = _injury_links(config, persons_weighted, episodes, home_scored, codebook)
     nonresponse_table = pd.concat(nonresponse, ignore_index=True) if nonresponse else None
     return ProgrammeResult(
@@ -214,6 +200,26 @@ def run_programme(
         adjustments=_adjustments(wave, set_aside, nonresponse_table, settings),
         settings_text=settings.describe(),
     )
+
+
+def _respondent_notes(home_scored: pd.DataFrame, respondents: pd.DataFrame) -> list[str]:
+    """Households whose respondent is not known are their own level ("unknown") in the
+    respondent breakdowns; say how many, and why."""
+    if respondents.empty:
+        return [
+            "households.csv has no respondent_line: home-safety measures are not broken down by "
+            "the respondent's sex, age group and education. / 户表无 respondent_line（应答者行号），"
+            "家庭安全措施不按应答者性别、年龄组和文化程度分组。"
+        ]
+    known = respondents.dropna(subset=["respondent_sex"])["hh_id"]
+    unknown = int((~home_scored["hh_id"].astype(str).isin(known)).sum())
+    if not unknown:
+        return []
+    return [
+        f"{unknown} household(s) of the home-safety table have no respondent_line matching a "
+        "member of the roster: level 'unknown' in the breakdowns by respondent. / 家庭安全措施表"
+        f"中 {unknown} 户的应答者行号 respondent_line 与成员表不符：按应答者分组时归入“unknown”。"
+    ]
 
 
 def _absent_notes(tables: dict[str, pd.DataFrame], items: ProgrammeItems) -> list[str]:
@@ -245,42 +251,40 @@ def _absent_notes(tables: dict[str, pd.DataFrame], items: ProgrammeItems) -> lis
     return notes
 
 
-def _skip_logic_notes(knowledge: pd.DataFrame, aware: pd.Series, items: ProgrammeItems) -> list:
-    """Source answers from persons not aware of the programme break the skip logic: they are
-    not counted (sources are shares among the aware), and the count is shown."""
-    sources = [s for s in items.sources if s in knowledge.columns]
-    if not sources:
-        return []
-    answered = knowledge[sources].notna().any(axis=1) & ~aware
-    if not answered.any():
-        return []
-    rows = knowledge.loc[answered, "source_row"].astype(int).tolist()
-    return [
-        f"Warning: {int(answered.sum())} person(s) not aware of the programme answered the "
-        f"source questions (knowledge table rows {rows[:10]}); those answers are not counted. "
-        f"/ 警告：{int(answered.sum())} 名不知晓者回答了信息来源题（知晓与安全知识表第 "
-        f"{rows[:10]} 行），这些回答不计入。"
-    ]
-
-
-def _elderly_measure_notes(home: pd.DataFrame, persons_weighted: pd.DataFrame) -> list[str]:
-    """Anti-slip answers (present/absent) from households without a person aged 65+ contradict
-    the item's population; they are kept as answered, and the count is shown."""
-    if "antislip_grabbars" not in home.columns:
-        return []
-    elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
-    codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
-    odd = codes.isin([1, 2]) & ~home["hh_id"].astype(str).isin(elderly)
-    if not odd.any():
-        return []
-    return [
-        f"Warning: {int(odd.sum())} household(s) without a person aged 65+ answered the "
-        "anti-slip item (expected 7, not applicable); their answers are counted. Check the "
-        "skip instruction of the home-safety form. / 警告：{n} 户无65岁及以上老人却回答了防滑"
-        "措施题（应为 7 不适用），其回答仍计入。请核对家庭安全措施表的跳答说明。".replace(
-            "{n}", str(int(odd.sum()))
-        )
-    ]
+def _skip_logic_notes(
+    tables: Mapping[str, pd.DataFrame], items: ProgrammeItems, persons_weighted: pd.DataFrame
+) -> list[str]:
+    """Without cleaning (raw files): the breaks of rules P3 and P4 as visible warnings, before
+    :func:`recode_programme_answers` applies them."""
+    notes = []
+    knowledge = tables.get("knowledge")
+    sources = [s for s in items.sources if knowledge is not None and s in knowledge.columns]
+    if sources:
+        aware = pd.to_numeric(knowledge[items.awareness], errors="coerce") == 1
+        answered = knowledge[sources].notna().any(axis=1) & ~aware
+        if answered.any():
+            rows = knowledge.loc[answered, "source_row"].astype(int).tolist()
+            n = int(answered.sum())
+            notes.append(
+                f"Warning: {n} person(s) not aware of the programme answered the source "
+                f"questions (knowledge table rows {rows[:10]}); those answers are not counted. "
+                f"/ 警告：{n} 名不知晓者回答了信息来源题（知晓与安全知识表第 {rows[:10]} 行），"
+                "这些回答不计入。"
+            )
+    home = tables.get("home_safety")
+    if home is not None and "antislip_grabbars" in home.columns:
+        elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
+        codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
+        odd = codes.isin([1, 2, 8]) & ~home["hh_id"].astype(str).isin(elderly)
+        if odd.any():
+            n = int(odd.sum())
+            notes.append(
+                f"Warning: {n} household(s) without a person aged 65+ answered the anti-slip "
+                "item; counted as 7, not applicable. Check the skip instruction of the "
+                f"home-safety form. / 警告：{n} 户无65岁及以上老人却回答了防滑措施题，按7（不适用）"
+                "处理。请核对家庭安全措施表的跳答说明。"
+            )
+    return notes
 
 
 def _injury_links(
@@ -346,7 +350,7 @@ def _adjustments(
                 where=str(table),
                 setting=f"programme.min_age={settings.min_age}" if table == "knowledge" else "",
                 detail_en=f"{len(rows)} row(s) of the {table} table set aside (reasons listed).",
-                detail_zh=f"{table} 表中 {len(rows)} 行未纳入分析（原因见列表）。",
+                detail_zh=f"{TABLE_ZH.get(table, table)}中 {len(rows)} 行未纳入分析（原因见列表）。",
             )
         )
     if nonresponse is not None and not nonresponse.empty:
@@ -365,7 +369,7 @@ def _adjustments(
                         "programme/nonresponse.csv)."
                     ),
                     detail_zh=(
-                        f"{table} 表 {n_items} 个题目共有 {total} 个空白或拒答，不计入各题分母"
+                        f"{TABLE_ZH.get(table, table)} {n_items} 个题目共有 {total} 个空白或拒答，不计入各题分母"
                         "（各题见 programme/nonresponse.csv）。"
                     ),
                 )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from injury_survey.cleaning import CleanResult
+from injury_survey.cleaning.programme import PROGRAMME_TABLES
 
 CLEAN_TABLES = ("households", "persons", "episodes")
 
@@ -29,6 +30,11 @@ def write_clean(result: CleanResult, out_dir: str | Path) -> None:
         result.tables["deaths"].to_parquet(out / "deaths.parquet", index=False)
     else:  # a deaths table left from an earlier run would be read as this run's (read_clean)
         (out / "deaths.parquet").unlink(missing_ok=True)
+    for name in PROGRAMME_TABLES:  # optional, like deaths
+        if name in result.tables:
+            result.tables[name].to_parquet(out / f"{name}.parquet", index=False)
+        else:
+            (out / f"{name}.parquet").unlink(missing_ok=True)
     rejected = [
         frame.assign(table=name) for name, frame in result.rejected.items() if not frame.empty
     ]
@@ -48,6 +54,16 @@ def read_clean(clean_dir: str | Path) -> dict[str, pd.DataFrame]:
     if (folder / "deaths.parquet").exists():
         tables["deaths"] = pd.read_parquet(folder / "deaths.parquet")
     return tables
+
+
+def read_clean_programme(clean_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The clean programme tables written by :func:`write_clean` (those the wave has)."""
+    folder = Path(clean_dir)
+    return {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in PROGRAMME_TABLES
+        if (folder / f"{name}.parquet").exists()
+    }
 
 
 def read_rejected(clean_dir: str | Path, table: str) -> pd.DataFrame:

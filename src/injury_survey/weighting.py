@@ -65,10 +65,12 @@ WEIGHT_COLUMNS = [
     "weight_nr",
     "weight_pnr",
     "weight",
+    "weight_hh",
     "sex",
     "age_years",
     "age_group",
 ]
+HOUSEHOLD_WEIGHTS = ("person_mean", "nonresponse")
 
 
 @dataclass
@@ -485,6 +487,7 @@ def compute_weights(
     else:
         people.loc[residents, "weight"] = _calibrate(people[residents], counts, method, trim)
         people["weight"] = _carry_calibration(people, residents)
+    people["weight_hh"] = household_weight(people, settings.get("household_weight", "person_mean"))
     spec = calibration_spec(method)
     check = _totals_check(
         people[residents], totals[totals["stratum_id"].isin(counts["stratum_id"])]
@@ -509,6 +512,25 @@ def compute_weights(
         calibration=spec,
         notes=notes,
         census_collapsed=gaps,
+    )
+
+
+def household_weight(people: pd.DataFrame, method: str = "person_mean") -> pd.Series:
+    """The household weight of each person's household (config ``weights.household_weight``),
+    for household-level items such as the home-safety measures (docs/methods.md §6.1).
+
+    ``person_mean`` (default): the mean of the final person weights ``weight`` of the
+    household's weighted members, the integrated household weight. Every member of a household
+    then has the same weight, and the households' weights times their weighted members sum to
+    the calibrated person total, so household estimates inherit the census calibration.
+    ``nonresponse``: the non-response-adjusted base weight ``weight_nr`` (not calibrated).
+    """
+    if method == "person_mean":
+        return people.groupby("hh_id", sort=False)["weight"].transform("mean")
+    if method == "nonresponse":
+        return people["weight_nr"].copy()
+    raise WeightingError(
+        f"weights.household_weight must be one of {list(HOUSEHOLD_WEIGHTS)}, not {method!r}."
     )
 
 

@@ -2,7 +2,8 @@
 
 A case is a list of mutations (small functions applied to the copied survey folder) and the
 outcome a user must get: ``fatal`` (the run stops with a message naming the file and column),
-``set_aside`` (a row rejected with its rule), ``warning`` (an issue kept, the run goes on),
+``set_aside`` (a row rejected with its rule), ``warning`` (an issue kept, the run goes on, and
+a programme row named by ``table``/``row`` stays in the clean table),
 ``adjustment`` (recorded with :mod:`injury_survey.adjustments`) or ``ok`` (read correctly).
 :func:`run_survey` runs a survey folder through the package functions notebooks 01, 03 and 04
 call, in their order, and stops at the first error as the pipeline would.
@@ -21,6 +22,7 @@ import pandas as pd
 import yaml
 
 from injury_survey import cleaning, forced_adjustments, weighting
+from injury_survey.cleaning.programme import read_programme_tables, recode_adjustments
 from injury_survey.codebook import survey_codebook
 from injury_survey.config import load_config
 from injury_survey.intake import IntakeError, load_survey, load_table
@@ -32,6 +34,7 @@ HH, PERSONS, EPISODES, SAMPLE = (
 )
 FRAME, CENSUS = f"{RAW}/frame/psus.csv", f"{RAW}/census/population.csv"
 PILOT_HH = f"{RAW}/pilot/households.csv"
+KNOWLEDGE, HOME = f"{RAW}/baseline/knowledge.csv", f"{RAW}/baseline/home_safety.csv"
 
 Mutation = Callable[[Path], None]
 
@@ -193,6 +196,34 @@ def refuse_psu(psu: str) -> Mutation:
     return apply
 
 
+def with_programme_tables(folder: Path) -> None:
+    """Write the optional programme tables for the tiny survey (docs/data-contract-programme.md)
+    and name them in the config: one knowledge row per person aged 15+ (spreadsheet rows in
+    persons.csv order), one home-safety row per responding household with the anti-slip item
+    answered 1 where a member is 65+ and 7 elsewhere, as the form's skip instruction says."""
+    persons = read_rows(folder / PERSONS)
+    head = persons[0]
+    age, pid, hh = (head.index(c) for c in ("age_years", "person_id", "hh_id"))
+    adults = [r for r in persons[1:] if int(r[age]) >= 15]
+    knowledge = [["person_id", "aware_programme", "src_notice", "k_fire_call"]]
+    knowledge += [
+        [r[pid], "1", "1", "1"] if i % 2 else [r[pid], "2", "", "3"] for i, r in enumerate(adults)
+    ]
+    write_rows(folder / KNOWLEDGE, knowledge)
+    elderly = {r[hh] for r in persons[1:] if int(r[age]) >= 65}
+    households = read_rows(folder / HH)
+    result = households[0].index("result_code")
+    home = [["hh_id", "smoke_alarm", "antislip_grabbars"]]
+    home += [
+        [r[0], "1", "1" if r[0] in elderly else "7"]
+        for r in households[1:]
+        if r[result] in ("1", "2")
+    ]
+    write_rows(folder / HOME, home)
+    set_config(("tables", "waves", "baseline", "knowledge"), KNOWLEDGE)(folder)
+    set_config(("tables", "waves", "baseline", "home_safety"), HOME)(folder)
+
+
 # ----------------------------------------------------------------------------- cases
 
 
@@ -260,17 +291,21 @@ def run_survey(folder: Path, stage: str = "wave") -> Outcome:
             )
             warnings = cleaning.raise_design_errors(design, stage="weights")
         outcome.design_warnings = warnings
+        programme, programme_issues = read_programme_tables(
+            tables if stage == "pilot" else tables["baseline"], codebook, survey_dir=folder
+        )
         outcome.clean = cleaning.clean_survey(
-            {**raw.tables, "frame": frame.data},
+            {**raw.tables, **programme, "frame": frame.data},
             codebook,
             recall=cfg["recall"],
             case_definition=cfg["case_definition"],
             age_groups=cfg["age_groups"],
-            prior_issues=pd.concat([raw.issues, warnings], ignore_index=True),
+            prior_issues=pd.concat([raw.issues, programme_issues, warnings], ignore_index=True),
+            programme_min_age=cfg["programme"]["min_age"],
         )
         outcome.adjustments += forced_adjustments.rows_set_aside(
             outcome.clean, wave="baseline", stage="03"
-        )
+        ) + recode_adjustments(outcome.clean, wave="baseline", stage="03")
         if stage == "pilot":
             return outcome
         census = load_table(cfg["tables"]["census"], "census", codebook, survey_dir=folder)

@@ -9,12 +9,15 @@ rule table, not from a previous run.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from bad_input_cases import (
     CENSUS,
     EPISODES,
     FRAME,
     HH,
+    HOME,
+    KNOWLEDGE,
     PERSONS,
     PILOT_HH,
     SAMPLE,
@@ -36,6 +39,7 @@ from bad_input_cases import (
     set_cell,
     set_config,
     set_where,
+    with_programme_tables,
     xlsx_second_sheet,
 )
 
@@ -297,6 +301,89 @@ CASES = [
         rule="census_cells_collapsed",
         text="report age groups 45-64 and 65+ calibrated together",
     ),
+    # --- the optional programme tables (docs/data-contract-programme.md): rules K1, P0-P5
+    Case("programme_tables_are_read", (with_programme_tables,), "ok"),
+    Case(
+        "programme_person_unknown",
+        (with_programme_tables, set_cell(KNOWLEDGE, 2, "person_id", "baseline-S9-P999-0001-01")),
+        "set_aside",
+        rule="K1",
+        table="knowledge",
+        row=2,
+    ),
+    Case(
+        "programme_respondent_is_a_child",
+        (with_programme_tables, set_cell(KNOWLEDGE, 2, "person_id", "baseline-S2-P021-0003-03")),
+        "set_aside",
+        rule="P1",
+        table="knowledge",
+        row=2,
+    ),
+    Case(
+        "programme_unreadable_awareness",
+        (with_programme_tables, set_cell(KNOWLEDGE, 3, "aware_programme", "maybe")),
+        "set_aside",
+        rule="V2",
+        table="knowledge",
+        row=3,
+    ),
+    Case(
+        "programme_household_listed_twice",
+        (with_programme_tables, duplicate_row(HOME, 2)),
+        "set_aside",
+        rule="P0",
+        table="home_safety",
+        row=2,
+    ),
+    Case(
+        "programme_household_not_interviewed",
+        (with_programme_tables, set_cell(HOME, 2, "hh_id", "baseline-S1-P005-0004")),
+        "set_aside",
+        rule="P2",
+        table="home_safety",
+        row=2,
+    ),
+    Case(
+        "programme_unreadable_item_is_item_nonresponse",
+        (with_programme_tables, set_cell(KNOWLEDGE, 6, "k_fire_call", "Z")),
+        "warning",
+        rule="V2",
+        table="knowledge",
+        row=6,
+    ),
+    Case(
+        "programme_source_answered_by_unaware",
+        (with_programme_tables, set_cell(KNOWLEDGE, 6, "src_notice", "1")),
+        "warning",
+        rule="P3",
+        table="knowledge",
+        row=6,
+    ),
+    Case(
+        "programme_antislip_without_elderly",
+        (with_programme_tables, set_cell(HOME, 3, "antislip_grabbars", "2")),
+        "warning",
+        rule="P4",
+        table="home_safety",
+        row=3,
+    ),
+    Case(
+        "programme_antislip_not_applicable_with_elderly",
+        (
+            with_programme_tables,
+            set_where(HOME, {"hh_id": "baseline-S1-P016-0003"}, "antislip_grabbars", "7"),
+        ),
+        "warning",
+        rule="P5",
+        table="home_safety",
+    ),
+    Case(
+        "programme_knowledge_without_person_id",
+        (with_programme_tables, drop_column(KNOWLEDGE, "person_id")),
+        "fatal",
+        KNOWLEDGE,
+        "person_id",
+    ),
     # --- what the data forced on the weights: recorded as adjustments
     Case(
         "all_households_of_a_psu_refused",
@@ -319,6 +406,9 @@ def _assert_ledger_balances(case: Case, folder, outcome) -> None:
     accounting = outcome.clean.accounting.set_index("table")
     assert (accounting["raw_rows"] == accounting["clean_rows"] + accounting["rejected_rows"]).all()
     files = {"households": HH, "persons": PERSONS, "episodes": EPISODES}
+    files |= {
+        t: f for t, f in (("knowledge", KNOWLEDGE), ("home_safety", HOME)) if t in accounting.index
+    }
     if case.stage == "pilot":
         files = {t: f.replace("baseline", "pilot") for t, f in files.items()}
     if case.id == "data_on_second_sheet_of_xlsx":
@@ -353,8 +443,15 @@ def test_bad_input_outcome(case: Case, tmp_path):
             a.kind == "rows_set_aside" and a.where == case.table for a in outcome.adjustments
         )
     elif case.expect == "warning":
-        warned = outcome.design_warnings
-        assert (warned["rule_id"] == case.rule).any()
+        warned = pd.concat([outcome.design_warnings, outcome.clean.issues], ignore_index=True)
+        mine = warned[warned["rule_id"] == case.rule]
+        if case.table:
+            mine = mine[(mine["table"] == case.table) & (mine["severity"] == "warn")]
+        if case.row:
+            assert (mine["source_row"].astype(int) == case.row).any()
+            kept = outcome.clean.tables[case.table]["source_row"].astype(int)
+            assert (kept == case.row).any(), f"row {case.row} of {case.table} not kept"
+        assert not mine.empty
         assert outcome.weights is not None
     elif case.expect == "adjustment":
         found = [a for a in outcome.adjustments if a.kind == case.rule]
@@ -419,3 +516,35 @@ def test_census_collapse_at_a_boundary_calibrates_the_merged_cell_to_the_census_
     ]
     assert mine["calibration_cell"].nunique() == 1
     assert mine["weight"].sum() == pytest.approx(target)
+
+
+def test_programme_rules_change_the_answers_as_documented(tmp_path):
+    """P3-P5 and an unreadable item keep the row and change only the answer
+    (docs/data-contract-programme.md); a rejected knowledge row leaves the injury data alone."""
+    case = Case(
+        "programme_rules_applied",
+        (
+            with_programme_tables,
+            set_cell(KNOWLEDGE, 6, "src_notice", "1"),  # not aware (code 2)
+            set_cell(KNOWLEDGE, 7, "k_fire_call", "Z"),
+            set_cell(KNOWLEDGE, 8, "person_id", "baseline-S2-P021-0003-03"),  # aged 9
+            set_cell(HOME, 3, "antislip_grabbars", "2"),  # no member aged 65+
+            set_where(HOME, {"hh_id": "baseline-S1-P016-0003"}, "antislip_grabbars", "7"),
+        ),
+        "warning",
+    )
+    outcome = run_survey(make_survey(tmp_path, case))
+    knowledge = outcome.clean.tables["knowledge"].set_index("source_row")
+    home = outcome.clean.tables["home_safety"].set_index("hh_id")
+    assert pd.isna(knowledge.loc[6, "src_notice"])  # P3: not counted
+    assert pd.isna(knowledge.loc[7, "k_fire_call"]) and knowledge.loc[7, "aware_programme"] == 1
+    assert 8 not in knowledge.index  # P1
+    assert home.loc["baseline-S1-P005-0006", "antislip_grabbars"] == 7  # P4: not applicable
+    assert pd.isna(home.loc["baseline-S1-P016-0003", "antislip_grabbars"])  # P5: non-response
+    persons = outcome.clean.tables["persons"]["person_id"]
+    rejected = outcome.clean.rejected["knowledge"]
+    assert (rejected["rule_ids"] == "P1").sum() == 1
+    assert "baseline-S2-P021-0003-03" in set(persons)  # the child's injury record stays
+    recoded = {a.setting: a for a in outcome.adjustments if a.kind == "answers_recoded"}
+    assert set(recoded) == {"P3", "P4", "P5"}
+    assert recoded["P4"].where == "home_safety" and "1 " in recoded["P4"].detail_en

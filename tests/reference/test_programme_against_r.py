@@ -22,12 +22,14 @@ from injury_survey.programme_indicators import (
     ProgrammeSettings,
     analysis_frame,
     estimate_items,
+    household_weights,
     injury_link,
     programme_items,
     score_home_safety,
     score_knowledge,
 )
 from injury_survey.survey_design import SurveyDesign
+from injury_survey.weighting import household_weight
 
 HERE = Path(__file__).parent / "programme"
 TIGHT = 1e-8
@@ -68,6 +70,11 @@ def ours() -> dict:
         households[["hh_id", "stratum_id", "psu_id", "weight"]], home, "hh_id"
     )
     household_design = SurveyDesign(hh_frame, weight="weight")
+    # weights.household_weight: person_mean, from the person weights by our weighting stage
+    people = persons.assign(weight=persons["weight_final"], weight_nr=persons["weight"])
+    people["weight_hh"] = household_weight(people, "person_mean")
+    mean_frame = analysis_frame(household_weights(people), home, "hh_id")
+    mean_design = SurveyDesign(mean_frame, weight="weight")
 
     link = persons[["person_id", "stratum_id", "psu_id", "weight", "age_years", "fell"]].copy()
     antislip = pd.to_numeric(persons["antislip_grabbars"], errors="coerce")
@@ -81,6 +88,7 @@ def ours() -> dict:
         "awareness": estimate_items(person_design, "awareness", ["aware"], domains=["sex"]),
         "score": estimate_items(person_design, "knowledge_score", [SCORE, "knowledge_passed"]),
         "smoke": estimate_items(household_design, "home_safety", ["smoke_alarm"]),
+        "smoke_person_mean": estimate_items(mean_design, "home_safety", ["smoke_alarm"]),
         "shares": shares,
         "tests": tests,
     }
@@ -123,6 +131,18 @@ def test_household_item_on_household_weights_matches_r(ours, expected):
     assert row["se"] == pytest.approx(ref["se"], rel=TIGHT)
     assert row["ci_lower"] == pytest.approx(ref["ci_lower"], rel=CI_TOL)
     assert row["ci_upper"] == pytest.approx(ref["ci_upper"], rel=CI_TOL)
+
+
+def test_household_item_on_the_person_mean_household_weight_matches_r(ours, expected):
+    row = _row(ours["smoke_person_mean"], "smoke_alarm")
+    ref = expected.loc[("smoke_alarm_person_mean_weight", "all")]
+    assert row["estimate"] == pytest.approx(ref["estimate"], rel=TIGHT)
+    assert row["se"] == pytest.approx(ref["se"], rel=TIGHT)
+    assert row["ci_lower"] == pytest.approx(ref["ci_lower"], rel=CI_TOL)
+    assert row["ci_upper"] == pytest.approx(ref["ci_upper"], rel=CI_TOL)
+    assert row["df"] == ref["df"]
+    # not the same number as on the base weight: the weight matters
+    assert abs(ref["estimate"] - expected.loc[("smoke_alarm", "all"), "estimate"]) > 1e-3
 
 
 def test_rao_scott_falls_by_antislip_matches_r(ours, expected):

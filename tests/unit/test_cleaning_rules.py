@@ -9,16 +9,21 @@ each case changes one or two values so that exactly one rule is broken, and stat
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import injury_survey
 from injury_survey.cleaning.engine import clean_survey, evaluate_rules
 from injury_survey.cleaning.rules import CODED_FIELDS, REQUIRED_FIELDS, RULES, RuleContext
 
 
 class StandInCodebook:
-    """The §2.7 code lists (NISS-based), as the real codebook will offer them."""
+    """The §2.7 code lists (NISS-based), as the real codebook will offer them; the programme
+    rules read the item lists of the package codebook's ``programme:`` block (``path``)."""
+
+    path = Path(injury_survey.__file__).parent / "data" / "codebook.yaml"
 
     CODES = {
         "result_code": [1, 2, 3, 4, 5, 6, 7, 8, 96],
@@ -176,11 +181,26 @@ def good_survey() -> dict[str, pd.DataFrame]:
             "died_where": _int([3]),
         }
     )
+    # programme tables: P1 aware (heard from notices), P2 not aware; H1 has no member aged 65+
+    # (anti-slip not applicable), H3 has one (P3, 70)
+    knowledge = pd.DataFrame(
+        {
+            "person_id": ["P1", "P2"],
+            "aware_programme": _int([1, 2]),
+            "src_notice": _int([1, NA]),
+            "k_fire_call": _int([1, 3]),
+        }
+    )
+    home_safety = pd.DataFrame(
+        {"hh_id": ["H1", "H3"], "smoke_alarm": _int([1, 2]), "antislip_grabbars": _int([7, 1])}
+    )
     tables = {
         "households": _prov(households, "households"),
         "persons": _prov(persons, "persons"),
         "episodes": _prov(episodes, "episodes"),
         "deaths": _prov(deaths, "deaths"),
+        "knowledge": _prov(knowledge, "knowledge"),
+        "home_safety": _prov(home_safety, "home_safety"),
         "sample": pd.DataFrame(
             {
                 "hh_id": ["H1", "H2", "H3"],
@@ -231,9 +251,13 @@ def good_run():
 
 
 def set_value(table: str, record: str, column: str, value) -> Callable:
-    key = {"households": "hh_id", "persons": "person_id", "episodes": "episode_id"}.get(
-        table.removesuffix("_pass2"), "death_id"
-    )
+    key = {
+        "households": "hh_id",
+        "persons": "person_id",
+        "episodes": "episode_id",
+        "knowledge": "person_id",
+        "home_safety": "hh_id",
+    }.get(table.removesuffix("_pass2"), "death_id")
 
     def mutate(t):
         df = t[table]
@@ -288,6 +312,23 @@ def add_household_with_same_roster(t):
 
 # (rule id, table, column), mutation, rows the rule must flag (spreadsheet rows of that table)
 CASES = [
+    (("P0", "knowledge", "person_id"), duplicate_row("knowledge", 0), {2, 4}),
+    (("K1", "knowledge", "person_id"), set_value("knowledge", "P2", "person_id", "P9"), {3}),
+    (("P0", "home_safety", "hh_id"), duplicate_row("home_safety", 0), {2, 4}),
+    (("K1", "home_safety", "hh_id"), set_value("home_safety", "H3", "hh_id", "H9"), {3}),
+    (("P1", "knowledge", "person_id"), set_value("persons", "P2", "age_years", 12), {3}),
+    (("P2", "home_safety", "hh_id"), set_value("home_safety", "H3", "hh_id", "H2"), {3}),
+    (("P3", "knowledge", "(sources)"), set_value("knowledge", "P2", "src_notice", 1), {3}),
+    (
+        ("P4", "home_safety", "(measures)"),
+        set_value("home_safety", "H1", "antislip_grabbars", 2),
+        {2},
+    ),
+    (
+        ("P5", "home_safety", "(measures)"),
+        set_value("home_safety", "H3", "antislip_grabbars", 7),
+        {3},
+    ),
     (("K1", "households", "hh_id"), duplicate_row("households", 1), {3, 5}),
     (("K1", "persons", "person_id"), duplicate_row("persons", 1), {3, 5}),
     (("K1", "episodes", "episode_id"), duplicate_row("episodes", 0), {2, 4}),

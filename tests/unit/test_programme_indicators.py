@@ -138,7 +138,7 @@ def test_codebook_without_programme_block_stops_with_the_fix(tmp_path):
         programme_items(load_codebook(path))
 
 
-def test_household_weight_is_the_nonresponse_adjusted_weight():
+def test_household_weight_is_the_weighting_stages_weight_hh():
     persons = pd.DataFrame(
         {
             "hh_id": ["a", "a", "b"],
@@ -146,10 +146,13 @@ def test_household_weight_is_the_nonresponse_adjusted_weight():
             "psu_id": ["P1", "P1", "P2"],
             "weight_nr": [10.0, 10.0, 12.0],
             "weight": [9.0, 11.5, 13.0],
+            "weight_hh": [10.25, 10.25, 13.0],
         }
     )
     hh = household_weights(persons)
-    assert hh["weight"].tolist() == [10.0, 12.0] and hh["hh_id"].tolist() == ["a", "b"]
+    assert hh["weight"].tolist() == [10.25, 13.0] and hh["hh_id"].tolist() == ["a", "b"]
+    with pytest.raises(ProgrammeError, match="weight_hh"):
+        household_weights(persons.drop(columns="weight_hh"))
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +209,7 @@ def test_estimate_programme_flags_and_domains(codebook, items):
             "stratum_id": np.where(np.arange(n) < 200, "S1", "S2"),
             "psu_id": [f"P{i // 40}" for i in range(n)],
             "weight_nr": 10.0,
+            "weight_hh": 10.0,
             "weight": 10.0,
             "sex": rng.integers(1, 3, n),
             "age_years": rng.integers(15, 90, n),
@@ -243,6 +247,7 @@ def _wave_inputs(tmp_path, knowledge_csv: str | None, home_csv: str | None):
             "stratum_id": np.where(np.arange(n) < 120, "S1", "S2"),
             "psu_id": [f"P{i // 30}" for i in range(n)],
             "weight_nr": 10.0,
+            "weight_hh": 10.0,
             "weight": 10.0,
             "sex": rng.integers(1, 3, n),
             "age_years": np.where(np.arange(n) % 2 == 0, 70, 8),
@@ -361,6 +366,7 @@ def test_suppression_counts_the_cell_numerator(codebook, items):
             "stratum_id": np.where(np.arange(n) < 40, "S1", "S2"),
             "psu_id": [f"P{i // 20}" for i in range(n)],
             "weight_nr": 5.0,
+            "weight_hh": 5.0,
             "weight": 5.0,
             "sex": np.where(np.arange(n) % 2 == 0, 1, 2),
             "age_years": 40,
@@ -451,3 +457,120 @@ def test_report_block_reads_the_written_estimates(tmp_path, codebook):
     assert block["rows"][0][2] == {"zh": "25.0 (20.0–30.0)", "en": "25.0 (20.0–30.0)"}
     assert block["rows"][0][4] == {"zh": "", "en": ""}
     assert block["paragraph"]["zh"].startswith("居民安全社区知晓率为25.0%")
+
+
+def test_household_items_by_the_respondents_sex_age_group_and_education(items, codebook):
+    from injury_survey.programme_indicators import estimate_programme, respondent_attributes
+
+    # 60 households of 2 members in 6 PSUs; the respondent is line 2 in even households (a
+    # woman, 65+, education 3), line 1 in odd ones (a man, 15-44, education 5); h59 names a
+    # line that is not on the roster.
+    n = 60
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(2 * n)],
+            "hh_id": [f"h{i // 2}" for i in range(2 * n)],
+            "line": [1 + i % 2 for i in range(2 * n)],
+            "sex": [1 + i % 2 for i in range(2 * n)],
+            "age_group": ["15-44" if i % 2 == 0 else "65+" for i in range(2 * n)],
+            "education": [5 if i % 2 == 0 else 3 for i in range(2 * n)],
+            "stratum_id": ["S1" if i < n else "S2" for i in range(2 * n)],
+            "psu_id": [f"P{i // 20}" for i in range(2 * n)],
+            "weight_hh": 10.0,
+            "weight": 10.0,
+            "age_years": 40,
+        }
+    )
+    households = pd.DataFrame(
+        {"hh_id": [f"h{i}" for i in range(n)], "respondent_line": [2 - i % 2 for i in range(n)]}
+    )
+    households.loc[n - 1, "respondent_line"] = 7
+    respondents = respondent_attributes(households, persons).set_index("hh_id")
+    assert respondents.loc["h0"].tolist() == ["2", "65+", "3"]
+    assert respondents.loc["h1"].tolist() == ["1", "15-44", "5"]
+    assert respondents.loc["h59"].isna().all()
+    # smoke alarm present in every fourth household: among even households 1 in 2
+    home = pd.DataFrame(
+        {"hh_id": households["hh_id"], "smoke_alarm": [1 if i % 4 == 0 else 2 for i in range(n)]}
+    )
+    scored = score_home_safety(home, items, codebook, ProgrammeSettings())
+    config = {"estimation": {"domains": ["sex", "age_group", "education"]}}
+    estimates = estimate_programme(
+        persons, None, scored, items, config, respondent_attributes(households, persons)
+    )
+    by = estimates.set_index(["by", "level"])["estimate"]
+    assert by[("respondent_sex", "2")] == pytest.approx(15 / 30)  # h0, h4, ... of 30 even
+    assert by[("respondent_sex", "1")] == pytest.approx(0.0)
+    assert by[("respondent_age_group", "65+")] == pytest.approx(0.5)
+    assert by[("respondent_education", "3")] == pytest.approx(0.5)
+    assert by[("respondent_sex", "unknown")] == pytest.approx(0.0)  # h59 alone
+    assert ("respondent_education", "5") in by.index and ("stratum_id", "S1") in by.index
+    assert by[("all", "all")] == pytest.approx(15 / 60)
+
+
+def test_programme_sheet_in_the_workbook_both_languages_with_flags(items, codebook, tmp_path):
+    from openpyxl import load_workbook
+
+    from injury_survey.programme_report import workbook_table
+    from injury_survey.report_tables import write_workbook
+
+    estimates = pd.DataFrame(
+        {
+            "section": ["awareness", "awareness", "knowledge_score", "home_safety", "home_safety"],
+            "item": ["aware", "aware", SCORE, "smoke_alarm", "smoke_alarm"],
+            "statistic": ["proportion", "proportion", "mean", "proportion", "proportion"],
+            "by": ["all", "sex", "all", "all", "respondent_education"],
+            "level": ["all", "2", "all", "all", "3"],
+            "estimate": [0.5634, 0.6, 63.27, 0.3, 0.25],
+            "se": [0.007, 0.01, 0.27, 0.05, 0.2],
+            "ci_lower": [0.549, 0.58, 62.71, 0.21, 0.03],
+            "ci_upper": [0.5768, 0.62, 63.77, 0.41, 0.78],
+            "n": [4781, 2400, 4828, 400, 4],
+            "flag": ["", "", "", "unstable", "unstable;suppressed"],
+            "suppressed": [False, False, False, False, True],
+        }
+    )
+    table = workbook_table(estimates, items, codebook, notes="programme: min_age 15")
+    path = write_workbook({table.id: table}, tmp_path / "book.xlsx", codebook=codebook)
+    sheet = load_workbook(path)["T23"]
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["T23 安全社区知晓、安全知识与家庭安全措施"]
+    assert rows[3][:4] == ["类别 Section", "项目 Item", "变量 Variable", "类别 Category"]
+    assert rows[4] == ["安全社区知晓 Programme awareness", "知晓率 Awareness rate", "合计 All", "合计 All",
+                       "56.3 (54.9–57.7)", 4781]  # fmt: skip
+    assert rows[5][2:] == ["性别 Sex", "女 Female", "60.0 (58.0–62.0)", 2400]
+    assert rows[6][-2:] == ["63.3 (62.7–63.8)", 4828]  # the mean score, % of items right
+    assert rows[7][-2:] == ["30.0 (21.0–41.0) *", 400]  # unstable
+    assert rows[8][2:] == ["应答者文化程度 Respondent's education", "小学 Primary", "—", "—"]
+    notes = [r[0] for r in rows[10:]]
+    assert any(n.startswith("—") for n in notes) and any(n.startswith("*") for n in notes)
+    assert any("programme: min_age 15" in n for n in notes)
+
+
+def test_t23_joins_the_wave_tables_after_t22_only_with_programme_estimates(tmp_path, codebook):
+    from injury_survey.programme_report import with_programme_table
+
+    tables = {"T22": "quality", "pyramid": "pyramid"}
+    assert with_programme_table(tables, tmp_path, codebook, {}) == tables  # no programme/
+    (tmp_path / "programme").mkdir()
+    note = pd.DataFrame({"note": ["no programme tables in this wave / 本轮无安全社区模块"]})
+    note.to_csv(tmp_path / "programme" / "estimates.csv", index=False)
+    assert with_programme_table(tables, tmp_path, codebook, {}) == tables
+    pd.DataFrame(
+        {
+            "section": ["awareness"],
+            "item": ["aware"],
+            "statistic": ["proportion"],
+            "by": ["all"],
+            "level": ["all"],
+            "estimate": [0.5],
+            "ci_lower": [0.4],
+            "ci_upper": [0.6],
+            "n": [100],
+            "flag": [""],
+            "suppressed": [False],
+        }
+    ).to_csv(tmp_path / "programme" / "estimates.csv", index=False)
+    merged = with_programme_table(tables, tmp_path, codebook, {})
+    assert list(merged) == ["T22", "T23", "pyramid"]
+    assert "weights.household_weight person_mean" in merged["T23"].notes_en

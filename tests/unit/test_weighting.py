@@ -468,3 +468,31 @@ def test_person_classes_merge_with_neighbours_by_age_not_by_label():
     )
     _, classes = person_nonresponse_adjust(people, min_respondents=5)
     assert classes["person_nr_class"].tolist() == ["A|1|0-4+5-9", "A|1|10-14"]
+
+
+def test_household_weight_is_the_mean_of_its_members_final_weights():
+    from injury_survey.weighting import WeightingError, household_weight
+
+    people = pd.DataFrame(
+        {"hh_id": ["a", "a", "b"], "weight_nr": [10.0, 10.0, 12.0], "weight": [150.0, 300.0, 40.0]}
+    )
+    assert household_weight(people).tolist() == [225.0, 225.0, 40.0]  # (150 + 300) / 2
+    assert household_weight(people, "nonresponse").tolist() == [10.0, 10.0, 12.0]
+    with pytest.raises(WeightingError, match="household_weight"):
+        household_weight(people, "sum")
+    households, persons, sample, census = small_survey()
+    weights = compute_weights(
+        households,
+        persons,
+        sample,
+        census,
+        settings={"calibration": "poststratify", "min_cell_respondents": 1},
+        age_groups=[0, 15, 45],
+    ).persons
+    per_household = weights.groupby("hh_id").agg(
+        w=("weight_hh", "first"), spread=("weight_hh", "nunique"), members=("weight", "size")
+    )
+    assert (per_household["spread"] == 1).all()
+    # integrated weight: households x their members add up to the calibrated person total
+    total = (per_household["w"] * per_household["members"]).sum()
+    assert total == pytest.approx(weights["weight"].sum())

@@ -13,6 +13,7 @@ rule report_figures:
         clean=clean_tables(WAVES[0]),
         weights=f"results/{WAVES[0]}/weights.parquet",
         evaluation=evaluation_outputs(),
+        programme=expand("results/{wave}/programme/estimates.csv", wave=WAVES),
         code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",

@@ -63,6 +63,8 @@ ID_COLUMNS = {
     "persons": "person_id",
     "episodes": "episode_id",
     "deaths": "death_id",
+    "knowledge": "person_id",
+    "home_safety": "hh_id",
 }
 
 REQUIRED_FIELDS = {
@@ -149,6 +151,7 @@ class RuleContext:
     codebook: Any
     recall: Mapping = field(default_factory=lambda: {"mode": "rolling", "days": 365})
     case_definition: str = "case_cn_halfday"
+    programme_min_age: int = 15
 
 
 Check = Callable[[Tables, RuleContext], "pd.Series | pd.DataFrame"]

@@ -21,6 +21,9 @@ What happens to a row that fails a blocking (``error``) rule, and to its relativ
   ``result_code``) are unaffected; the set-aside count is in the accounting.
 * A person listed for a household that was **not interviewed** (result code ≠ 1/2, rule S14) is
   rejected alone: the household stays a non-respondent, as its result code says.
+* A row of the optional **programme tables** (``knowledge``, ``home_safety``) with an error of its
+  own is rejected alone: the household's injury interview stays. It goes with its person or
+  household when those are rejected or set aside (:mod:`injury_survey.cleaning.programme`).
 * Warnings never remove a row. Episodes outside the recall window (D2) or failing every case
   definition (E1) stay in the clean episodes table with ``in_window`` / ``is_case`` False.
 * Households with result codes other than 1/2 stay in the clean households table (needed for
@@ -41,6 +44,13 @@ from injury_survey.cleaning.derive import (
     derive_households,
     derive_persons,
 )
+from injury_survey.cleaning.programme import (
+    PROGRAMME_TABLES,
+    clean_programme_tables,
+    household_of_knowledge,
+    parent_rejections,
+    soften_item_issues,
+)
 from injury_survey.cleaning.rules import (
     ID_COLUMNS,
     RULES,
@@ -59,6 +69,9 @@ from injury_survey.issues import (
 
 SURVEY_TABLES = ("households", "persons", "episodes", "deaths")
 """Tables whose rows are cleaned and accounted for (``deaths`` only if given)."""
+CLEANED_TABLES = SURVEY_TABLES + PROGRAMME_TABLES
+"""With the optional programme tables (their rows are set aside alone, see
+:mod:`injury_survey.cleaning.programme`)."""
 REFERENCE_TABLES = ("sample", "frame")
 """Tables the rules look up but do not clean (frozen sample list, PSU frame)."""
 
@@ -91,6 +104,8 @@ _STRUCTURE_COLUMNS = {
     "persons": ("person_id", "hh_id"),
     "episodes": ("episode_id", "person_id"),
     "deaths": ("death_id", "hh_id"),
+    "knowledge": ("person_id",),
+    "home_safety": ("hh_id",),
 }
 
 
@@ -139,6 +154,7 @@ def clean_survey(
     age_groups: Sequence[int],
     prior_issues: pd.DataFrame | None = None,
     rules: Sequence[Rule] = RULES,
+    programme_min_age: int = 15,
 ) -> CleanResult:
     """Clean one survey (pilot or a formal wave): rules of docs/methods.md §4, derived variables.
 
@@ -158,16 +174,23 @@ def clean_survey(
         Intake's issues table (unparseable values etc.); its errors reject their rows too.
     rules
         The rule registry (default :data:`injury_survey.cleaning.rules.RULES`).
+    programme_min_age
+        The config's ``programme.min_age``: knowledge respondents younger are set aside (P1).
 
     The cascade of rejections is described in the module docstring.
     """
     raw = _prepare(tables)
-    context = RuleContext(codebook=codebook, recall=dict(recall), case_definition=case_definition)
+    context = RuleContext(
+        codebook=codebook,
+        recall=dict(recall),
+        case_definition=case_definition,
+        programme_min_age=programme_min_age,
+    )
     run = evaluate_rules(raw, context, rules)
     work, household_of = run.work, run.household_of
     issue_frames, reasons, summary_rows = [run.issues], [run.reasons], list(run.summary)
 
-    prior = _prior_issues(prior_issues, raw, household_of)
+    prior = _prior_issues(soften_item_issues(prior_issues), raw, household_of)
     if not prior.empty:
         issue_frames.append(prior.drop(columns="row"))
         errors = prior[(prior["severity"] == "error") & prior["row"].notna()]
@@ -199,6 +222,7 @@ def clean_survey(
     clean = _clean_tables(
         raw, work, rejected_rows, set_aside, case_definition, age_groups, recall=recall
     )
+    clean.update(clean_programme_tables(raw, rejected_rows, codebook))
     rejected = _rejected_tables(raw, rejected_rows, own, cascade)
     accounting = _accounting(raw, clean, rejected, own, set_aside)
 
@@ -285,7 +309,7 @@ def _prepare(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         if df is None:
             continue
         df = df.reset_index(drop=True).copy()
-        if name in SURVEY_TABLES:
+        if name in CLEANED_TABLES:
             absent = [c for c in _STRUCTURE_COLUMNS[name] if c not in df.columns]
             if absent:
                 raise ValueError(
@@ -318,11 +342,15 @@ def _working_tables(raw: dict[str, pd.DataFrame], context: RuleContext) -> dict[
 
 
 def _household_of_rows(work: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
-    return {name: work[name]["hh_id"] for name in SURVEY_TABLES if name in work} | {
+    with_hh_id = (*SURVEY_TABLES, "home_safety")
+    out = {name: work[name]["hh_id"] for name in with_hh_id if name in work} | {
         name: pd.Series(pd.NA, index=work[name].index, dtype="object")
         for name in work
-        if name not in SURVEY_TABLES
+        if name not in CLEANED_TABLES
     }
+    if "knowledge" in work:
+        out["knowledge"] = household_of_knowledge(work)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,7 +459,7 @@ def _prior_issues(
     out = prior[ISSUE_COLUMNS].reset_index(drop=True).copy()
     out["row"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["hh_id"] = pd.Series(pd.NA, index=out.index, dtype="object")
-    for name in SURVEY_TABLES:
+    for name in CLEANED_TABLES:
         if name not in raw:
             continue
         df = raw[name]
@@ -603,6 +631,11 @@ def _cascade(
             "所在户被剔除或整体剔除：" + death_hh,
         )
         rejected["deaths"] = deaths.index[death_own | death_parent]
+    gone = parent_rejections(raw, rejected_person_ids, bad_ids | set_aside_ids)
+    for name, (parent_gone, en, zh) in gone.items():
+        add(name, parent_gone, en, zh)
+        rows = raw[name].index
+        rejected[name] = rows[rows.isin(own_rows(name)) | parent_gone.to_numpy()]
     frame = (
         pd.concat(cascade, ignore_index=True)
         if cascade
@@ -683,7 +716,7 @@ def _accounting(
     set_aside: pd.Index,
 ) -> pd.DataFrame:
     rows = []
-    for name in SURVEY_TABLES:
+    for name in CLEANED_TABLES:
         if name not in raw:
             continue
         n_raw, n_clean, n_rejected = len(raw[name]), len(clean[name]), len(rejected[name])

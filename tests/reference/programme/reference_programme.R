@@ -3,7 +3,8 @@
 #
 # Usage: Rscript reference_programme.R programme_persons.csv programme_households.csv out.csv
 # Data: make_programme_data.py (demo baseline, base weights 1/(pi_psu*pi_hh), responding households).
-# Design: svydesign(ids=~psu_id, strata=~stratum_id, weights=~weight, nest=TRUE).
+# Design: svydesign(ids=~psu_id, strata=~stratum_id, weights=~weight, nest=TRUE); the smoke
+# alarm also on the person-mean household weight (mean of weight_final within the household).
 # Scoring as docs/data-contract-programme.md with dont_know = as_no, min_age 15:
 #   aware: 1 -> 1; 2 or 8 (don't know) -> 0; 9 (refused) or blank -> not answered.
 #   knowledge item: the key's code -> right; another option 1-4 or 8 -> wrong; 9/blank -> not answered.
@@ -85,6 +86,19 @@ dsm <- subset(dh, answered_smoke == 1)
 m <- svymean(~smoke, dsm)
 ci <- svyciprop(~smoke, dsm, method = "logit")
 add("smoke_alarm", "all", coef(m), SE(m), confint(ci)[1], confint(ci)[2], degf(dsm))
+
+# The same item on the household weight of weights.household_weight: person_mean, built here
+# from the person weights: the mean of weight_final over the household's persons.
+hh_weight <- tapply(persons$weight_final, persons$hh_id, mean)
+households$weight_hh <- as.numeric(hh_weight[households$hh_id])
+stopifnot(!anyNA(households$weight_hh))
+dhw <- svydesign(ids = ~psu_id, strata = ~stratum_id, weights = ~weight_hh, nest = TRUE,
+                 data = households)
+dsw <- subset(dhw, answered_smoke == 1)
+m <- svymean(~smoke, dsw)
+ci <- svyciprop(~smoke, dsw, method = "logit")
+add("smoke_alarm_person_mean_weight", "all", coef(m), SE(m), confint(ci)[1], confint(ci)[2],
+    degf(dsw))
 
 de <- subset(dp, elderly_antislip == 1)
 test <- svychisq(~fell + antislip, de, statistic = "F")
