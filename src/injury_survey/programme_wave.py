@@ -19,6 +19,7 @@ import yaml
 
 from injury_survey.adjustments import Adjustment
 from injury_survey.codebook import Codebook
+from injury_survey.design_spec import SurveyDesignError
 from injury_survey.intake import PROGRAMME_TABLES, load_table
 from injury_survey.programme_indicators import (
     ProgrammeItems,
@@ -33,7 +34,7 @@ from injury_survey.programme_indicators import (
     score_knowledge,
 )
 from injury_survey.report_tables.core import ReportSettings
-from injury_survey.survey_design import SurveyDesign, SurveyDesignError
+from injury_survey.survey_design import SurveyDesign
 
 STAGE = "12"
 

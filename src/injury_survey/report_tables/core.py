@@ -38,7 +38,8 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from injury_survey.survey_design import CalibrationSpec, SurveyDesign
+from injury_survey.design_spec import CalibrationSpec
+from injury_survey.survey_design import SurveyDesign
 from injury_survey.variance_design import VarianceDeclaration
 
 FLAG_UNSTABLE = "unstable"
@@ -234,7 +235,7 @@ class ReportData:
     settings
         :class:`ReportSettings`.
     calibration
-        How ``weight`` was calibrated (:class:`~injury_survey.survey_design.CalibrationSpec`),
+        How ``weight`` was calibrated (:class:`~injury_survey.design_spec.CalibrationSpec`),
         so that person-level SEs credit the calibration; None treats weights as fixed.
     """
 
