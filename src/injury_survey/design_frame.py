@@ -95,6 +95,8 @@ class DesignFrame:
         if lonely_psu == "fail" and self.lonely_strata:
             fail_on_lonely_psus(self.lonely_strata)
         self._counts_cache: dict = {}
+        self._complete: set[str] = set()  # analysis columns checked to have no missing value
+        self._binary: set[str] = set()  # and those checked to be coded 0/1
 
     @property
     def data(self) -> pd.DataFrame:
@@ -197,8 +199,11 @@ class DesignFrame:
         return table["n"].astype(int).tolist()
 
     def _check_analysis_columns(self, columns: list[str], binary: Sequence[str] = ()) -> None:
+        """Every value present, and 0/1 in ``binary``; each check runs once per column."""
         require_columns(self._data, columns, "the survey data")
         for column in columns:
+            if column in self._complete:
+                continue
             values = self._data[column]
             if values.isna().any():
                 first = int(np.flatnonzero(values.isna().to_numpy())[0])
@@ -208,10 +213,14 @@ class DesignFrame:
                     "fix the cleaning step or drop those persons before weighting (the calibration "
                     "then compensates)."
                 )
+            self._complete.add(column)
         for column in binary:
+            if column in self._binary:
+                continue
             bad = ~self._data[column].isin([0, 1])
             if bad.any():
                 raise SurveyDesignError(
                     f"Column '{column}' must be coded 0/1 for a proportion; found "
                     f"{sorted(self._data.loc[bad, column].unique().tolist())[:5]}."
                 )
+            self._binary.add(column)
