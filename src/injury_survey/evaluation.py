@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from injury_survey.confidence_intervals import t_quantile
+from injury_survey.design_spec import CalibrationSpec
 from injury_survey.evaluation_settings import (
     EvaluationError,
     EvaluationSettings,
@@ -43,7 +45,7 @@ from injury_survey.standardize import (
     standard_weights,
     standardized_estimates,
 )
-from injury_survey.survey_design import CalibrationSpec, SurveyDesign, t_quantile
+from injury_survey.survey_design import SurveyDesign
 from injury_survey.weighting import calibration_spec
 
 COMPARISON_COLUMNS = [

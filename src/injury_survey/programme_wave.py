@@ -20,6 +20,7 @@ import yaml
 from injury_survey.adjustments import Adjustment
 from injury_survey.cleaning.programme import read_programme_tables, recode_programme_answers
 from injury_survey.codebook import Codebook
+from injury_survey.design_spec import SurveyDesignError
 from injury_survey.intake import PROGRAMME_TABLES
 from injury_survey.programme_indicators import (
     ProgrammeItems,
@@ -35,7 +36,7 @@ from injury_survey.programme_indicators import (
     score_knowledge,
 )
 from injury_survey.report_tables.core import ReportSettings
-from injury_survey.survey_design import SurveyDesign, SurveyDesignError
+from injury_survey.survey_design import SurveyDesign
 
 STAGE = "12"
 TABLE_ZH = {"knowledge": "知晓与安全知识表", "home_safety": "家庭安全措施表"}

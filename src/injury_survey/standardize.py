@@ -25,12 +25,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from injury_survey.survey_design import (
-    SurveyDesign,
-    korn_graubard_ci,
-    log_scale_ci,
-    logit_ci,
-)
+from injury_survey.confidence_intervals import korn_graubard_ci, log_scale_ci, logit_ci
+from injury_survey.survey_design import SurveyDesign
 
 STANDARD_NAMES = {
     "china2010": "China 2010 census",

@@ -23,37 +23,62 @@ naming the weight before calibration and the cells. :func:`calibrate_weights` ca
 svy, and :class:`CalibrationSpec` rebuilds that record from the columns kept beside the weights, so
 standard errors computed later (in another notebook, from ``weights.parquet``) still credit the
 calibration.
+
+What needs no svy lives beside this module: the design's columns, checks, variance strata and
+domain counts in :mod:`injury_survey.design_frame` (the base of :class:`SurveyDesign`), the
+declarations and errors in :mod:`injury_survey.design_spec`, the intervals in
+:mod:`injury_survey.confidence_intervals`. The names callers have long imported from here
+(:data:`__all__`) still import from here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import polars as pl
 import svy
-from scipy import stats
 
+from injury_survey.confidence_intervals import (
+    korn_graubard_ci,
+    log_scale_ci,
+    logit_ci,
+    t_quantile,
+    wald_ci,
+)
+from injury_survey.design_frame import DesignFrame
+from injury_survey.design_spec import (
+    CalibrationMethod,
+    CalibrationSpec,
+    LonelyPsu,
+    LonelyPsuError,
+    SurveyDesignError,
+    joined_label,
+    require_columns,
+)
 from injury_survey.two_stage_variance import two_stage_coefficient_se, two_stage_rao_scott
 from injury_survey.variance_design import (
     STAGE1_SIZE,
     STAGE2_SIZE,
-    VARIANCE_PSU,
     VARIANCE_SSU,
-    VARIANCE_STRATUM,
     VarianceDeclaration,
-    VarianceDeclarationError,
-    variance_columns,
 )
 
-RESULT_COLUMNS = ["estimate", "se", "ci_lower", "ci_upper", "deff", "df", "n"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "CalibrationSpec",
+    "LonelyPsuError",
+    "SurveyDesign",
+    "SurveyDesignError",
+    "calibrate_weights",
+    "t_quantile",
+    "trim_weights",
+]
 
-LonelyPsu = Literal["fail", "center", "scale", "collapse", "skip"]
-CalibrationMethod = Literal["poststratify", "rake"]
+RESULT_COLUMNS = ["estimate", "se", "ci_lower", "ci_upper", "deff", "df", "n"]
 
 # Our setting -> svy's singleton rule. The R equivalent is options(survey.lonely.psu = ...).
 _SINGLETON_RULES: dict[str, object] = {
@@ -65,44 +90,7 @@ _SINGLETON_RULES: dict[str, object] = {
 }
 
 
-class SurveyDesignError(ValueError):
-    """The design or the analysis columns cannot be used; the message says what to do."""
-
-
-class LonelyPsuError(SurveyDesignError):
-    """A stratum has a single PSU and ``lonely_psu`` is ``"fail"``."""
-
-
-@dataclass(frozen=True)
-class CalibrationSpec:
-    """How the analysis weight was calibrated, so that variances account for it.
-
-    Parameters
-    ----------
-    method
-        ``"poststratify"`` (R ``postStratify``): one factor per calibration cell; or ``"rake"``
-        (R ``rake``): iterative proportional fitting to several margins.
-    weight_before
-        Column holding the weight before calibration (after non-response adjustment).
-    cells
-        For ``"poststratify"`` the column(s) whose combination is the post-stratum (after any
-        collapsing of sparse cells); for ``"rake"`` one column per margin.
-    """
-
-    method: CalibrationMethod
-    weight_before: str
-    cells: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        if self.method not in ("poststratify", "rake"):
-            raise SurveyDesignError(
-                f"CalibrationSpec.method must be 'poststratify' or 'rake', got {self.method!r}."
-            )
-        if not self.cells:
-            raise SurveyDesignError("CalibrationSpec.cells must name at least one column.")
-
-
-class SurveyDesign:
+class SurveyDesign(DesignFrame):
     """A stratified cluster design over a pandas frame of persons.
 
     Parameters
@@ -148,43 +136,18 @@ class SurveyDesign:
         calibration: CalibrationSpec | None = None,
         variance: VarianceDeclaration | None = None,
     ) -> None:
-        if lonely_psu not in _SINGLETON_RULES:
-            raise SurveyDesignError(
-                f"lonely_psu must be one of {sorted(_SINGLETON_RULES)}, got {lonely_psu!r}."
-            )
-        self._data = data.reset_index(drop=True).copy()
-        # No stratum column: one stratum. No PSU column: every row is its own PSU (R ids=~1).
-        if strata is None:
-            strata = "_stratum"
-            self._data[strata] = "all"
-        if psu is None:
-            psu = "_psu"
-            self._data[psu] = np.arange(len(self._data)).astype(str)
-        self.strata, self.psu, self.weight, self.fpc = strata, psu, weight, fpc
-        self.lonely_psu = lonely_psu
-        self.calibration = calibration
-        self.variance = variance
-        if variance is not None and fpc is not None:
-            raise SurveyDesignError("Give the fpc through `variance`, not both.")
-        needed = [strata, psu, weight] + ([fpc] if fpc else [])
-        if calibration is not None:
-            needed += [calibration.weight_before, *calibration.cells]
-        _require_columns(self._data, needed, "the survey data")
-        _check_design_columns(self._data, strata, psu, weight)
-        # The strata and first-stage units the variance runs over (certainty PSUs may become
-        # strata of households), and the fpc columns: see injury_survey.variance_design.
-        self._variance_strata, self._variance_psu = strata, psu
-        if variance is not None:
-            try:
-                self._data = variance_columns(
-                    self._data, strata=strata, psu=psu, declaration=variance
-                )
-            except VarianceDeclarationError as exc:
-                raise SurveyDesignError(str(exc)) from exc
-            self._variance_strata, self._variance_psu = VARIANCE_STRATUM, VARIANCE_PSU
-        if lonely_psu == "fail" and self.lonely_strata:
-            _fail_on_lonely_psus(self.lonely_strata)
+        super().__init__(
+            data,
+            strata=strata,
+            psu=psu,
+            weight=weight,
+            fpc=fpc,
+            lonely_psu=lonely_psu,
+            calibration=calibration,
+            variance=variance,
+        )
         self._sample = self._build_sample()
+        self._counts_cache: dict = {}
         # deff against SRS without replacement needs the estimated population (Σw) to exceed the
         # sample; weights that do not (e.g. all 1) get no deff rather than an error.
         self._deff = "wor" if float(self._data[weight].sum()) > len(self._data) else None
@@ -192,9 +155,12 @@ class SurveyDesign:
     # ------------------------------------------------------------------ construction
 
     def _build_sample(self) -> svy.Sample:
-        frame = self._data.copy()
-        for column in (self._variance_strata, self._variance_psu):
-            frame[column] = frame[column].astype(str)
+        frame = self._data.assign(
+            **{
+                column: self._data[column].astype(str)
+                for column in (self._variance_strata, self._variance_psu)
+            }
+        )
         adjustment = None
         if self.calibration is not None:
             spec = self.calibration
@@ -208,7 +174,7 @@ class SurveyDesign:
             cells = []
             for index, columns in enumerate(groups):
                 name = f"_calibration_cell_{index}"
-                frame[name] = pd.factorize(_joined_label(frame, columns))[0].astype("int64")
+                frame[name] = pd.factorize(joined_label(frame, columns))[0].astype("int64")
                 cells.append(name)
             adjustment = svy.WgtAdjustment(
                 kind="poststratification" if spec.method == "poststratify" else "raking",
@@ -270,57 +236,6 @@ class SurveyDesign:
     def variance_psu(self) -> str:
         """The column of the variance's first-stage units (households in a certainty stratum)."""
         return self._variance_psu
-
-    @property
-    def data(self) -> pd.DataFrame:
-        """The analysis frame as the design sees it (read it, do not modify it)."""
-        return self._data
-
-    @property
-    def n_strata(self) -> int:
-        """Strata of the variance (a certainty PSU made its own stratum counts as one)."""
-        return int(self._data[self._variance_strata].nunique())
-
-    @property
-    def n_psus(self) -> int:
-        """First-stage units of the variance (a certainty stratum's households count)."""
-        return int(
-            self._data[[self._variance_strata, self._variance_psu]].drop_duplicates().shape[0]
-        )
-
-    @property
-    def degrees_of_freedom(self) -> int:
-        """#PSU − #strata of the whole design (R ``degf``; docs/methods.md §6.2)."""
-        return self.n_psus - self.n_strata
-
-    @property
-    def lonely_strata(self) -> list[str]:
-        """Variance strata with a single first-stage unit, to which ``lonely_psu`` applies.
-
-        A stratum whose units were all taken (first-stage fpc with ``N = n``) adds no variance
-        and is not lonely (R skips it before the lonely-PSU rule); nor is a certainty PSU made
-        its own stratum, whose units are its households.
-        """
-        units = self._data[[self._variance_strata, self._variance_psu]].drop_duplicates()
-        counts = units.groupby(self._variance_strata)[self._variance_psu].size()
-        lonely = counts[counts < 2].index
-        if self.variance is not None and self.variance.fpc != "none":
-            population = self._data.groupby(self._variance_strata)[STAGE1_SIZE].first()
-            lonely = [s for s in lonely if population[s] > 1]
-        return sorted(str(s) for s in lonely)
-
-    def describe_variance(self) -> str:
-        """The design declaration in words, for printing beside the estimates."""
-        declared = (
-            self.variance.describe()
-            if self.variance is not None
-            else (
-                "PSUs with replacement (no fpc)" if self.fpc is None else f"fpc from '{self.fpc}'"
-            )
-        )
-        lonely = self.lonely_strata
-        applied = f"applied to stratum {', '.join(lonely)}" if lonely else "no stratum needs it"
-        return f"Taylor linearisation; {declared}; lonely PSU rule {self.lonely_psu} ({applied})"
 
     # ------------------------------------------------------------------ estimators
 
@@ -586,62 +501,14 @@ class SurveyDesign:
         if where is None:
             return None
         column, value = where
-        _require_columns(self._data, [column], "the survey data")
+        require_columns(self._data, [column], "the survey data")
         return svy.col(column) == value
-
-    def _add_counts(
-        self, table: pd.DataFrame, by_cols: list[str], where: tuple[str, object] | None
-    ) -> pd.DataFrame:
-        """Replace svy's n by the unweighted rows in each domain (same thing, checked)."""
-        rows = self._data
-        if where is not None:
-            rows = rows[rows[where[0]] == where[1]]
-        if not by_cols:
-            table["n"] = len(rows)
-            return table
-        counts = rows.groupby(by_cols, dropna=True).size().rename("_rows").reset_index()
-        for column in by_cols:
-            counts[column] = counts[column].astype(table[column].dtype)
-        merged = table.merge(counts, on=by_cols, how="left")
-        merged["n"] = merged["_rows"].fillna(0).astype(int)
-        return merged.drop(columns="_rows")
-
-    def _rows_for_korn_graubard(self, table: pd.DataFrame) -> list[int]:
-        """The ``n`` R's ``svyciprop(method="beta")`` uses: ``nrow(design)``.
-
-        In ``svyby`` R subsets the design: an uncalibrated design drops the other rows (n = the
-        domain's rows) but a calibrated one keeps them with zero weight (n = all rows). Followed
-        here so the intervals equal R's; the difference is in ``qt(α/2, n−1)`` only.
-        """
-        if self.calibration is not None:
-            return [len(self._data)] * len(table)
-        return table["n"].astype(int).tolist()
 
     def _wald(self, table: pd.DataFrame, confidence: float) -> pd.DataFrame:
         bounds = [wald_ci(e, s, d, confidence) for e, s, d in _psd(table)]
         table["ci_lower"] = [b[0] for b in bounds]
         table["ci_upper"] = [b[1] for b in bounds]
         return table
-
-    def _check_analysis_columns(self, columns: list[str], binary: Sequence[str] = ()) -> None:
-        _require_columns(self._data, columns, "the survey data")
-        for column in columns:
-            values = self._data[column]
-            if values.isna().any():
-                first = int(np.flatnonzero(values.isna().to_numpy())[0])
-                raise SurveyDesignError(
-                    f"Column '{column}' has {int(values.isna().sum())} missing value(s) (first at "
-                    f"data row {first + 1}). Design-based estimates need every person's value: "
-                    "fix the cleaning step or drop those persons before weighting (the calibration "
-                    "then compensates)."
-                )
-        for column in binary:
-            bad = ~self._data[column].isin([0, 1])
-            if bad.any():
-                raise SurveyDesignError(
-                    f"Column '{column}' must be coded 0/1 for a proportion; found "
-                    f"{sorted(self._data.loc[bad, column].unique().tolist())[:5]}."
-                )
 
 
 # ---------------------------------------------------------------------- calibration
@@ -668,8 +535,8 @@ def calibrate_weights(
     are capped, the excess redistributed, and the calibration redone, alternating until both hold
     (docs/methods.md §6.1.4); if they cannot both hold an error says so.
     """
-    _require_columns(data, [weight, *cells], "the persons to calibrate")
-    _require_columns(population, [*cells, "population"], "the population table")
+    require_columns(data, [weight, *cells], "the persons to calibrate")
+    require_columns(population, [*cells, "population"], "the population table")
     frame = data.reset_index(drop=True).copy()
     columns = list(dict.fromkeys([weight, *cells] + [c for c in (strata, psu) if c]))
     frame = frame[columns]
@@ -733,68 +600,7 @@ def trim_weights(data: pd.DataFrame, *, weight: str, ratio_to_median: float) -> 
     return pd.Series(trimmed.data["_trimmed"].to_numpy(), index=data.index, name=weight)
 
 
-# ---------------------------------------------------------------------- confidence intervals
-
-
-def t_quantile(confidence: float, df: float) -> float:
-    """Two-sided t quantile with ``df`` design degrees of freedom (NaN if df ≤ 0)."""
-    if not df or df <= 0 or math.isnan(df):
-        return math.nan
-    return float(stats.t.ppf(1 - (1 - confidence) / 2, df))
-
-
-def logit_ci(p: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
-    """R ``svyciprop(method="logit")``: ``expit(logit(p) ± t·se/(p(1−p)))``; NaN at p = 0 or 1."""
-    if not 0 < p < 1 or math.isnan(se):
-        return (math.nan, math.nan)
-    t = t_quantile(confidence, df)
-    half = t * se / (p * (1 - p))
-    centre = math.log(p / (1 - p))
-    return (_expit(centre - half), _expit(centre + half))
-
-
-def korn_graubard_ci(
-    p: float, se: float, df: float, n: int, confidence: float = 0.95
-) -> tuple[float, float]:
-    """R ``svyciprop(method="beta")``, the Korn–Graubard (1998) interval, as R computes it.
-
-    ``n_eff = p(1−p)/se²·(qt(α/2, n−1)/qt(α/2, df))²`` and the Clopper–Pearson bounds
-    ``qbeta(α/2, n_eff·p, n_eff·(1−p)+1)``, ``qbeta(1−α/2, n_eff·p+1, n_eff·(1−p))``, where ``n``
-    is R's ``nrow(design)``. Unlike svy's ``"korn-graubard"`` (the NCHS variant), n_eff is not
-    capped at n. NaN at p = 0 or 1 and when se is 0.
-    """
-    if not 0 < p < 1 or not se > 0:
-        return (math.nan, math.nan)
-    alpha = 1 - confidence
-    if not df or df <= 0:
-        return (math.nan, math.nan)
-    n_eff = p * (1 - p) / se**2 * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-    lower = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-    upper = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
-    return (float(lower), float(upper))
-
-
-def log_scale_ci(
-    estimate: float, se: float, df: float, confidence: float = 0.95
-) -> tuple[float, float]:
-    """CI of a positive rate on the log scale: ``est·exp(±t·se/est)`` (delta method)."""
-    if not estimate > 0 or math.isnan(se):
-        return (math.nan, math.nan)
-    half = t_quantile(confidence, df) * se / estimate
-    return (estimate * math.exp(-half), estimate * math.exp(half))
-
-
-def wald_ci(estimate: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Symmetric interval ``est ± t·se``."""
-    half = t_quantile(confidence, df) * se
-    return (estimate - half, estimate + half)
-
-
 # ---------------------------------------------------------------------- internals
-
-
-def _expit(value: float) -> float:
-    return 1 / (1 + math.exp(-value))
 
 
 def _psd(table: pd.DataFrame):
@@ -817,53 +623,38 @@ def _tidy(result, by_cols: list[str]) -> pd.DataFrame:
 
 
 def _to_polars(frame: pd.DataFrame) -> pl.DataFrame:
-    """pandas → polars with pandas' nullable/string dtypes made plain first."""
-    plain = {}
+    """pandas → polars with pandas' nullable/string dtypes made plain first, a column at a time
+    (gathering the columns into one pandas frame first copies them all: ~1.5 s per million rows).
+
+    Arrow-backed text (pandas' default ``str``) goes across as it is, without a detour through
+    Python objects; other text and categories become Python strings; nullable integers with
+    missing values become floats (NaN, which svy reads as missing), other nullable numbers plain
+    numpy arrays."""
+    columns = []
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype) or values.dtype == object:
-            plain[column] = values.astype(object).where(values.notna(), None)
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            plain = values
+        elif (
+            isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype) or values.dtype == object
+        ):
+            plain = values.astype(object).where(values.notna(), None)
         elif pd.api.types.is_integer_dtype(values.dtype) and values.isna().any():
-            plain[column] = values.astype("float64")
+            plain = values.astype("float64")
         elif pd.api.types.is_extension_array_dtype(values.dtype):
-            plain[column] = (
+            plain = pd.Series(
                 values.to_numpy(
                     dtype="int64" if pd.api.types.is_integer_dtype(values.dtype) else "float64",
                     na_value=np.nan,
                 )
                 if not pd.api.types.is_bool_dtype(values.dtype)
-                else values.to_numpy(dtype=bool)
+                else values.to_numpy(dtype=bool),
+                name=column,
             )
         else:
-            plain[column] = values
-    return pl.from_pandas(pd.DataFrame(plain, index=frame.index), include_index=False)
-
-
-def _joined_label(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    """Each row's values of ``columns`` as text joined by "|" (one calibration cell label),
-    built a column at a time: joining row by row takes ~30 s per million rows."""
-    for column in columns:
-        missing = frame[column].isna()
-        if missing.any():
-            raise SurveyDesignError(
-                f"Calibration cell column '{column}' is missing for {int(missing.sum())} row(s) "
-                f"(first at data row {int(np.flatnonzero(missing.to_numpy())[0]) + 1}); every "
-                "weighted person needs a calibration cell: rerun the weighting step."
-            )
-    label = frame[columns[0]].astype(str)
-    for column in columns[1:]:
-        label = label + "|" + frame[column].astype(str)
-    return label
-
-
-def _plain(value):
-    """numpy scalars → Python scalars (svy compares control keys with the data's values)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _cell_key(row: pd.Series, cells: Sequence[str]):
-    values = tuple(_plain(row[c]) for c in cells)
-    return values if len(values) > 1 else values[0]
+            plain = values
+        columns.append(pl.from_pandas(plain.rename(column), include_index=False))
+    return pl.DataFrame(columns)
 
 
 def _level_key(level, present: set):
@@ -874,36 +665,11 @@ def _level_key(level, present: set):
     return None
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        raise SurveyDesignError(
-            f"{what} lacks the column(s) {missing}; present: {list(frame.columns)}."
-        )
+def _plain(value):
+    """numpy scalars → Python scalars (svy compares control keys with the data's values)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
-def _check_design_columns(data: pd.DataFrame, strata: str, psu: str, weight: str) -> None:
-    for column in (strata, psu, weight):
-        if data[column].isna().any():
-            row = int(np.flatnonzero(data[column].isna().to_numpy())[0]) + 1
-            raise SurveyDesignError(
-                f"Design column '{column}' is missing for {int(data[column].isna().sum())} "
-                f"row(s) (first at data row {row}); every person needs a stratum, PSU and weight."
-            )
-    weights = pd.to_numeric(data[weight], errors="coerce")
-    if (weights <= 0).any() or weights.isna().any():
-        raise SurveyDesignError(
-            f"Weights in '{weight}' must be positive numbers; {int((~(weights > 0)).sum())} are "
-            "not. Persons of non-responding or ineligible households carry no weight: leave them "
-            "out of the analysis frame."
-        )
-
-
-def _fail_on_lonely_psus(lonely: list[str]) -> None:
-    if lonely:
-        raise LonelyPsuError(
-            f"Stratum(s) {lonely} have a single PSU, so their variance cannot be estimated "
-            "(estimation.lonely_psu is 'fail'). Set estimation.lonely_psu in config.yaml to "
-            "center (R 'adjust'), scale (R 'average'), collapse (merge with another stratum) or "
-            "skip (R 'remove'), and say which in the report."
-        )
+def _cell_key(row: pd.Series, cells: Sequence[str]):
+    values = tuple(_plain(row[c]) for c in cells)
+    return values if len(values) > 1 else values[0]

@@ -93,7 +93,7 @@ def variance_columns(
 ) -> pd.DataFrame:
     """``data`` with the variance stratum, PSU, second-stage unit and the population sizes of
     both stages (NaN where the declaration has no fpc) as declared."""
-    out = data.copy()
+    out = data.copy(deep=False)  # copy on write: the caller's frame keeps its columns
     stratum = out[strata].astype(str)
     psu_code = out[psu].astype(str)
     needs_certainty = declaration.certainty_psus == "own_strata" or declaration.fpc != "none"
@@ -108,8 +108,12 @@ def variance_columns(
     )
     if own.any() or declaration.fpc == "two_stage":
         _require(out, [declaration.household], declaration)
-    out[VARIANCE_STRATUM] = np.where(own, stratum + "/" + psu_code + " (certainty)", stratum)
-    out[VARIANCE_PSU] = np.where(own, household, psu_code)
+    if own.any():
+        out[VARIANCE_STRATUM] = np.where(own, stratum + "/" + psu_code + " (certainty)", stratum)
+        out[VARIANCE_PSU] = np.where(own, household, psu_code)
+    else:  # the common case, without building a label per row
+        out[VARIANCE_STRATUM] = stratum
+        out[VARIANCE_PSU] = psu_code
     out[VARIANCE_SSU] = household
     out[STAGE1_SIZE] = np.nan
     out[STAGE2_SIZE] = np.nan

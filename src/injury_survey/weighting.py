@@ -35,13 +35,10 @@ import numpy as np
 import pandas as pd
 
 from injury_survey.census_coverage import census_gaps_for_weights, merge_cells_for_census_gaps
+from injury_survey.design_spec import CalibrationSpec
 from injury_survey.issues import SOURCE_FILE, SOURCE_ROW
 from injury_survey.standardize import age_group_labels, assign_age_group
-from injury_survey.survey_design import (
-    CalibrationSpec,
-    calibrate_weights,
-    trim_weights,
-)
+from injury_survey.survey_design import calibrate_weights, trim_weights
 from injury_survey.variance_design import certainty_from_probabilities
 from injury_survey.weighting_classes import (
     WeightingError,

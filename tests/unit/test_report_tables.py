@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from scipy import stats
 
 from injury_survey.codebook import load_codebook
+from injury_survey.design_spec import CalibrationSpec
 from injury_survey.report_tables import (
     ReportData,
     ReportSettings,
@@ -34,7 +35,6 @@ from injury_survey.report_tables.core import Words, complementary_suppression, f
 from injury_survey.report_tables.profile import cause_table, leading_causes_by_age
 from injury_survey.report_tables.quality import quality_table
 from injury_survey.report_tables.risk import rao_scott_tests, risk_model
-from injury_survey.survey_design import CalibrationSpec
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "tables"
 ESTIMATE_RTOL = 1e-8

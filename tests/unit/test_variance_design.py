@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from injury_survey.design_spec import SurveyDesignError
 from injury_survey.estimation import lonely_psu_adjustments
-from injury_survey.survey_design import SurveyDesign, SurveyDesignError
+from injury_survey.survey_design import SurveyDesign
 from injury_survey.variance_design import (
     STAGE1_SIZE,
     STAGE2_SIZE,
@@ -153,17 +154,17 @@ def test_design_columns_from_the_sample_list_and_the_frame():
 
 
 def test_calibration_cell_labels_are_the_values_joined_by_bars():
-    from injury_survey.survey_design import _joined_label
+    from injury_survey.design_spec import joined_label
 
     frame = pd.DataFrame(
         {"stratum_id": ["S1", "S2", "S1"], "sex": [1, 2, 2], "age": ["0-14", "65+", "15-44"]}
     )
-    assert _joined_label(frame, ["stratum_id", "sex", "age"]).tolist() == [
+    assert joined_label(frame, ["stratum_id", "sex", "age"]).tolist() == [
         "S1|1|0-14",
         "S2|2|65+",
         "S1|2|15-44",
     ]
-    assert _joined_label(frame, ["sex"]).tolist() == ["1", "2", "2"]
+    assert joined_label(frame, ["sex"]).tolist() == ["1", "2", "2"]
     frame.loc[2, "age"] = None
     with pytest.raises(SurveyDesignError, match="'age' is missing for 1 row.*row 3"):
-        _joined_label(frame, ["stratum_id", "age"])
+        joined_label(frame, ["stratum_id", "age"])

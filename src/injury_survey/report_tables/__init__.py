@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from injury_survey.design_spec import CalibrationSpec
 from injury_survey.report_tables.burden import build_burden
 from injury_survey.report_tables.core import (
     ReportSettings,
@@ -61,7 +62,6 @@ from injury_survey.report_tables.workbook import (
     write_tables,
     write_workbook,
 )
-from injury_survey.survey_design import CalibrationSpec
 from injury_survey.weighting import calibration_spec
 
 __all__ = [

@@ -23,8 +23,9 @@ from functools import cached_property
 
 import pandas as pd
 
+from injury_survey.design_spec import CalibrationSpec
 from injury_survey.report_tables.core import ReportSettings, ReportTablesError
-from injury_survey.survey_design import CalibrationSpec, SurveyDesign
+from injury_survey.survey_design import SurveyDesign
 from injury_survey.variance_design import VarianceDeclaration
 
 # Person columns the tables use beyond the weights contract; taken from the clean persons table
@@ -69,7 +70,7 @@ class ReportData:
     settings
         :class:`ReportSettings`.
     calibration
-        How ``weight`` was calibrated (:class:`~injury_survey.survey_design.CalibrationSpec`),
+        How ``weight`` was calibrated (:class:`~injury_survey.design_spec.CalibrationSpec`),
         so that person-level SEs credit the calibration; None treats weights as fixed.
     """
 
