@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from injury_survey.cleaning.derive import CASE_DEFINITIONS, RESPONDED_CODES, period_bounds
+from injury_survey.cleaning.vectors import isin, lookup
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -163,10 +164,7 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name] if name in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
 
 
-def _isin(series: pd.Series, values) -> pd.Series:
-    """Membership with missing values counted as "not in" (never NA)."""
-    values = [values] if np.isscalar(values) else list(values)
-    return series.isin(values).fillna(False).astype(bool)
+_isin = isin
 
 
 def _known(series: pd.Series) -> pd.Series:
@@ -196,10 +194,7 @@ def _outside(series: pd.Series, low: float | None, high: float | None) -> pd.Ser
 def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.Series:
     if column not in table.columns or key not in table.columns:
         return pd.Series(pd.NA, index=keys.index, dtype="object")
-    source = table.loc[table[key].notna(), [key, column]].drop_duplicates(key, keep="first")
-    by_key = source.set_index(key)[column]
-    # reindex keeps the column's dtype (dates stay dates), also for an empty table.
-    return by_key.reindex(keys.to_numpy()).set_axis(keys.index)
+    return lookup(keys, table, key, column)
 
 
 def _count_by(keys: pd.Series, child: pd.DataFrame, fk: str) -> pd.Series:
@@ -328,11 +323,16 @@ def check_duplicate_households(tables: Tables, context: RuleContext) -> pd.DataF
         by_hh = roster.groupby("hh_id")["member"]
         size = by_hh.size()
         complete = size.index[(by_hh.count() == size) & (size >= 2)]
-        # The sorted member list is the household's roster signature.
-        listed = roster[roster["hh_id"].isin(complete)].sort_values(["hh_id", "member"])
-        signature = listed.groupby("hh_id")["member"].agg(";".join)
-        repeated = signature[signature.duplicated(keep=False)].index
-        out["roster"] = _isin(hh["hh_id"], repeated)
+        # The sorted list of members is the household's roster signature: one row per household,
+        # member codes in order, compared whole (no Python string per household).
+        listed = roster[_isin(roster["hh_id"], pd.Series(complete, dtype=roster["hh_id"].dtype))]
+        members = pd.DataFrame(
+            {"hh_id": listed["hh_id"], "member": pd.factorize(listed["member"])[0]}
+        ).sort_values(["hh_id", "member"])
+        members["position"] = members.groupby("hh_id", sort=False).cumcount()
+        signature = members.pivot(index="hh_id", columns="position", values="member")
+        repeated = signature.index[signature.fillna(-1).duplicated(keep=False)]
+        out["roster"] = _isin(hh["hh_id"], pd.Series(repeated, dtype=hh["hh_id"].dtype))
     if not out:
         raise SkipRule("no address_hash in households and no birth_date in persons")
     return pd.DataFrame(out, index=hh.index)
