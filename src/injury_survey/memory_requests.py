@@ -1,0 +1,52 @@
+"""Memory each notebook job asks the scheduler for, scaled by the size of the job's inputs.
+
+A job's peak resident memory grows with the survey it reads: a fixed overhead (Python, pandas,
+the kernel, the package) plus an amount per MB of input files (CSV tables for the cleaning, Parquet
+tables after it). Both are measured per rule with ``benchmarks/bench_scale.py`` on the demo and on
+surveys of 100k and 1M persons (``snakemake --benchmark-extended`` records each job's peak and the
+size of its inputs); the measured table is ``tests/reference/memory_peaks.csv`` and
+``benchmarks/README.md`` ("B3"). A rule's request is (overhead + slope × input MB) × 1.5, doubled
+on each retry (profiles set ``retries``), so Snakemake can schedule a small machine for a town
+survey and a large one for a province's pooled data without a hand-set ``mem_mb``.
+"""
+
+from __future__ import annotations
+
+HEADROOM = 1.5
+"""Requests are the modelled peak times this: peaks vary with the data's shape and the machine."""
+
+# rule: (overhead MB, MB per MB of input files). Overhead: the largest demo peak of the rule's
+# jobs (inputs of a few MB); slope: (peak at 1M − peak at 100k) / (input MB at 1M − at 100k),
+# rounded up. Rules the scale benchmark does not run (evaluation: several waves; programme:
+# programme tables) take the slope of the rule that reads the same tables.
+MEMORY_MODEL: dict[str, tuple[float, float]] = {
+    "clean_pilot": (390, 25.0),
+    "plan_survey": (380, 25.0),
+    "clean_survey": (310, 25.0),
+    "compute_weights": (490, 100.0),
+    "estimate_indicators": (470, 100.0),
+    "injury_profile": (480, 100.0),
+    "injury_burden": (500, 100.0),
+    "risk_factors": (490, 100.0),
+    "programme_indicators": (530, 100.0),
+    "evaluation": (580, 100.0),
+    "report_figures": (480, 100.0),
+    "final_report": (440, 100.0),
+}
+
+
+def modelled_peak_mb(rule: str, input_mb: float) -> float:
+    """The peak resident memory (MB) the model expects of ``rule`` on ``input_mb`` of inputs."""
+    if rule not in MEMORY_MODEL:
+        raise KeyError(
+            f"no memory model for rule {rule!r}; add it to MEMORY_MODEL in "
+            "injury_survey/memory_requests.py from a benchmark run (benchmarks/bench_scale.py)"
+        )
+    overhead, per_input_mb = MEMORY_MODEL[rule]
+    return overhead + per_input_mb * max(float(input_mb), 0.0)
+
+
+def memory_request_mb(rule: str, input_mb: float, attempt: int = 1) -> int:
+    """``mem_mb`` for a job of ``rule`` whose input files total ``input_mb``: the modelled peak
+    with half again as headroom, doubled on each retry after running out of memory."""
+    return int(modelled_peak_mb(rule, input_mb) * HEADROOM * 2 ** (attempt - 1))
