@@ -77,8 +77,9 @@ def run_pipeline(folder: Path, cores: int) -> float:
     return time.perf_counter() - started
 
 
-def intake_and_cleaning(folder: Path) -> tuple[int, float, float]:
-    """Persons, and seconds of intake and of cleaning, as notebook 03 runs them."""
+def intake_and_cleaning(folder: Path) -> tuple[int, float, float, float]:
+    """Persons, wall seconds of intake and of cleaning as notebook 03 runs them, and the CPU
+    seconds of both (on a shared machine the CPU time is the steadier figure)."""
     from injury_survey import cleaning
     from injury_survey.codebook import survey_codebook
     from injury_survey.config import load_config, wave_survey_tables, wave_table
@@ -86,6 +87,7 @@ def intake_and_cleaning(folder: Path) -> tuple[int, float, float]:
 
     config = load_config(folder / "config.yaml")
     codebook = survey_codebook(config, folder)
+    cpu = time.process_time()
     started = time.perf_counter()
     raw = load_survey(wave_survey_tables(config, "baseline"), codebook, survey_dir=folder)
     frame = load_table(
@@ -107,7 +109,8 @@ def intake_and_cleaning(folder: Path) -> tuple[int, float, float]:
         age_groups=config["age_groups"],
         prior_issues=pd.concat([raw.issues, warnings], ignore_index=True),
     )
-    return len(raw.tables["persons"]), intake, time.perf_counter() - started
+    clean = time.perf_counter() - started
+    return len(raw.tables["persons"]), intake, clean, time.process_time() - cpu
 
 
 def main() -> None:
@@ -146,20 +149,22 @@ def main() -> None:
     print(table.to_string())
     print()
     for persons in sizes:
-        n, intake, clean = in_process[persons]
+        n, intake, clean, cpu = in_process[persons]
         total = totals.get(persons)
         peak = int(jobs[persons]["peak_mb"].max())
         shown = f"{total:.0f} s" if total is not None else "(reused, not rerun)"
         print(
             f"{n} persons: whole pipeline {shown}; largest job peak {peak} MB; "
-            f"intake {intake:.1f} s + cleaning {clean:.1f} s = {intake + clean:.1f} s"
+            f"intake {intake:.1f} s + cleaning {clean:.1f} s = {intake + clean:.1f} s "
+            f"(CPU {cpu:.1f} s)"
         )
-    n, intake, clean = in_process[large]
+    n, intake, clean, cpu = in_process[large]
     if large >= 900_000:
         checks = [
             ("whole pipeline ≤ 3 min", totals.get(large), TARGET_SECONDS),
             ("peak ≤ 3 GB per job", jobs[large]["peak_mb"].max(), TARGET_PEAK_MB),
             ("intake + cleaning ≤ 20 s", intake + clean, TARGET_INTAKE_CLEANING),
+            ("intake + cleaning ≤ 20 s of CPU", cpu, TARGET_INTAKE_CLEANING),
         ]
         for name, value, target in checks:
             verdict = "not run" if value is None else ("met" if value <= target else "NOT met")
