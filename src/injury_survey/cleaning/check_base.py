@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from injury_survey.cleaning.vectors import isin, lookup
+from injury_survey.vectors import isin, lookup
 
 Tables = Mapping[str, pd.DataFrame]
 

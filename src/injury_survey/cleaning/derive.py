@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from injury_survey.cleaning import vectors
+from injury_survey import vectors
 
 CASE_DEFINITIONS = ("case_cn_halfday", "case_1day", "case_medical")
 """The three operational case definitions of docs/methods.md §1, derived for every episode."""
