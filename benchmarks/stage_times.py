@@ -18,7 +18,10 @@ import pandas as pd
 def stage_times(folder: Path) -> pd.DataFrame:
     rows = []
     for tsv in sorted((folder / "results" / "benchmarks").rglob("*.tsv")):
-        measured = pd.read_csv(tsv, sep="\t").iloc[-1]
+        records = pd.read_csv(tsv, sep="\t")
+        if records.empty:  # the job failed before Snakemake wrote its figures
+            continue
+        measured = records.iloc[-1]
         name = tsv.relative_to(folder / "results" / "benchmarks").with_suffix("")
         row = {
             "job": str(name),

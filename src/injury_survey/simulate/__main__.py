@@ -1,4 +1,8 @@
-"""Regenerate a synthetic survey folder: ``python -m injury_survey.simulate --out data/raw --seed 20261129``."""
+"""Regenerate a synthetic survey folder: ``python -m injury_survey.simulate --out data/raw --seed 20261129``.
+
+``--persons 1000000 --out FOLDER`` writes a scale-benchmark survey instead (config and data/raw
+under FOLDER; :mod:`injury_survey.simulate.scaled`).
+"""
 
 from __future__ import annotations
 
