@@ -8,6 +8,9 @@ its raw strings in :attr:`TableIntake.raw`, and the problem is one row of the is
 (:mod:`injury_survey.issues`, rules V1–V3), so the cleaning step can set the row aside with its
 reasons. Problems with a whole file (missing, unreadable, no header, a required column absent,
 two columns with one name) raise :class:`IntakeError` with a message that says what to do.
+Reading files is :mod:`injury_survey.raw_tables`, personal data :mod:`injury_survey.personal_data`,
+typed values :mod:`injury_survey.intake_values`; this module holds the contract's table
+descriptions and :func:`load_table` / :func:`load_survey`.
 
 Reading
     CSV in UTF-8 (with or without BOM) or GBK/GB18030, detected by trying a strict UTF-8 decode
