@@ -324,10 +324,10 @@ def _standardized_rows(table: pd.DataFrame, indicator: str, method: str) -> pd.D
 # How a standardised row's method states the merges of empty 5-year groups ("85+→80-84; …").
 _MERGED_TEXT = "empty age groups merged: "
 _STANDARDIZED_NAMES = {
-    "injury_incidence_std": ("age-standardized injury incidence", "标化伤害发生率"),
+    "injury_incidence_std": ("age-standardised injury incidence", "标化伤害发生率"),
     "episode_rate_per_1000py_std": (
-        "age-standardized injury episodes per 1000 person-years",
-        "标化伤害次数发生率（每千人年）",
+        "age-standardised injury episodes per 1000 person-years",
+        "标化伤害人次发生率（每千人年）",
     ),
 }
 

@@ -8,6 +8,9 @@ its raw strings in :attr:`TableIntake.raw`, and the problem is one row of the is
 (:mod:`injury_survey.issues`, rules V1–V3), so the cleaning step can set the row aside with its
 reasons. Problems with a whole file (missing, unreadable, no header, a required column absent,
 two columns with one name) raise :class:`IntakeError` with a message that says what to do.
+Reading files is :mod:`injury_survey.raw_tables`, personal data :mod:`injury_survey.personal_data`,
+typed values :mod:`injury_survey.intake_values`; this module holds the contract's table
+descriptions and :func:`load_table` / :func:`load_survey`.
 
 Reading
     CSV in UTF-8 (with or without BOM) or GBK/GB18030, detected by trying a strict UTF-8 decode
@@ -41,13 +44,7 @@ Types (``data/tables.yaml``)
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
-import io
-import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +52,48 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from injury_survey.codebook import Codebook, normalize_text
+from injury_survey.codebook import Codebook
+from injury_survey.intake_values import (
+    AGE_GROUPS_5Y,
+    PRECISIONS,
+    empty_typed,
+    issue_messages,
+    parse_column,
+    parse_partial_date,
+)
 from injury_survey.issues import SOURCE_FILE, SOURCE_ROW, empty_issues, issues_for
+from injury_survey.personal_data import (
+    DROPPED_PII_COLUMNS,
+    drop_personal_data,
+    looks_like_id_card,
+    looks_like_mobile,
+)
+from injury_survey.raw_tables import (
+    IntakeError,
+    csv_grid,
+    frame_from_grid,
+    split_sheet,
+    table_file,
+    xlsx_grid,
+)
+
+# Re-exported: callers and tests import these from the intake.
+__all__ = [
+    "AGE_GROUPS_5Y",
+    "PRECISIONS",
+    "DROPPED_PII_COLUMNS",
+    "IntakeError",
+    "SurveyIntake",
+    "TableIntake",
+    "load_survey",
+    "load_table",
+    "load_table_specs",
+    "looks_like_id_card",
+    "looks_like_mobile",
+    "parse_partial_date",
+    "read_table",
+    "table_file",
+]
 
 TABLES_SPEC = Path(__file__).parent / "data" / "tables.yaml"
 
@@ -67,70 +104,6 @@ MAY_BE_EMPTY = ("episodes", "deaths")
 # Optional programme tables: named beside the survey tables, read by the programme stage
 # (injury_survey.programme_wave), not by the cleaning.
 PROGRAMME_TABLES = ("knowledge", "home_safety")
-PRECISIONS = ("day", "month", "year", "unknown")
-AGE_GROUPS_5Y = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
-DROPPED_PII_COLUMNS = ["table", "source_file", "column", "action", "reason"]
-
-# Header words that mark personal data. Long words match anywhere in the header; short ones
-# only as a whole word between "_", "-", spaces or dots, so "hotel" is not a telephone.
-_PII_SUBSTRINGS = {
-    "name": "a name",
-    "xingming": "a name",
-    "姓名": "a name",
-    "名字": "a name",
-    "phone": "a phone number",
-    "mobile": "a phone number",
-    "shouji": "a phone number",
-    "dianhua": "a phone number",
-    "电话": "a phone number",
-    "手机": "a phone number",
-    "联系方式": "a phone number",
-    "wechat": "a contact account",
-    "weixin": "a contact account",
-    "微信": "a contact account",
-    "email": "a contact account",
-    "邮箱": "a contact account",
-    "address": "an address",
-    "addr": "an address",
-    "dizhi": "an address",
-    "zhuzhi": "an address",
-    "地址": "an address",
-    "住址": "an address",
-    "门牌": "an address",
-    "idcard": "an ID-card number",
-    "idnumber": "an ID-card number",
-    "身份证": "an ID-card number",
-    "证件号": "an ID-card number",
-    "sfz": "an ID-card number",
-}
-_PII_WORDS = {"tel": "a phone number", "qq": "a contact account", "cell": "a phone number"}
-_PII_WORD_PAIRS = {("id", "card"): "an ID-card number", ("id", "number"): "an ID-card number"}
-
-_ID_CARD = re.compile(r"\d{17}[\dX]")
-_ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
-# The same numbers inside free text ("家属电话13800138000"), for masking.
-_EMBEDDED_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_EMBEDDED_MOBILE = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
-ID_MASK = "[身份证号已删除]"
-MOBILE_MASK = "[手机号已删除]"
-
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_UNKNOWN_DATE = {"不详", "不清楚", "不知道", "未知", "unknown", "unk", "dk"}
-_TIME_SUFFIX = re.compile(r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
-_DATE_PATTERNS = (
-    re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"),
-    re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?"),
-    re.compile(r"(?P<y>\d{4})年?"),
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
-)
-
-
-class IntakeError(ValueError):
-    """A whole input file cannot be used; the message names the file and says what to do."""
-
 
 # --------------------------------------------------------------------------- table descriptions
 
@@ -247,7 +220,7 @@ def read_table(path: str | Path, *, survey_dir: str | Path = ".") -> pd.DataFram
 
 def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable:
     shown = str(path)
-    file_part, sheet = _split_sheet(shown)
+    file_part, sheet = split_sheet(shown)
     file = Path(file_part)
     if not file.is_absolute():
         file = Path(survey_dir) / file
@@ -260,7 +233,7 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
         )
     sheets = None
     if file.suffix.lower() in {".xlsx", ".xlsm"}:
-        records, sheets = _xlsx_records(file, sheet, what)
+        grid, sheets = xlsx_grid(file, sheet, what)
         encoding = "xlsx"
         names = sheets[1]
         if sheet is None and len(names) > 1:
@@ -277,451 +250,17 @@ def _read_raw(path: str | Path, survey_dir: str | Path, table: str) -> _RawTable
             ".xlsx or as CSV (UTF-8)."
         )
     else:
-        records, encoding = _csv_records(file, what)
-    frame = _frame_from_records(records, shown, what)
-    frame, dropped = _drop_personal_data(frame, table=table, source_file=shown, what=what)
-    return _RawTable(frame, encoding, dropped, sheet_note, sheets)
-
-
-def table_file(path: str | Path) -> str:
-    """The file of a table path as written in the config: "book.xlsx#Sheet" is in book.xlsx."""
-    return _split_sheet(str(path))[0]
-
-
-def _split_sheet(path: str) -> tuple[str, str | None]:
-    """Split a sheet name off an xlsx path: book.xlsx#Persons → (book.xlsx, Persons)."""
-    head, sep, sheet = path.rpartition("#")
-    if sep and head.lower().endswith((".xlsx", ".xlsm")):
-        return head, sheet
-    return path, None
-
-
-def _decode(data: bytes, what: str) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-16 by its BOM, else strict UTF-8 (BOM optional), else GB18030.
-
-    GB18030 is the superset of GBK and GB2312 that Chinese Excel/WPS exports use; trying UTF-8
-    first is safe because GBK-encoded Chinese text is practically never valid UTF-8.
-    """
-    if data.startswith(b"PK\x03\x04"):
-        raise IntakeError(
-            f"{what}: this is an Excel workbook with a CSV name. Rename it to .xlsx, or "
-            "export the sheet as CSV (UTF-8)."
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        text = data.decode("utf-8-sig")
-        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise IntakeError(
-            f"{what}: the text is neither UTF-8 nor GBK. Save it as 'CSV UTF-8' "
-            "(Excel: File > Save As > CSV UTF-8) or as .xlsx."
-        ) from None
-
-
-def _csv_records(file: Path, what: str) -> tuple[list[tuple[int, list[str]]], str]:
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise IntakeError(
-            f"{what}: cannot be read ({exc.strerror}). Check the file's permissions."
-        ) from None
-    text, encoding = _decode(data, what)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    # Exports from EpiData or "Unicode text" in Excel are tab-separated; some locales use ";".
-    delimiter = max([",", "\t", ";"], key=lambda d: (first_line.count(d), d == ","))
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise IntakeError(
-            f"{what}: not a readable CSV file ({exc}). Re-export it as CSV."
-        ) from None
-    return [(number, row) for number, row in enumerate(rows, start=1)], encoding
-
-
-def _xlsx_records(
-    file: Path, sheet: str | None, what: str
-) -> tuple[list[tuple[int, list[str]]], tuple[str, list[str]]]:
-    """The rows of the chosen sheet, and (that sheet's name, every sheet of the workbook)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(file, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise IntakeError(
-            f"{what}: cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
-            "Open and re-save it in Excel or WPS as .xlsx, or export the sheet as CSV (UTF-8)."
-        ) from None
-    if sheet is None:
-        worksheet = book.worksheets[0]
-    elif sheet in book.sheetnames:
-        worksheet = book[sheet]
-    else:
-        raise IntakeError(
-            f"{what}: the workbook has no sheet {sheet!r}; its sheets are "
-            f"{', '.join(repr(s) for s in book.sheetnames)}. Write the sheet name after '#'."
-        )
-    records = [
-        (number, [_cell_text(v) for v in row])
-        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
-    ]
-    return records, (worksheet.title, list(book.sheetnames))
-
-
-def _cell_text(value: Any) -> str:
-    """An xlsx cell as the text a user sees: 3.0 → "3", dates → ISO "2025-03-15"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _column_letter(index: int) -> str:
-    """0 → "A", 26 → "AA": the column as a spreadsheet labels it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _frame_from_records(
-    records: list[tuple[int, list[str]]], shown: str, what: str
-) -> pd.DataFrame:
-    cleaned = [(n, [cell.strip() for cell in row]) for n, row in records]
-    nonblank = [(n, row) for n, row in cleaned if any(row)]
-    if not nonblank:
-        raise IntakeError(
-            f"{what}: the file is empty (no header row). Export the table again with its header. "
-            "/ 该文件是空的（没有表头行）：请重新导出包含表头的表。"
-        )
-    (_, header), rows = nonblank[0], nonblank[1:]
-    width = max(len(row) for _, row in nonblank)
-    header = [h.lower() for h in header] + [""] * (width - len(header))
-    rows = [(n, row + [""] * (width - len(row))) for n, row in rows]
-    keep, names = [], []
-    for i, name in enumerate(header):
-        if not name:
-            if not any(row[i] for _, row in rows):
-                continue  # trailing empty columns of spreadsheet exports
-            name = f"no_header_{_column_letter(i).lower()}"
-        keep.append(i)
-        names.append(name)
-    seen: dict[str, list[str]] = {}
-    for i, name in zip(keep, names, strict=True):
-        seen.setdefault(name, []).append(_column_letter(i))
-    dupes = {name: cols for name, cols in seen.items() if len(cols) > 1}
-    if dupes:
-        listing = "; ".join(f"'{n}' in columns {', '.join(c)}" for n, c in dupes.items())
-        raise IntakeError(
-            f"{what}: two columns have the same name ({listing}; headers are compared trimmed "
-            "and lower-case). Rename or delete one of them."
-        )
-    frame = pd.DataFrame(
-        {
-            name: pd.Series([row[i] or None for _, row in rows], dtype="str")
-            for i, name in zip(keep, names, strict=True)
-        }
+        grid, encoding = csv_grid(file, what)
+    frame = frame_from_grid(grid, shown, what)
+    del grid
+    frame, dropped = drop_personal_data(
+        frame,
+        contract=_contract_columns(load_table_specs()),
+        table=table,
+        source_file=shown,
+        what=what,
     )
-    frame[SOURCE_FILE] = pd.Series([shown] * len(rows), dtype="str")
-    frame[SOURCE_ROW] = pd.Series([n for n, _ in rows], dtype="Int64")
-    return frame
-
-
-# --------------------------------------------------------------------------- personal data
-
-
-def looks_like_id_card(value: str) -> bool:
-    """True for an 18-character resident ID number with a valid birth date and check digit.
-
-    GB 11643-1999: 6-digit area code, birth date YYYYMMDD, 3-digit sequence, and a check
-    character from ISO 7064 MOD 11-2 (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2; the weighted
-    sum mod 11 indexes "10X98765432"). Requiring both keeps 18-digit survey codes from being
-    mistaken for ID numbers.
-    """
-    text = value.strip().upper()
-    if not _ID_CARD.fullmatch(text):
-        return False
-    try:
-        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return False
-    if not 1900 <= born.year <= 2100:
-        return False
-    total = sum(int(d) * w for d, w in zip(text[:17], _ID_CARD_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == text[17]
-
-
-def looks_like_mobile(value: str) -> bool:
-    """True for an 11-digit mainland mobile number (1[3-9]…), optionally with +86, spaces or -."""
-    return bool(_MOBILE.fullmatch(re.sub(r"[\s-]", "", value)))
-
-
-def _pii_header_reason(column: str) -> str | None:
-    folded = normalize_text(column)
-    squeezed = re.sub(r"[\s_\-.]", "", folded)
-    for word, kind in _PII_SUBSTRINGS.items():
-        if word in squeezed:
-            return kind
-    words = [w for w in re.split(r"[\s_\-.]+", folded) if w]
-    for word, kind in _PII_WORDS.items():
-        if word in words:
-            return kind
-    for pair, kind in _PII_WORD_PAIRS.items():
-        if any(tuple(words[i : i + 2]) == pair for i in range(len(words) - 1)):
-            return kind
-    return None
-
-
-def _mask_embedded_numbers(text: str) -> str:
-    """Replace ID-card and mobile numbers inside free text with a marker."""
-    text = _EMBEDDED_ID.sub(lambda m: ID_MASK if looks_like_id_card(m[0]) else m[0], text)
-    return _EMBEDDED_MOBILE.sub(MOBILE_MASK, text)
-
-
-def _drop_personal_data(
-    frame: pd.DataFrame, *, table: str, source_file: str, what: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop (or, in free text, mask) personal data; return the frame and a record without values.
-
-    Order of the checks: a header that names personal data drops the column (contract columns
-    are exempt, and so are headers containing "hash", which are already pseudonymised); an
-    identifier column full of ID-card numbers stops intake; any other text column whose values
-    are ID-card or mobile numbers is dropped; numbers embedded in longer text are masked.
-    """
-    contract = _contract_columns(load_table_specs())
-    records = []
-    frame = frame.copy()
-    for column in [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]:
-        kind = contract.get(column)
-        values = frame[column].dropna()
-        header_kind = None if kind or "hash" in column else _pii_header_reason(column)
-        action, reason = "dropped", None
-        if header_kind:
-            reason = f"header looks like {header_kind}"
-        elif kind == "id":
-            ids = sum(looks_like_id_card(v) for v in values)
-            if ids and ids >= len(values) / 2:
-                raise IntakeError(
-                    f"{what}: column '{column}' holds ID-card numbers ({ids} of {len(values)} "
-                    "values), which must not enter the analysis. Replace them with survey codes "
-                    "(e.g. household-line numbers) and keep the key to them outside the survey "
-                    "folder."
-                )
-        elif kind in (None, "text"):
-            ids = sum(looks_like_id_card(v) for v in values)
-            phones = sum(looks_like_mobile(v) for v in values)
-            if ids:
-                reason = f"values look like 18-digit ID-card numbers ({ids} of {len(values)})"
-            elif phones:
-                reason = f"values look like 11-digit mobile numbers ({phones} of {len(values)})"
-            else:
-                masked = values.map(_mask_embedded_numbers)
-                changed = int((masked != values).sum())
-                if changed:
-                    frame.loc[masked.index, column] = masked
-                    action = "masked"
-                    reason = (
-                        f"ID-card or mobile numbers inside {changed} values replaced by a marker"
-                    )
-        if reason:
-            records.append(
-                {
-                    "table": table,
-                    "source_file": source_file,
-                    "column": column,
-                    "action": action,
-                    "reason": reason,
-                }
-            )
-    frame = frame.drop(columns=[r["column"] for r in records if r["action"] == "dropped"])
-    record = pd.DataFrame(records, columns=DROPPED_PII_COLUMNS).astype("str")
-    return frame, record
-
-
-# --------------------------------------------------------------------------- typed columns
-
-
-def parse_partial_date(value: str) -> tuple[pd.Timestamp | None, str | None]:
-    """Read a possibly partial date; return (first day of the known period, precision).
-
-    Precision is "day", "month" (day missing, 0 or 99), "year" (month missing, 0 or 99) or
-    "unknown" (empty, 不详/不清楚/unknown, or year 0000/9999). Returns (None, None) when the
-    text is not a date, or the date does not exist (2025-02-30).
-    """
-    text = unicodedata.normalize("NFKC", value).strip().lower()
-    if not text or text in _UNKNOWN_DATE:
-        return None, "unknown"
-    text = _TIME_SUFFIX.sub("", text).strip()
-    for pattern in _DATE_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            break
-    else:
-        return None, None
-    parts = match.groupdict()
-    year = int(parts["y"])
-    month = int(parts["m"]) if parts.get("m") is not None else 0
-    day = int(parts["d"]) if parts.get("d") is not None else 0
-    unknown_month = month in (0, 99)
-    unknown_day = day in (0, 99)
-    if year in (0, 9999):
-        return (None, "unknown") if unknown_month and unknown_day else (None, None)
-    if not 1900 <= year <= 2100:
-        return None, None
-    if unknown_month:
-        return (pd.Timestamp(year, 1, 1), "year") if unknown_day else (None, None)
-    try:
-        dt.date(year, month, 1 if unknown_day else day)
-    except ValueError:
-        return None, None
-    if unknown_day:
-        return pd.Timestamp(year, month, 1), "month"
-    return pd.Timestamp(year, month, day), "day"
-
-
-def _parse_number_text(value: str) -> float | None:
-    text = unicodedata.normalize("NFKC", value).strip().lower()
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "")
-    if not _NUMBER.fullmatch(text):
-        return None
-    number = float(text)
-    return number if math.isfinite(number) else None
-
-
-def _normalize_age_group(value: str) -> str | None:
-    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("岁", "")
-    text = re.sub(r"[~～–—至到]", "-", text)
-    text = re.sub(r"^(?:>=|≥)(\d+)$|^(\d+)(?:及以上|以上|\+)$", lambda m: f"{m[1] or m[2]}+", text)
-    match = re.fullmatch(r"(\d+)-(\d+)", text)
-    if match:
-        text = f"{int(match[1])}-{int(match[2])}"
-    return text if text in AGE_GROUPS_5Y else None
-
-
-def _map_distinct(values: pd.Series, parse) -> list:
-    """Apply ``parse`` once per distinct non-missing value (survey columns repeat a lot)."""
-    cache = {v: parse(v) for v in pd.unique(values.dropna())}
-    return [None if pd.isna(v) else cache[v] for v in values]
-
-
-@dataclass
-class _Parsed:
-    columns: dict[str, pd.Series]
-    invalid: pd.Series
-    rule: str = "V1"
-
-
-def _parse_column(col: ColumnSpec, values: pd.Series, codebook: Codebook) -> _Parsed:
-    index = values.index
-    if col.type in ("id", "text"):
-        return _Parsed({col.name: values.astype("str")}, pd.Series(False, index=index))
-    if col.type == "code":
-        codes, invalid = codebook.parse(col.variable, values)
-        return _Parsed({col.name: codes.rename(col.name)}, invalid, "V2")
-    if col.type in ("integer", "number"):
-        numbers = _map_distinct(values, _parse_number_text)
-        if col.type == "integer":
-            numbers = [
-                None if n is None or not float(n).is_integer() or abs(n) > 2**53 else int(n)
-                for n in numbers
-            ]
-            typed = pd.Series(pd.array(numbers, dtype="Int64"), index=index)
-        else:
-            typed = pd.Series(pd.array(numbers, dtype="Float64"), index=index)
-        return _Parsed({col.name: typed}, values.notna() & typed.isna())
-    if col.type in ("date", "partial_date"):
-        parsed = _map_distinct(values.fillna(""), parse_partial_date)
-        stamps = [p[0] for p in parsed]
-        precision = [p[1] for p in parsed]
-        if col.type == "date":
-            invalid = [
-                v is not None and v != "" and p != "day"
-                for v, p in zip(values.fillna(""), precision, strict=True)
-            ]
-            stamps = [s if p == "day" else None for s, p in zip(stamps, precision, strict=True)]
-            typed = pd.Series(stamps, index=index, dtype="datetime64[ns]")
-            return _Parsed({col.name: typed}, pd.Series(invalid, index=index, dtype=bool))
-        typed = pd.Series(stamps, index=index, dtype="datetime64[ns]")
-        prec = pd.Series(precision, index=index, dtype="str")
-        invalid = pd.Series([p is None for p in precision], index=index, dtype=bool)
-        return _Parsed({col.name: typed, f"{col.name}_precision": prec}, invalid)
-    if col.type == "age_group":
-        groups = pd.Series(_map_distinct(values, _normalize_age_group), index=index, dtype="str")
-        return _Parsed({col.name: groups}, values.notna() & groups.isna())
-    raise ValueError(f"tables.yaml: column {col.name!r} has unknown type {col.type!r}")
-
-
-def _empty_typed(col: ColumnSpec, n: int) -> dict[str, pd.Series]:
-    """All-missing columns of the right dtype for a C/O column the file does not have."""
-    dtype = {
-        "id": "str",
-        "text": "str",
-        "age_group": "str",
-        "code": "Int64",
-        "integer": "Int64",
-        "number": "Float64",
-        "date": "datetime64[ns]",
-        "partial_date": "datetime64[ns]",
-    }[col.type]
-    out = {col.name: pd.Series([None] * n, dtype=dtype)}
-    if col.type == "partial_date":
-        out[f"{col.name}_precision"] = pd.Series(["unknown"] * n, dtype="str")
-    return out
-
-
-def _issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str, str]:
-    if rule == "V3":
-        return (
-            f"required value of '{col.name}' is missing; fill it in (docs/data-contract.md)",
-            f"必填项“{col.name}”缺失，请补填",
-        )
-    if rule == "V2":
-        var = codebook.variable(col.variable)
-        codes = ", ".join(str(c) for c in codebook.codes(col.variable))
-        return (
-            f"not a code of '{var.name}' ({var.label_en}) in codebook {codebook.version}; valid "
-            f"codes: {codes}, or their labels. If your questionnaire printed other codes, point "
-            "the config key 'codebook' to your own codebook",
-            f"不是编码手册{codebook.version}中“{var.label_zh}”的编码；有效编码：{codes}（或其标签）。"
-            "若问卷使用其他编码，请在配置项 codebook 中指定自己的编码手册",
-        )
-    return {
-        "integer": (
-            "not a whole number; enter digits only (e.g. 3), or leave the cell empty if not applicable",
-            "不是整数；请只填数字（如3），不适用时留空",
-        ),
-        "number": (
-            "not a number; enter digits with a decimal point (e.g. 0.5) and no units",
-            "不是数值；请填写数字（如0.5），不要带单位",
-        ),
-        "date": (
-            "not a complete date; write YYYY-MM-DD (e.g. 2025-03-15)",
-            "不是完整日期；请按YYYY-MM-DD填写（如2025-03-15）",
-        ),
-        "partial_date": (
-            "not a date; write YYYY-MM-DD, YYYY-MM if the day is unknown, YYYY if only the year is "
-            "known, or 不详 if unknown",
-            "不是日期；请按YYYY-MM-DD填写，日不详填YYYY-MM，仅知年份填YYYY，完全不详填“不详”",
-        ),
-        "age_group": (
-            "not a census 5-year age group; use 0-4, 5-9, …, 80-84, 85+ (add older groups into 85+)",
-            "不是5岁年龄组；请用0-4、5-9、…、80-84、85+（85岁以上合并为85+）",
-        ),
-    }[col.type]
+    return _RawTable(frame, encoding, dropped, sheet_note, sheets)
 
 
 # --------------------------------------------------------------------------- load one table
@@ -816,16 +355,16 @@ def load_table(
     for col in spec.columns.values():
         if col.name not in raw:
             absent.append(col.name)
-            typed.update(_empty_typed(col, n))
+            typed.update(empty_typed(col, n))
             continue
-        parsed = _parse_column(col, raw[col.name], codebook)
+        parsed = parse_column(col, raw[col.name], codebook)
         typed.update(parsed.columns)
         checks = [(parsed.rule, parsed.invalid)]
         if col.req == "R" and col.type != "partial_date":
             checks.append(("V3", raw[col.name].isna()))
         for rule, mask in checks:
             if mask.any():
-                message_en, message_zh = _issue_messages(col, rule, codebook)
+                message_en, message_zh = issue_messages(col, rule, codebook)
                 issue_parts.append(
                     issues_for(
                         id_frame,

@@ -10,6 +10,7 @@ import yaml
 from injury_survey.code_inputs import module_code, notebook_code
 from injury_survey.config import config_digest, load_config, validate_config, wave_table
 from injury_survey.intake import table_file
+from injury_survey.memory_requests import memory_request_mb
 
 
 def settings_file():
@@ -186,31 +187,14 @@ def executed_notebooks_html():
     return [f"results/notebooks/{name}.html" for name in sorted(names)]
 
 
-# Memory (MB) and run time (minutes) each notebook rule asks of a scheduler, so a local run stays
-# within the machine and SLURM gets sbatch requests it can place. Memory is the peak measured on the
-# demo (results/benchmarks/, benchmarks/README.md) with half again as headroom; a job that still
-# runs out is retried (profile `retries`) with twice the memory each time, since peak memory grows
-# with the survey's size.
-PEAK_MB_ON_DEMO = {
-    "clean_pilot": 386,
-    "plan_survey": 374,
-    "clean_survey": 310,
-    "compute_weights": 484,
-    "estimate_indicators": 467,
-    "injury_profile": 481,
-    "injury_burden": 497,
-    "risk_factors": 485,
-    "programme_indicators": 525,
-    "evaluation": 579,
-    "report_figures": 475,
-    "final_report": 440,
-}
-
-
+# Memory (MB) each notebook rule asks of a scheduler, so a local run stays within the machine and
+# SLURM gets sbatch requests it can place: a fixed overhead plus a slope per MB of the job's input
+# files, measured on the demo and on 100k- and 1M-person surveys (injury_survey.memory_requests,
+# benchmarks/README.md), with half again as headroom; a job that still runs out is retried (profile
+# `retries`) with twice the memory. Snakemake evaluates the request once the job's inputs exist.
 def memory_mb(rule):
-    """Memory request of a notebook rule: measured peak x 1.5, doubled on each retry."""
-    base = int(PEAK_MB_ON_DEMO[rule] * 1.5)
-    return lambda wildcards, attempt: base * 2 ** (attempt - 1)
+    """Memory request of a notebook rule, from the size of the job's inputs."""
+    return lambda wildcards, input, attempt: memory_request_mb(rule, input.size_mb, attempt)
 
 
 # Writing the index takes a second: run it where Snakemake runs, not as a cluster job.

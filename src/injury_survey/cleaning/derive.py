@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from injury_survey import vectors
+
 CASE_DEFINITIONS = ("case_cn_halfday", "case_1day", "case_medical")
 """The three operational case definitions of docs/methods.md §1, derived for every episode."""
 
@@ -293,10 +295,7 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.S
     """``table[column]`` for each key (first row if a key is duplicated; NA if absent/missing)."""
     if column not in table.columns or key not in table.columns:
         return pd.Series(pd.NA, index=keys.index)
-    source = table.loc[table[key].notna(), [key, column]].drop_duplicates(key, keep="first")
-    by_key = source.set_index(key)[column]
-    # reindex keeps the column's dtype (dates stay dates), also for an empty table.
-    return by_key.reindex(keys.to_numpy()).set_axis(keys.index)
+    return vectors.lookup(keys, table, key, column)
 
 
 def derive_households(

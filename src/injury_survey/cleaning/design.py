@@ -78,7 +78,8 @@ def _frame_stratum_of(tables: Tables) -> pd.Series:
 def _pi_psu_varies(tables: Tables, settings: Mapping) -> pd.Series:
     sample = tables["sample"]
     pi = _number(sample["pi_psu"])
-    spread = pi.groupby(sample["psu_id"]).transform(lambda s: s.max() - s.min())
+    by_psu = pi.groupby(sample["psu_id"])
+    spread = by_psu.transform("max") - by_psu.transform("min")
     return (spread > 1e-9).fillna(False).astype(bool)
 
 

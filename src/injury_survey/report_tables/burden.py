@@ -35,6 +35,7 @@ from injury_survey.report_tables.estimators import (
     person_rates,
     weighted_median,
 )
+from injury_survey.vectors import isin
 
 ALL = 0
 """Code used for "all causes" / "all levels" rows (labelled 合计 / All)."""
@@ -590,7 +591,7 @@ def _reported_episodes(data: ReportData) -> pd.DataFrame:
         if "in_window" in episodes.columns
         else pd.Series(True, index=episodes.index)
     )
-    known = episodes["person_id"].astype(str).isin(set(data.persons["person_id"].astype(str)))
+    known = isin(episodes["person_id"].astype(str), data.persons["person_id"].astype(str))
     return episodes[in_window & known]
 
 

@@ -1,4 +1,8 @@
-"""Regenerate a synthetic survey folder: ``python -m injury_survey.simulate --out data/raw --seed 20261129``."""
+"""Regenerate a synthetic survey folder: ``python -m injury_survey.simulate --out data/raw --seed 20261129``.
+
+``--persons 1000000 --out FOLDER`` writes a scale-benchmark survey instead (config and data/raw
+under FOLDER; :mod:`injury_survey.simulate.scaled`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import sys
 
 from injury_survey.simulate.evaluation_waves import write_evaluation_waves
+from injury_survey.simulate.scaled import write_scaled_survey
 from injury_survey.simulate.survey_folder import PRESETS, write_survey
 
 
@@ -19,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, required=True, help="non-negative integer seed")
     parser.add_argument(
         "--preset", choices=sorted(PRESETS), default="demo", help="survey size (default demo)"
+    )
+    parser.add_argument(
+        "--persons",
+        type=int,
+        help="write a scale-benchmark survey of about this many baseline persons (the demo town "
+        "replicated; config.yaml and data/raw/ under --out), e.g. 1000000",
     )
     parser.add_argument(
         "--truth", help="write the truth (JSON) here, e.g. tests/fixtures/demo_truth.json"
@@ -36,6 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.persons is not None:
+        if args.persons < 1:
+            parser.error("--persons must be a positive integer")
+        written = write_scaled_survey(args.out, seed=args.seed, persons=args.persons, progress=say)
+        print(
+            f"Scale survey (SYNTHETIC, {written['copies']} copies of the demo town): "
+            f"{written['persons']} persons, {written['households']} households, "
+            f"{written['episodes']} episodes in {written['psus']} sampled PSUs "
+            f"(frame {written['frame_psus']} PSUs)"
+        )
+        return 0
     if args.evaluation_waves:
         truth = write_evaluation_waves(
             args.out, seed=args.seed, preset=args.preset, truth_path=args.truth, progress=say

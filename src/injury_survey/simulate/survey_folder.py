@@ -30,6 +30,14 @@ PRESETS = {
     "demo": {"scale": 1.0, "psus_per_community": (25, 40), "n_psus": 125, "households_per_psu": 20},
     # The end-to-end test survey: 12 PSUs (2–3 per community) × 5 households.
     "tiny": {"scale": 0.05, "psus_per_community": (5, 8), "n_psus": 12, "households_per_psu": 5},
+    # The base of the scale benchmarks (injury_survey.simulate.scaled): the demo town, 40
+    # households per sampled PSU ≈ 5 000 households, replicated to reach 100k–1M persons.
+    "scale_base": {
+        "scale": 1.0,
+        "psus_per_community": (25, 40),
+        "n_psus": 125,
+        "households_per_psu": 40,
+    },
 }
 
 SURVEY_FILES = (
