@@ -94,10 +94,14 @@ rule manifest:
         code=module_code("injury_survey.manifest"),
     output:
         "results/manifest.csv",
+    params:
+        # as the survey folder names them (input.files carries a district town's prefix)
+        files=input_files(),
     log:
         "results/logs/manifest.log",
     shell:
-        f"{PYTHON} -m injury_survey.manifest --out {{output}} {{input.files:q}} > {{log}} 2>&1"
+        f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.manifest --out {{output}} "
+        "{params.files:q} > {log} 2>&1"
 
 
 rule render_notebook:
@@ -114,7 +118,7 @@ rule render_notebook:
         "results/logs/render_notebook/{name}.log",
     shell:
         # The stale default `parameters` cell is hidden; the injected one shows what ran.
-        f"{PYTHON} -m nbconvert --to html --TagRemovePreprocessor.remove_cell_tags=parameters "
+        f"{IN_SURVEY_FOLDER}{PYTHON} -m nbconvert --to html --TagRemovePreprocessor.remove_cell_tags=parameters "
         "--output-dir results/notebooks {input} > {log} 2>&1"
 
 
