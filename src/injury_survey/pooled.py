@@ -118,8 +118,7 @@ def pooled_indicators(
     variance = design.describe_variance()
     towns = ", ".join(dict.fromkeys(stacked["town"]))
     base = (
-        f"pooled design of towns {towns} (strata = town x stratum); Taylor linearisation, "
-        f"{variance}; lonely PSU {settings['estimation.lonely_psu']}; "
+        f"pooled design of towns {towns} (strata = town x stratum); {variance}; "
         f"calibration {settings['weights.calibration']} within each town"
     )
     level = f"{confidence * 100:g} %"
