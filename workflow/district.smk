@@ -1,4 +1,4 @@
-# Several towns' surveys in one run, with a pooled district estimate (docs/methods.md §6.5):
+# Several towns' surveys in one run, with a pooled district estimate (docs/methods.md §6.9):
 #   snakemake --snakefile <repo>/workflow/district.smk --directory <district folder> \
 #     --configfile <district folder>/district.yaml
 # (python3 run.py run --district DISTRICT.yaml). Every town listed in the district config is the
@@ -83,6 +83,7 @@ rule pooled_estimate:
         notebook=f"{DISTRICT_OUT}/13_district.ipynb",
         csv=f"{DISTRICT_OUT}/pooled_indicators.csv",
         xlsx=f"{DISTRICT_OUT}/pooled_indicators.xlsx",
+        adjustments=f"{DISTRICT_OUT}/adjustments/13.csv",
     params:
         parameters=json.dumps(
             {"district": str(DISTRICT_FILE), "out_dir": DISTRICT_OUT}, ensure_ascii=False

@@ -1,12 +1,13 @@
 """A district: several towns' survey folders run as one, with a pooled estimate (docs/methods.md
-§6.5).
+§6.9).
 
 The district config (``workflow/schemas/district.schema.yaml``) names the district and maps town
 ids to survey folders, each with its own ``config.yaml``. :func:`load_district` validates it,
 loads every town's config with the single-town schema, and checks that the towns agree on the
 settings that make a pooled estimate meaningful (:data:`MUST_AGREE`): the same case definition
 and recall window (else the numerators count different things), the same age groups, and the
-same estimation choices (confidence, CI method, variance declaration, calibration), since the
+same estimation choices (confidence, CI method, variance declaration, calibration, stability
+flags), since the
 pooled design applies one set of them to every town's strata.
 """
 
@@ -35,6 +36,8 @@ MUST_AGREE = (
     "estimation.lonely_psu",
     "estimation.certainty_psus",
     "estimation.fpc",
+    "estimation.unstable_min_n",
+    "estimation.unstable_max_rse",
     "weights.calibration",
 )
 
@@ -195,3 +198,24 @@ def _check_folders(path: Path, towns: list[Town]) -> None:
 def relative_folder(town: Town, start: Path) -> str:
     """The town's folder relative to ``start`` (for messages and tables)."""
     return os.path.relpath(town.folder, start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m injury_survey.district DISTRICT.yaml``: after a district run, each town's
+    summary of the adjustments its data forced (as ``run.py run`` prints for one town)."""
+    import sys
+
+    from injury_survey.run_summary import adjustments_summary
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m injury_survey.district DISTRICT.yaml", file=sys.stderr)
+        return 2
+    for town in load_district(args[0]).towns:
+        print(f"[{town.id}] {town.folder}")
+        print("\n".join(adjustments_summary(town.folder / "results")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

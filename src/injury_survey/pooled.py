@@ -1,5 +1,5 @@
 """The pooled district estimate: several towns' surveys as one stratified design (docs/methods.md
-§6.5).
+§6.9).
 
 Each town drew its own sample, so its strata are strata of the district design and nothing is
 shared between towns: the stacked persons get ``stratum_id := town/stratum`` and ``psu_id`` and
@@ -103,22 +103,19 @@ def pooled_design(stacked: pd.DataFrame, settings: Mapping) -> SurveyDesign:
 
 
 def pooled_indicators(
-    stacked: pd.DataFrame,
+    design: SurveyDesign,
     settings: Mapping,
     *,
     domains: Sequence[str] = ("town", "sex", "age_group"),
-    flags: Mapping | None = None,
 ) -> pd.DataFrame:
     """Incidence and episode rate per 1 000 person-years for the district and by each domain,
-    in the columns of ``estimates.csv`` (:data:`injury_survey.estimation.ESTIMATE_COLUMNS`).
-    ``flags`` holds ``unstable_min_n`` and ``unstable_max_rse`` (defaults 30 and 0.30)."""
-    design = pooled_design(stacked, settings)
+    on :func:`pooled_design`, in the columns of ``estimates.csv``
+    (:data:`injury_survey.estimation.ESTIMATE_COLUMNS`)."""
     confidence = float(settings["estimation.confidence"])
     ci_method = settings["estimation.ci_method"]
-    variance = design.describe_variance()
-    towns = ", ".join(dict.fromkeys(stacked["town"]))
+    towns = ", ".join(dict.fromkeys(design.data["town"]))
     base = (
-        f"pooled design of towns {towns} (strata = town x stratum); {variance}; "
+        f"pooled design of towns {towns} (strata = town x stratum); {design.describe_variance()}; "
         f"calibration {settings['weights.calibration']} within each town"
     )
     level = f"{confidence * 100:g} %"
@@ -131,8 +128,9 @@ def pooled_indicators(
         )
         pieces.append(_rows(rate, "episode_rate_per_1000py", by, f"{base}; {level} CI log scale"))
     table = pd.concat(pieces, ignore_index=True)
+    flags = {key: settings[f"estimation.{key}"] for key in ("unstable_min_n", "unstable_max_rse")}
     table["flag"] = [
-        stability_flag(n, est, se, dict(flags or {}))
+        stability_flag(n, est, se, flags)
         for n, est, se in zip(table["n"], table["estimate"], table["se"], strict=True)
     ]
     return table[ESTIMATE_COLUMNS]

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from injury_survey.district import load_district
-from injury_survey.pooled import pooled_indicators, stack_towns
+from injury_survey.pooled import pooled_design, pooled_indicators, stack_towns
 
 HERE = Path(__file__).parent
 DATA = HERE / "district"
@@ -50,7 +50,7 @@ def town_persons() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def ours() -> pd.DataFrame:
     settings = load_district(REPO / "examples" / "district" / "district.yaml").settings
-    table = pooled_indicators(stack_towns(town_persons()), settings)
+    table = pooled_indicators(pooled_design(stack_towns(town_persons()), settings), settings)
     return table.set_index(["indicator", "by", "level"])
 
 

@@ -138,7 +138,7 @@ def test_a_town_pooled_with_its_copy_has_its_estimate_and_half_its_variance(cali
     linearised variance of a ratio over twice the weight total is 2V / 4 = V/2, per town cell
     calibration included; df doubles."""
     from injury_survey.estimation import design_from_weights, variance_declaration
-    from injury_survey.pooled import pooled_indicators
+    from injury_survey.pooled import pooled_design, pooled_indicators
 
     ids = {c: str for c in ("stratum_id", "psu_id", "hh_id", "calibration_cell", "age_group")}
     town = pd.read_csv(EXAMPLE.parents[1] / "tests/reference/district/town_a.csv", dtype=ids)
@@ -149,6 +149,8 @@ def test_a_town_pooled_with_its_copy_has_its_estimate_and_half_its_variance(cali
         "estimation.lonely_psu": "center",
         "estimation.certainty_psus": "own_strata",
         "estimation.fpc": "two_stage",
+        "estimation.unstable_min_n": 30,
+        "estimation.unstable_max_rse": 0.3,
         "weights.calibration": calibration,
     }
     alone = design_from_weights(
@@ -158,7 +160,8 @@ def test_a_town_pooled_with_its_copy_has_its_estimate_and_half_its_variance(cali
         variance=variance_declaration({"certainty_psus": "own_strata", "fpc": "two_stage"}),
     )
     single = alone.ratio("n_episodes", "person_years", by="sex", scale=1000.0)
-    pooled = pooled_indicators(stack_towns({"a": town, "b": town}), settings, domains=["sex"])
+    design = pooled_design(stack_towns({"a": town, "b": town}), settings)
+    pooled = pooled_indicators(design, settings, domains=["sex"])
     rate = pooled[(pooled["indicator"] == "episode_rate_per_1000py") & (pooled["by"] == "sex")]
     assert rate["estimate"].to_numpy() == pytest.approx(single["estimate"].to_numpy(), rel=1e-10)
     assert rate["se"].to_numpy() == pytest.approx(single["se"].to_numpy() / 2**0.5, rel=1e-8)
