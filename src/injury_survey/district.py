@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import jsonschema
 import yaml
 
 from injury_survey.config import REPO_ROOT, ConfigError, _fill_defaults, load_config
+from injury_survey.run_summary import adjustments_summary
 
 DISTRICT_SCHEMA = REPO_ROOT / "workflow" / "schemas" / "district.schema.yaml"
 
@@ -203,10 +205,6 @@ def relative_folder(town: Town, start: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m injury_survey.district DISTRICT.yaml``: after a district run, each town's
     summary of the adjustments its data forced (as ``run.py run`` prints for one town)."""
-    import sys
-
-    from injury_survey.run_summary import adjustments_summary
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m injury_survey.district DISTRICT.yaml", file=sys.stderr)
