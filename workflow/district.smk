@@ -60,8 +60,8 @@ DISTRICT_OUT = "results/district"
 rule district_all:
     default_target: True
     input:
-        *[str(t.folder / "results" / "index.html") for t in DISTRICT.towns],
-        *[str(t.folder / "results" / "report" / "report.html") for t in DISTRICT.towns],
+        # every town's own default target (its rule `all`), under the town's prefix
+        *[getattr(rules, f"{t.id}_all").input for t in DISTRICT.towns],
         f"{DISTRICT_OUT}/pooled_indicators.csv",
         f"{DISTRICT_OUT}/pooled_indicators.xlsx",
         f"{DISTRICT_OUT}/13_district.html",
