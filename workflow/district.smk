@@ -86,7 +86,7 @@ rule pooled_estimate:
         adjustments=f"{DISTRICT_OUT}/adjustments/13.csv",
     params:
         parameters=json.dumps(
-            {"district": str(DISTRICT_FILE), "out_dir": DISTRICT_OUT}, ensure_ascii=False
+            {"config": str(DISTRICT_FILE), "out_dir": DISTRICT_OUT}, ensure_ascii=False
         ),
     log:
         notebook=f"{DISTRICT_OUT}/logs/13_district.ipynb",

@@ -189,7 +189,9 @@ def display_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFra
             ],
             codebook.text("n_unweighted", lang): incidence.loc[order, "n"],
             codebook.text("deff", lang): incidence.loc[order, "deff"].round(2),
-            codebook.text("unstable", lang): incidence.loc[order, "flag"],
+            codebook.text("unstable", lang): [
+                codebook.text(flag, lang) if flag else "" for flag in incidence.loc[order, "flag"]
+            ],
         }
     ).reset_index(drop=True)
 
