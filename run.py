@@ -4,6 +4,7 @@
     python3 run.py demo            # whole pipeline on the bundled demo survey -> results/
     python3 run.py init FOLDER     # write FOLDER/config.yaml from the tables in FOLDER/data/raw/
     python3 run.py run FOLDER      # whole pipeline on that survey -> FOLDER/results/
+    python3 run.py run --district DISTRICT.yaml  # several towns in one run, and their pooled estimate
     python3 run.py test            # the test suite (what .ci/run calls)
     python3 run.py lab             # JupyterLab on notebooks/, in its own environment
 
@@ -217,12 +218,37 @@ def run_pipeline(folder: Path, configfile: Path | None, extra: list[str]) -> int
     return code
 
 
+def run_district(district: Path, extra: list[str]) -> int:
+    """Every town of a district config (workflow/district.smk) in one Snakemake run, the pooled
+    estimate in results/district/ beside the config, then each town's adjustments summary."""
+    env = env_with_venv_on_path()
+    snakemake = [
+        str(bin_path(VENV, "snakemake")),
+        "--snakefile",
+        str(ROOT / "workflow" / "district.smk"),
+    ]
+    snakemake += ["--directory", str(district.parent), "--configfile", str(district)]
+    snakemake += ["--workflow-profile", str(ROOT / "workflow" / "profiles" / "default")]
+    if {"-n", "--dry-run"} & set(extra):
+        extra = [*extra, "--quiet", "host", "rules"]
+    code = subprocess.call([*snakemake, *extra], cwd=district.parent, env=env)
+    if code == 0 and not {"-n", "--dry-run", "--dryrun"} & set(extra):
+        python = str(bin_path(VENV, "python"))
+        subprocess.call([python, "-m", "injury_survey.district", str(district)], env=env)
+        say(f"done: the pooled estimate is in {district.parent / 'results' / 'district'}/")
+    return code
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "init", "run", "test", "lab"}:
         print(__doc__)
         return 2
     command, extra = argv[0], argv[1:]
-    if command in {"init", "run"} and (not extra or extra[0].startswith("-")):
+    district = command == "run" and extra[:1] == ["--district"]
+    if district and (len(extra) < 2 or not Path(extra[1]).is_file()):
+        print("usage: python3 run.py run --district DISTRICT.yaml [options] (an existing file)")
+        return 2
+    if command in {"init", "run"} and not district and (not extra or extra[0].startswith("-")):
         print(f"usage: python3 run.py {command} FOLDER [options]")
         return 2
     if command == "lab":
@@ -236,6 +262,8 @@ def main(argv: list[str]) -> int:
     if command == "init":
         python = str(bin_path(VENV, "python"))
         return subprocess.call([python, "-m", "injury_survey.init_survey", *extra], env=env)
+    if district:
+        return run_district(Path(extra[1]).resolve(), extra[2:])
     if command == "run":
         folder = Path(extra[0]).resolve()
         configfile = folder / "config.yaml"

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -13,9 +14,24 @@ from injury_survey.intake import table_file
 from injury_survey.memory_requests import memory_request_mb
 
 
+# A district run (workflow/district.smk) parses these rules once per town, as a Snakemake module
+# whose prefix is the town's folder (absolute): Snakemake then puts every input, output and log
+# path in the town's folder, and each command below runs there (IN_SURVEY_FOLDER), so a town's
+# results are those its own run writes. Outside a district there is no prefix.
+TOWN_FOLDER = workflow.modifier.path_modifier.prefix
+IN_SURVEY_FOLDER = f"cd {shlex.quote(TOWN_FOLDER)} && " if TOWN_FOLDER else ""
+
+
+def in_survey_folder(path):
+    """A path relative to the survey folder, as seen from where Snakemake parses the rules."""
+    return os.path.join(TOWN_FOLDER, path) if TOWN_FOLDER else path
+
+
 def settings_file():
     """The config file the settings come from, as a path for the notebooks to load, or None when
     they do not come from one file alone (several --configfile, --config overrides)."""
+    if TOWN_FOLDER:
+        return "config.yaml"  # a district's town: district.smk gives it its folder's config.yaml
     if not workflow.configfiles:
         return None
     path = Path(workflow.configfiles[-1])
@@ -28,12 +44,14 @@ def settings_file():
 
 # Validate at DAG build, with the same schema and defaults the notebooks use on their own.
 CONFIG_FILE = settings_file()
-config.update(load_config(CONFIG_FILE) if CONFIG_FILE else validate_config(config))
+config.update(
+    load_config(in_survey_folder(CONFIG_FILE)) if CONFIG_FILE else validate_config(config)
+)
 SETTINGS = config_digest(config)
 
 WAVES = config["survey"]["waves"]
 INDEX_TITLE = f"{config['survey']['name_zh']} / {config['survey']['name_en']}"
-REPO = Path(workflow.basedir)
+REPO = Path(workflow.current_basedir).parents[1]  # this file is <repo>/workflow/rules/
 
 
 wildcard_constraints:
@@ -66,7 +84,7 @@ def frozen_sample_list():
     """The first wave's sample list once it exists: the plan compares its own draw with it."""
     tables = config["tables"]["waves"][WAVES[0]]
     frozen = table_file(tables["sample"]) if "sample" in tables else None
-    return [frozen] if frozen and Path(frozen).exists() else []
+    return [frozen] if frozen and Path(in_survey_folder(frozen)).exists() else []
 
 
 def report_languages():
@@ -82,7 +100,11 @@ def input_files():
     files = [table_file(tables["frame"]), table_file(tables["census"])]
     for group in [tables["pilot"], *tables["waves"].values()]:
         files += table_files(group)
-    configs = [os.path.relpath(p) for p in workflow.configfiles if Path(p).exists()]
+    configs = (
+        [CONFIG_FILE]
+        if TOWN_FOLDER
+        else [os.path.relpath(p) for p in workflow.configfiles if Path(p).exists()]
+    )
     return sorted({*configs, *codebook_files(), *files})
 
 
@@ -143,7 +165,7 @@ def wave_parameters(wildcards):
 # interpreter that runs Snakemake (the project's environment), whatever is on PATH.
 PYTHON = sys.executable
 PAPERMILL = (
-    f"{PYTHON} -m injury_survey.run_notebook "
+    f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.run_notebook "
     "{input.notebook} {log.notebook} --log {log.stderr} --html {output.html} -k python3 "
     "-y {params.parameters:q} && cp {log.notebook} {output.notebook}"
 )

@@ -97,10 +97,14 @@ rule manifest:
         code=module_code("injury_survey.manifest"),
     output:
         "results/manifest.csv",
+    params:
+        # as the survey folder names them (input.files carries a district town's prefix)
+        files=input_files(),
     log:
         "results/logs/manifest.log",
     shell:
-        f"{PYTHON} -m injury_survey.manifest --out {{output}} {{input.files:q}} > {{log}} 2>&1"
+        f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.manifest --out {{output}} "
+        "{params.files:q} > {log} 2>&1"
 
 
 rule index:
