@@ -23,10 +23,10 @@ MEMORY_MODEL: dict[str, tuple[float, float]] = {
     "plan_survey": (380, 9.0),  # 100k → 1M: 315 → 566 MB on 3.8 → 34.5 MB of inputs
     "clean_survey": (310, 13.0),  # 400 → 2285 MB on 17 → 166 MB (CSV)
     "compute_weights": (490, 33.0),  # 665 → 2419 MB on 7.2 → 61 MB
-    "estimate_indicators": (470, 130.0),  # Parquet inputs: 841 MB on 3.1 MB at 100k
-    "injury_profile": (480, 100.0),  # 880 MB on 6.4 MB at 100k; 5,002 MB on 48.7 MB at 1M
-    "injury_burden": (500, 100.0),  # 836 MB on 6.4 MB at 100k; as 06 and 08, same inputs
-    "risk_factors": (490, 100.0),  # 864 MB on 6.4 MB at 100k; 4,076 MB on 48.7 MB at 1M
+    "estimate_indicators": (470, 130.0),  # 841 MB on 3.1 MB at 100k; 3,038 MB on 22.9 MB at 1M
+    "injury_profile": (480, 110.0),  # 880 MB on 6.4 MB at 100k; 5,002 MB on 48.7 MB at 1M
+    "injury_burden": (500, 110.0),  # 836 MB on 6.4 MB at 100k; 5,469 MB on 48.7 MB at 1M
+    "risk_factors": (490, 110.0),  # 864 MB on 6.4 MB at 100k; 4,076 MB on 48.7 MB at 1M
     "programme_indicators": (530, 38.0),  # 299 → 1114 MB on 3.6 → 25 MB
     "evaluation": (580, 130.0),  # not in the benchmark: as the estimates, which it repeats
     "report_figures": (480, 20.0),  # 596 MB on 6.6 MB at 100k
