@@ -104,8 +104,8 @@ def two_stage_rao_scott(
         raise ValueError(f"{row} × {column} needs at least two levels of each.")
     # cells in R's order: interaction(rows, cols), the row level varying fastest; coded "k<i>"
     # so that svy keeps the labels as they are
-    row_code = pd.Categorical(data[row], categories=row_levels).codes
-    column_code = pd.Categorical(data[column], categories=column_levels).codes
+    row_code = _codes(data[row], row_levels)
+    column_code = _codes(data[column], column_levels)
     cells = [f"k{k}" for k in range(n_rows * n_columns)]
     cell = np.where(in_domain, np.char.add("k", (column_code * n_rows + row_code).astype(str)), "")
     found, p_found, v_found = design.with_columns(
@@ -180,3 +180,9 @@ def _level_order(value: object) -> tuple:
         return (0, float(value), "")
     except (TypeError, ValueError):
         return (1, 0.0, str(value))
+
+
+def _codes(values: pd.Series, levels: list) -> np.ndarray:
+    """Position of each value among ``levels`` (−1 for any other value or a missing one)."""
+    position = {level: index for index, level in enumerate(levels)}
+    return values.map(position).fillna(-1).to_numpy(dtype=int)
