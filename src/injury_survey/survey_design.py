@@ -451,8 +451,11 @@ class SurveyDesign(DesignFrame):
         """
         self._check_analysis_columns([row, column])
         if self.variance is not None and self.variance.fpc == "two_stage":
-            # svy's table tests are first-stage only: with the households' stage as R does.
-            return two_stage_rao_scott(self, row, column, where=where)
+            # svy's table tests are first-stage only: with the households' stage as R does,
+            # unless a cell is empty (then svy's first-stage test; docs/methods.md §10).
+            two_stage = two_stage_rao_scott(self, row, column, where=where)
+            if two_stage is not None:
+                return two_stage
         table = self._sample.categorical.tabulate(row, column, where=self._where(where))
         tests = table.stats
         if tests is None:

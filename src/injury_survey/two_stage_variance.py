@@ -89,9 +89,10 @@ def two_stage_coefficient_se(
 
 def two_stage_rao_scott(
     design: SurveyDesign, row: str, column: str, *, where: tuple[str, object] | None
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     """Rao–Scott F (second order) and χ² (first order) tests of ``row`` × ``column`` with the
-    two-stage covariance of the cell proportions; the columns of ``SurveyDesign.rao_scott``."""
+    two-stage covariance of the cell proportions; the columns of ``SurveyDesign.rao_scott``.
+    None when a cell of the table is empty (the test is then not defined this way)."""
     data = design.data
     in_domain = data[row].notna().to_numpy() & data[column].notna().to_numpy()
     if where is not None:
@@ -101,21 +102,28 @@ def two_stage_rao_scott(
     n_rows, n_columns = len(row_levels), len(column_levels)
     if n_rows < 2 or n_columns < 2:
         raise ValueError(f"{row} × {column} needs at least two levels of each.")
-    # cells in R's order: interaction(rows, cols), the row level varying fastest
-    cells = [f"{r}|{c}" for c in column_levels for r in row_levels]
-    labels = data[row].astype(str) + "|" + data[column].astype(str)
-    label_of = {f"{str(r)}|{str(c)}": f"{r}|{c}" for r in row_levels for c in column_levels}
-    cell = np.where(in_domain, labels.map(label_of).fillna("").to_numpy(), "")
+    # cells in R's order: interaction(rows, cols), the row level varying fastest; coded "k<i>"
+    # so that svy keeps the labels as they are
+    row_code = _codes(data[row], row_levels)
+    column_code = _codes(data[column], column_levels)
+    cells = [f"k{k}" for k in range(n_rows * n_columns)]
+    cell = np.where(in_domain, np.char.add("k", (column_code * n_rows + row_code).astype(str)), "")
     found, p_found, v_found = design.with_columns(
         {"_rs_cell": cell, "_rs_domain": in_domain.astype(int)}
     ).cell_proportions("_rs_cell", where=("_rs_domain", 1))
     # svy lists the out-of-domain label too, with a share of 0
     keep = [k for k, level in enumerate(found) if level in cells]
+    if any(level not in cells and share != 0 for level, share in zip(found, p_found, strict=True)):
+        raise ValueError(f"Cell labels of {row} × {column} were not returned as given: {found}.")
     index = [cells.index(found[k]) for k in keep]
     p = np.zeros(len(cells))
     v = np.zeros((len(cells), len(cells)))
     p[index] = p_found[keep]
     v[np.ix_(index, index)] = v_found[np.ix_(keep, keep)]
+    if not np.all(p > 0):
+        # An empty cell leaves C′D⁻¹C singular (R's svychisq then fails or returns nonsense):
+        # the caller keeps svy's first-stage test (docs/methods.md §10).
+        return None
     n = int(in_domain.sum())
     units = data.loc[in_domain, [design.variance_strata, design.variance_psu]].drop_duplicates()
     nu = len(units) - units[design.variance_strata].nunique()
@@ -172,3 +180,9 @@ def _level_order(value: object) -> tuple:
         return (0, float(value), "")
     except (TypeError, ValueError):
         return (1, 0.0, str(value))
+
+
+def _codes(values: pd.Series, levels: list) -> np.ndarray:
+    """Position of each value among ``levels`` (−1 for any other value or a missing one)."""
+    position = {level: index for index, level in enumerate(levels)}
+    return values.map(position).fillna(-1).to_numpy(dtype=int)
