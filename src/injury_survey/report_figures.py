@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from injury_survey import figures
 from injury_survey.report_tables import Table
+from injury_survey.weighting_classes import DONT_KNOW, screened_persons
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,17 @@ def participant_flow_table(
     persons: pd.DataFrame,
     episodes: pd.DataFrame,
     labels=None,
+    screening_dont_know: str = "exclude",
 ) -> pd.DataFrame:
     """F1's steps from the clean tables: sampled → eligible → responded households → persons →
-    injured persons → case episodes (unweighted counts, from the row accounting's clean side),
-    with the reasons for exclusion beside the arrows (``note_zh``/``note_en``): the household
-    result codes of the households not eligible and of the eligible ones not interviewed (code
-    labels from ``labels``, the codebook), and the episodes not counted as cases."""
+    (persons who answered the screening question) → injured persons → case episodes (unweighted
+    counts, from the row accounting's clean side), with the reasons for exclusion beside the
+    arrows (``note_zh``/``note_en``): the household result codes of the households not eligible
+    and of the eligible ones not interviewed (code labels from ``labels``, the codebook), the
+    persons left out of the incidence denominator for want of a screening answer (the
+    ``screening_dont_know`` setting decides whether "don't know" is an answer; the step appears
+    only when someone is left out, so the chart's counts meet the headline's denominator), and
+    the episodes not counted as cases."""
     eligible = households["eligible"].fillna(False).astype(bool)
     responded = households["responded"].fillna(False).astype(bool)
     notes = {
@@ -52,11 +58,17 @@ def participant_flow_table(
         ),
         "case_episodes": _episodes_not_counted(episodes),
     }
+    screened = screened_persons(persons, screening_dont_know)
     steps = [
         ("households_sampled", len(households)),
         ("households_eligible", int(eligible.sum())),
         ("households_responded", int(responded.sum())),
         ("persons", len(persons)),
+    ]
+    if not screened.all():
+        steps.append(("persons_screened", int(screened.sum())))
+        notes["persons_screened"] = _not_screened(persons[~screened])
+    steps += [
         ("persons_injured", int(persons["injured"].sum())),
         ("case_episodes", int(episodes["is_case"].sum())),
     ]
@@ -89,6 +101,27 @@ def _result_codes(households: pd.DataFrame, labels, key: str) -> dict[str, str]:
             items.append(figures.figure_text("flow.item", lang, label=label, n=f"{n:,d}"))
         separator = "，" if lang == "zh" else ", "
         notes[lang] = figures.figure_text(key, lang, items=separator.join(items))
+    return notes
+
+
+def _not_screened(persons: pd.DataFrame) -> dict[str, str]:
+    """Persons without a screening answer: "don't know" (when it is not an answer) or blank."""
+    answer = pd.to_numeric(persons["injured_12m"], errors="coerce")
+    reasons = [
+        ("flow.screening_dont_know", int(answer.eq(DONT_KNOW).sum())),
+        ("flow.screening_missing", int((~answer.eq(DONT_KNOW)).sum())),
+    ]
+    notes = {}
+    for lang in ("zh", "en"):
+        items = [
+            figures.figure_text("flow.item", lang, label=figures.figure_text(key, lang), n=n)
+            for key, n in reasons
+            if n
+        ]
+        separator = "，" if lang == "zh" else ", "
+        notes[lang] = figures.figure_text(
+            "flow.not_in_denominator", lang, items=separator.join(items)
+        )
     return notes
 
 
@@ -212,7 +245,11 @@ def draw_report_figures(
             "f01_participant_flow",
             figures.participant_flow,
             participant_flow_table(
-                clean["households"], clean["persons"], clean["episodes"], labels=codebook
+                clean["households"],
+                clean["persons"],
+                clean["episodes"],
+                labels=codebook,
+                screening_dont_know=config["screening_dont_know"],
             ),
             {},
             {"weighted": False, "confidence": None, "ci_method": None},

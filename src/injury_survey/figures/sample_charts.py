@@ -48,6 +48,7 @@ FLOW_STEPS = (
     "households_eligible",
     "households_responded",
     "persons",
+    "persons_screened",
     "persons_injured",
     "case_episodes",
 )
@@ -68,7 +69,7 @@ def participant_flow(
     ----------
     table
         One row per step, in order: ``step`` (one of households_sampled, households_eligible,
-        households_responded, persons, persons_injured, case_episodes; any subset, in this
+        households_responded, persons, persons_screened, persons_injured, case_episodes; any subset, in this
         order), ``count`` (integer) and optionally ``note`` or ``note_zh``/``note_en`` (text beside
         the arrow *into* that step, e.g. the exclusions: "Vacant 12, refused 8"; for the first
         step, beside its box).

@@ -286,6 +286,7 @@ FIGURE_TEXTS = _texts(
         "flow.households_eligible": ("合格住户", "Eligible households"),
         "flow.households_responded": ("完成调查住户", "Households interviewed"),
         "flow.persons": ("调查常住人口", "Usual residents covered"),
+        "flow.persons_screened": ("回答伤害筛查问题者", "Answered the injury screening question"),
         "flow.persons_injured": ("伤害者", "Injured persons"),
         "flow.case_episodes": ("伤害人次", "Injury episodes"),
         "flow.excluded": ("排除：{items}", "Excluded: {items}"),
@@ -294,6 +295,12 @@ FIGURE_TEXTS = _texts(
         "flow.no_usable_data": ("无有效成员数据", "no usable person data"),
         "flow.not_case": ("不符合病例定义", "failing the case definition"),
         "flow.outside_window": ("不在回忆期内", "outside the recall window"),
+        "flow.not_in_denominator": (
+            "未计入发生率分母：{items}",
+            "Not in the incidence denominator: {items}",
+        ),
+        "flow.screening_dont_know": ("筛查回答“不知道”", '"don\'t know" to screening'),
+        "flow.screening_missing": ("筛查无回答", "no screening answer"),
         "count_n": ("n = {n}", "n = {n}"),
         # F2 population pyramid
         "f2.title": ("样本与普查人口年龄性别构成", "Age–sex structure: sample vs census"),
