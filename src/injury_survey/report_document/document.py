@@ -295,7 +295,11 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         }
 
     def programme(self) -> list[dict[str, Any]]:
-        """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md)."""
+        """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md).
+
+        The first wave with the module gets its table and figure; later waves get their paragraph
+        only (their changes are the evaluation section's T24 and figure, and every wave's table is
+        T23 in its own workbook), so the summary stays a summary."""
         blocks = []
         change = self.programme_change()
         for wave in self.inputs.waves:
@@ -307,6 +311,8 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
                         f"{change[lang]}".strip()
                         for lang in ("zh", "en")
                     }
+                if blocks:
+                    block = {**block, "rows": [], "images": []}
                 blocks.append({"wave": self.wave_name(wave.wave), **block})
         return blocks
 
