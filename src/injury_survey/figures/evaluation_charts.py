@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from injury_survey.figures.common import (
     add_title,
@@ -102,6 +102,8 @@ def evaluation_forest(
             )
         ax.axvline(1.0, color=REFERENCE_COLOUR, linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
+        # ticks at 1, 2 and 5 × 10^k: a ratio axis with only 0.1, 1 and 10 cannot be read
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
         ax.set_title(heading)
