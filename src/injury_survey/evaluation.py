@@ -546,4 +546,10 @@ def pooled_logistic(
     table["ci_upper"] = table["estimate"] + t * table["se"]
     table["odds_ratio_lower"] = np.exp(table["ci_lower"])
     table["odds_ratio_upper"] = np.exp(table["ci_upper"])
+    table["method"] = (
+        f"survey-weighted logistic regression (quasibinomial) on the stacked design, "
+        f"{variance_declaration(estimation).describe()}, lonely PSU "
+        f"{estimation.get('lonely_psu', 'fail')}, calibration {calibration or 'none'}; t interval, "
+        f"df {design.degrees_of_freedom}"
+    )
     return table

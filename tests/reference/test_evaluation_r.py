@@ -193,13 +193,14 @@ def test_trend_table_per_wave_and_ratio_to_the_first_match_r(stacked, estimation
     )
 
 
-def test_the_method_names_the_declaration(comparisons, declaration):
-    method = comparisons["method"].iloc[0]
-    if declaration == "declared":
-        assert "certainty PSUs as own strata" in method
-        assert "two-stage fpc" in method
-    else:
-        assert "PSUs with replacement (no fpc)" in method
+def test_the_method_names_the_declaration(comparisons, stacked, estimation, declaration):
+    model = evaluation.pooled_logistic(stacked, SETTINGS, estimation=estimation, calibration=None)
+    for method in (comparisons["method"].iloc[0], model["method"].iloc[0]):
+        if declaration == "declared":
+            assert "certainty PSUs as own strata" in method
+            assert "two-stage fpc" in method
+        else:
+            assert "PSUs with replacement (no fpc)" in method
 
 
 def test_the_declared_design_changes_the_standard_errors(stacked):
