@@ -2,9 +2,12 @@
 and the follow-up survey, and by more than in a comparison area? (docs/methods.md, evaluation.)
 
 The waves are independent samples. They are analysed as **one stacked design**: each wave's
-strata are kept apart (stratum ``"<wave>|<stratum_id>"``) and each wave's calibration cells too,
-so the variance of a between-wave contrast is the sum of the waves' variances, exactly as R's
-``svycontrast`` gives it on the same stacked design (design df = PSUs − strata of the stack).
+strata, PSUs and households are kept apart (``"<wave>|<id>"``) and each wave's calibration cells
+too, so the variance of a between-wave contrast is the sum of the waves' variances, exactly as R's
+``svycontrast`` gives it on the same stacked design (design df = PSUs − strata of the stack). The
+stack carries the same variance declaration as the waves' own estimates (``estimation.certainty_psus``,
+``estimation.fpc``; :mod:`injury_survey.variance_design`), each wave with the population sizes of
+its own frame.
 
 For every indicator (injury incidence, crude and age-standardised, overall, by sex, by age group,
 and the target groups: persons with a case episode of the target causes among residents of the
@@ -33,6 +36,7 @@ import pandas as pd
 
 from injury_survey.confidence_intervals import t_quantile
 from injury_survey.design_spec import CalibrationSpec
+from injury_survey.estimation import variance_declaration
 from injury_survey.evaluation_settings import (
     EvaluationError,
     EvaluationSettings,
@@ -46,6 +50,7 @@ from injury_survey.standardize import (
     standardized_estimates,
 )
 from injury_survey.survey_design import SurveyDesign
+from injury_survey.variance_design import VarianceDeclaration
 from injury_survey.weighting import calibration_spec
 
 COMPARISON_COLUMNS = [
@@ -113,7 +118,9 @@ def stack_waves(
     for wave, persons in persons_by_wave.items():
         part = persons.copy()
         part["wave"] = wave
-        part["stratum_id"] = wave + "|" + part["stratum_id"].astype(str)
+        for column in ("stratum_id", "psu_id", "hh_id"):
+            if column in part:
+                part[column] = wave + "|" + part[column].astype(str)
         for column in ("calibration_cell", "sex", "calibration_age_group"):
             if column in part:
                 part[f"_cal_{column}"] = wave + "|" + part[column].astype(str)
@@ -141,9 +148,15 @@ def stack_waves(
 
 
 def stacked_design(
-    stacked: pd.DataFrame, *, lonely_psu: str = "fail", calibration: str | None = None
+    stacked: pd.DataFrame,
+    *,
+    lonely_psu: str = "fail",
+    calibration: str | None = None,
+    variance: VarianceDeclaration | None = None,
 ) -> SurveyDesign:
-    """The design over :func:`stack_waves`' table, crediting each wave's own calibration."""
+    """The design over :func:`stack_waves`' table, crediting each wave's own calibration, with the
+    variance declaration of the waves' estimates (``estimation.variance_declaration``; None: PSUs
+    as sampled, with replacement)."""
     spec = calibration_spec(calibration) if calibration not in (None, "none") else None
     if spec is not None:
         cells = tuple(f"_cal_{c}" if f"_cal_{c}" in stacked else c for c in spec.cells)
@@ -155,6 +168,7 @@ def stacked_design(
         weight="weight",
         lonely_psu=lonely_psu,
         calibration=spec,
+        variance=variance,
     )
 
 
@@ -380,7 +394,10 @@ def evaluate(
         wave_sex=lambda d: d["wave"] + "|" + d["sex"].astype(str)
     )
     design = stacked_design(
-        stacked, lonely_psu=estimation.get("lonely_psu", "fail"), calibration=calibration
+        stacked,
+        lonely_psu=estimation.get("lonely_psu", "fail"),
+        calibration=calibration,
+        variance=variance_declaration(estimation),
     )
     df = design.degrees_of_freedom
     estimates = _per_wave(design, settings, ci_method, confidence, settings.target_groups)
@@ -421,7 +438,8 @@ def evaluate(
     standard = estimation.get("standard_population", "china2010")
     table["method"] = (
         f"stacked design of independent waves (strata and calibration cells per wave), Taylor "
-        f"linearisation, lonely PSU {estimation.get('lonely_psu', 'fail')}, calibration "
+        f"linearisation, {variance_declaration(estimation).describe()}, lonely PSU "
+        f"{estimation.get('lonely_psu', 'fail')}, calibration "
         f"{calibration or 'none'}; {100 * confidence:g} % t interval, df {df}; ratios on the log "
         f"scale; std: {STANDARD_NAMES[standard]}; costs at baseline prices (CPI factor "
         f"{settings.cpi_factor:g}); MDC at power {power:g}"
@@ -443,7 +461,10 @@ def trend_table(
     ci_method = estimation.get("ci_method", "logit")
     data = stacked[stacked["wave"].isin(waves)]
     design = stacked_design(
-        data, lonely_psu=estimation.get("lonely_psu", "fail"), calibration=calibration
+        data,
+        lonely_psu=estimation.get("lonely_psu", "fail"),
+        calibration=calibration,
+        variance=variance_declaration(estimation),
     )
     crude = design.proportion("injured", by="wave", ci_method=ci_method, confidence=confidence)
     std = standardized_estimates(
@@ -513,7 +534,10 @@ def pooled_logistic(
             data[name] = (data[column].astype(str) == level).astype(float)
             terms.append(name)
     design = stacked_design(
-        data, lonely_psu=estimation.get("lonely_psu", "fail"), calibration=calibration
+        data,
+        lonely_psu=estimation.get("lonely_psu", "fail"),
+        calibration=calibration,
+        variance=variance_declaration(estimation),
     )
     table = design.logistic("injured", terms=terms)
     # Intervals at estimation.confidence with the stacked design's df (svy's default is 95 %).
@@ -522,4 +546,10 @@ def pooled_logistic(
     table["ci_upper"] = table["estimate"] + t * table["se"]
     table["odds_ratio_lower"] = np.exp(table["ci_lower"])
     table["odds_ratio_upper"] = np.exp(table["ci_upper"])
+    table["method"] = (
+        f"survey-weighted logistic regression (quasibinomial) on the stacked design, "
+        f"{variance_declaration(estimation).describe()}, lonely PSU "
+        f"{estimation.get('lonely_psu', 'fail')}, calibration {calibration or 'none'}; t interval, "
+        f"df {design.degrees_of_freedom}"
+    )
     return table

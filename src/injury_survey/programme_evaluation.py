@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from injury_survey.codebook import Codebook
+from injury_survey.estimation import variance_declaration
 from injury_survey.evaluation import (
     COMPARISON_COLUMNS,
     EvaluationSettings,
@@ -148,6 +149,7 @@ def evaluate_programme(
     confidence = float(estimation.get("confidence", 0.95))
     ci_method = estimation.get("ci_method", "logit")
     lonely = estimation.get("lonely_psu", "fail")
+    variance = variance_declaration(estimation)
     sections = _sections(codebook)
     parts = []
     for unit, position in (("persons", 0), ("households", 1)):
@@ -157,10 +159,14 @@ def evaluate_programme(
             continue
         stacked = stack_waves(present, dict.fromkeys(present, _NO_EPISODES))
         if unit == "persons":
-            design = stacked_design(stacked, lonely_psu=lonely, calibration=calibration)
+            design = stacked_design(
+                stacked, lonely_psu=lonely, calibration=calibration, variance=variance
+            )
             wanted = {k: v for k, v in sections.items() if k != "home_safety"}
         else:
-            design = stacked_design(stacked, lonely_psu=lonely, calibration=HOUSEHOLD_CALIBRATION)
+            design = stacked_design(
+                stacked, lonely_psu=lonely, calibration=HOUSEHOLD_CALIBRATION, variance=variance
+            )
             wanted = {"home_safety": sections["home_safety"]}
         estimates = _per_wave(design, wanted, ci_method=ci_method, confidence=confidence)
         if not estimates:
@@ -182,7 +188,7 @@ def evaluate_programme(
         )
         table["method"] = (
             f"stacked design of independent waves (strata per wave), {weight}, Taylor "
-            f"linearisation, lonely PSU {lonely}; {100 * confidence:g} % t interval, df "
+            f"linearisation, {variance.describe()}, lonely PSU {lonely}; {100 * confidence:g} % t interval, df "
             f"{design.degrees_of_freedom}; ratios on the log scale; design-based MDC at power "
             f"{power:g}; {programme.describe()}"
         )

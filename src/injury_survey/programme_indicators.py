@@ -301,6 +301,9 @@ def item_nonresponse(
 # ---------------------------------------------------------------------------------- estimation
 
 
+_DECLARATION_COLUMNS = ("certainty", "psus_in_frame", "households_listed")
+
+
 def household_weights(persons_weighted: pd.DataFrame) -> pd.DataFrame:
     """One row per weighted household: ``hh_id, stratum_id, psu_id, weight`` (= ``weight_hh``).
 
@@ -315,7 +318,9 @@ def household_weights(persons_weighted: pd.DataFrame) -> pd.DataFrame:
             "weights.parquet has no household weight column weight_hh (written by an older "
             "version): rerun the weighting stage (notebook 04)."
         )
-    columns = ["hh_id", "stratum_id", "psu_id", "weight_hh"]
+    # The frame columns of the variance declaration (certainty, N_h, M_i) go with the household.
+    frame = [c for c in _DECLARATION_COLUMNS if c in persons_weighted.columns]
+    columns = ["hh_id", "stratum_id", "psu_id", "weight_hh", *frame]
     households = persons_weighted[columns].drop_duplicates("hh_id").copy()
     households["hh_id"] = households["hh_id"].astype(str)
     return households.rename(columns={"weight_hh": "weight"}).reset_index(drop=True)

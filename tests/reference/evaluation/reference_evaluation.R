@@ -3,23 +3,50 @@
 # Usage: Rscript reference_evaluation.R evaluation_waves.csv expected_evaluation.csv
 # Stacked design of independent waves: strata = wave x stratum (nest = TRUE), so each wave's
 # variance is its own and a contrast's variance is the sum. Writes quantity, estimate, se, df.
+# Two declarations, written here from the raw columns independently of the Python code:
+#   PSUs as sampled, with replacement (quantities without a prefix; estimation.fpc: none)
+#   "declared/": certainty PSUs as their own strata (households their units) and the two-stage
+#     fpc, ids = ~psu + hh, fpc = ~N_h + M_i, each wave with its own frame (N_h = PSUs in the
+#     frame less the certainty PSUs; a certainty stratum's households its first stage, N = M_i,
+#     nothing below them), as tests/reference/reference_fpc.R writes own_strata/two_stage.
 
 suppressPackageStartupMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
-waves <- read.csv(args[1], colClasses = c(stratum_id = "character", psu_id = "character"))
+waves <- read.csv(args[1], colClasses = c(stratum_id = "character", psu_id = "character",
+                                          hh_id = "character"))
 waves$age_group <- factor(waves$age_group, levels = c("0-14", "15-44", "45-64", "65+"))
 waves$sex <- factor(waves$sex)
 waves$stratum <- paste(waves$wave, waves$stratum_id, sep = "|")
 waves$followup <- as.integer(waves$wave %in% c("followup", "comparison_followup"))
 waves$intervention <- as.integer(waves$wave %in% c("baseline", "followup"))
 options(survey.lonely.psu = "fail")
-des <- svydesign(ids = ~psu_id, strata = ~stratum, weights = ~weight, nest = TRUE, data = waves)
+waves$psu <- paste(waves$stratum, waves$psu_id, sep = "|")
+waves$hh <- paste(waves$wave, waves$hh_id, sep = "|")
+cert <- waves$certainty == 1
+n_certain <- tapply(waves$psu[cert], waves$stratum[cert], function(x) length(unique(x)))
+certain_in_stratum <- ifelse(is.na(n_certain[waves$stratum]), 0, n_certain[waves$stratum])
+waves$own_stratum <- ifelse(cert, paste0(waves$stratum, "/", waves$psu_id), waves$stratum)
+waves$own_psu <- ifelse(cert, waves$hh, waves$psu)
+waves$first_stage_size <- ifelse(cert, waves$households_listed,
+                                 waves$psus_in_frame - certain_in_stratum)
+waves$second_stage_size <- ifelse(cert, 1, waves$households_listed)
+designs <- list(
+  with_replacement = svydesign(ids = ~psu_id, strata = ~stratum, weights = ~weight, nest = TRUE,
+                               data = waves),
+  declared = svydesign(ids = ~own_psu + hh, strata = ~own_stratum,
+                       fpc = ~first_stage_size + second_stage_size, weights = ~weight,
+                       nest = TRUE, data = waves))
 
 rows <- list()
+prefix <- ""
 add <- function(quantity, estimate, se, df = degf(des)) {
-  rows[[length(rows) + 1]] <<- data.frame(quantity = quantity, estimate = as.numeric(estimate),
+  rows[[length(rows) + 1]] <<- data.frame(quantity = paste0(prefix, quantity),
+                                          estimate = as.numeric(estimate),
                                           se = as.numeric(se), df = df)
 }
+for (declaration in names(designs)) {
+des <- designs[[declaration]]
+prefix <- if (declaration == "declared") "declared/" else ""
 
 m <- svyby(~injured, ~wave, des, svymean, covmat = TRUE)
 for (i in seq_along(coef(m))) add(paste0("incidence/", names(coef(m))[i]), coef(m)[i], SE(m)[i])
@@ -65,6 +92,7 @@ g2 <- svyglm(injured ~ followup + intervention + intervention:followup + age_gro
              control = tight)
 for (term in c("followup", "intervention", "followup:intervention")) {
   add(paste0("glm_area_wave/", term), coef(g2)[term], SE(g2)[term], g2$df.residual)
+}
 }
 out <- do.call(rbind, rows)
 out <- rbind(out, data.frame(quantity = c("meta/R", "meta/survey"),

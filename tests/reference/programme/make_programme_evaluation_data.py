@@ -4,8 +4,10 @@ Writes ``evaluation_persons.csv`` (town baseline and follow-up: persons of respo
 with their design and raw awareness answer) and ``evaluation_households.csv`` (all four waves:
 responding households with their design and raw smoke-alarm answer) beside this file. Weights are
 the base weights ``1 / (pi_psu * pi_hh)`` of each wave's sample list (fixed weights, so R needs
-no calibration). ``reference_programme_evaluation.R`` scores and compares them independently of
-our code.
+no calibration). Each row also carries its wave's own frame for the declared variance:
+``certainty`` (π_psu = 1), ``psus_in_frame`` (N_h, the stratum's PSUs in the wave's frame) and
+``households_listed`` (M_i, the PSU's households in that frame).
+``reference_programme_evaluation.R`` scores and compares them independently of our code.
 
 Usage: python tests/reference/programme/make_programme_evaluation_data.py
 """
@@ -16,6 +18,12 @@ import pandas as pd
 
 HERE = Path(__file__).parent
 RAW = HERE.parents[2] / "data" / "raw"
+FRAMES = {
+    "baseline": "frame",
+    "followup": "followup/frame",
+    "comparison_baseline": "comparison/baseline/frame",
+    "comparison_followup": "comparison/followup/frame",
+}
 FOLDERS = {
     "baseline": "baseline",
     "followup": "followup",
@@ -29,8 +37,12 @@ def wave_tables(wave: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     folder = RAW / FOLDERS[wave]
     sample = pd.read_csv(folder / "sample.csv", **READ)
     households = pd.read_csv(folder / "households.csv", **READ)
+    frame = pd.read_csv(RAW / FRAMES[wave] / "psus.csv", **READ)
     design = sample[["hh_id", "stratum_id", "psu_id"]].assign(
-        weight=1 / (sample["pi_psu"] * sample["pi_hh"])
+        weight=1 / (sample["pi_psu"] * sample["pi_hh"]),
+        certainty=(sample["pi_psu"] >= 1 - 1e-12).astype(int),
+        psus_in_frame=sample["stratum_id"].map(frame.groupby("stratum_id")["psu_id"].nunique()),
+        households_listed=sample["psu_id"].map(frame.set_index("psu_id")["households"]),
     )
     responding = households.loc[households["result_code"].isin([1, 2]), ["hh_id"]]
     home = pd.read_csv(folder / "home_safety.csv", **READ)[["hh_id", "smoke_alarm"]]

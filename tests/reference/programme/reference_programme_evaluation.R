@@ -12,6 +12,11 @@
 # Awareness: town follow-up vs baseline, difference and ratio (log scale) via svycontrast.
 # Smoke alarm: difference-in-differences (town follow-up - baseline) - (comparison follow-up -
 # baseline), and the ratio of ratios on the log scale.
+# Two declarations: PSUs as sampled with replacement (quantities without a prefix; fpc: none) and
+# "declared/": certainty PSUs (pi_psu = 1) as their own strata with their households as units and
+# the two-stage fpc, ids = ~psu + hh, fpc = ~N_h + M_i from each wave's own frame (N_h = PSUs in
+# the frame less the certainty PSUs; a certainty stratum's N = M_i with nothing below), as
+# tests/reference/reference_fpc.R writes own_strata/two_stage. Persons and households alike.
 
 suppressPackageStartupMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
@@ -38,7 +43,7 @@ households$wave_stratum <- paste(households$wave, households$stratum_id, sep = "
 rows <- list()
 add <- function(quantity, estimate, se, ci_lower, ci_upper, df) {
   rows[[length(rows) + 1]] <<- data.frame(
-    quantity = quantity, estimate = as.numeric(estimate), se = as.numeric(se),
+    quantity = paste0(prefix, quantity), estimate = as.numeric(estimate), se = as.numeric(se),
     ci_lower = as.numeric(ci_lower), ci_upper = as.numeric(ci_upper), df = as.numeric(df),
     stringsAsFactors = FALSE)
 }
@@ -49,8 +54,27 @@ contrast_rows <- function(name, est, df) {
   add(name, e, s, e - t * s, e + t * s, df)
 }
 
-dp <- svydesign(ids = ~psu_id, strata = ~wave_stratum, weights = ~weight, nest = TRUE,
-                data = persons)
+declared <- function(d) {
+  d$psu <- paste(d$wave, d$psu_id, sep = "|")
+  d$hh <- paste(d$wave, d$hh_id, sep = "|")
+  cert <- d$certainty == 1
+  n_certain <- tapply(d$psu[cert], d$wave_stratum[cert], function(x) length(unique(x)))
+  certain_in_stratum <- ifelse(is.na(n_certain[d$wave_stratum]), 0, n_certain[d$wave_stratum])
+  d$own_stratum <- ifelse(cert, paste0(d$wave_stratum, "/", d$psu_id), d$wave_stratum)
+  d$own_psu <- ifelse(cert, d$hh, d$psu)
+  d$first_stage_size <- ifelse(cert, d$households_listed, d$psus_in_frame - certain_in_stratum)
+  d$second_stage_size <- ifelse(cert, 1, d$households_listed)
+  svydesign(ids = ~own_psu + hh, strata = ~own_stratum,
+            fpc = ~first_stage_size + second_stage_size, weights = ~weight, nest = TRUE, data = d)
+}
+with_replacement <- function(d) {
+  svydesign(ids = ~psu_id, strata = ~wave_stratum, weights = ~weight, nest = TRUE, data = d)
+}
+
+for (declaration in c("with_replacement", "declared")) {
+prefix <- if (declaration == "declared") "declared/" else ""
+make <- get(declaration)
+dp <- make(persons)
 df_p <- degf(dp)
 aw <- svyby(~aware, ~wave, subset(dp, answered == 1), svymean, covmat = TRUE)
 for (w in c("baseline", "followup")) add(paste0("aware_", w), coef(aw)[[w]], SE(aw)[match(w, rownames(aw))], NA, NA, df_p)
@@ -61,8 +85,7 @@ add("aware_ratio", exp(coef(log_ratio)[[1]]), SE(log_ratio)[[1]],
     exp(coef(log_ratio)[[1]] - t * SE(log_ratio)[[1]]),
     exp(coef(log_ratio)[[1]] + t * SE(log_ratio)[[1]]), df_p)
 
-dh <- svydesign(ids = ~psu_id, strata = ~wave_stratum, weights = ~weight, nest = TRUE,
-                data = households)
+dh <- make(households)
 df_h <- degf(dh)
 sa <- svyby(~smoke, ~wave, subset(dh, answered == 1), svymean, covmat = TRUE)
 for (w in rownames(sa)) add(paste0("smoke_", w), coef(sa)[[w]], SE(sa)[match(w, rownames(sa))], NA, NA, df_h)
@@ -75,6 +98,7 @@ t <- qt(0.975, df_h)
 add("smoke_ratio_of_ratios", exp(coef(log_ror)[[1]]), SE(log_ror)[[1]],
     exp(coef(log_ror)[[1]] - t * SE(log_ror)[[1]]),
     exp(coef(log_ror)[[1]] + t * SE(log_ror)[[1]]), df_h)
+}
 
 out <- do.call(rbind, rows)
 out$meta <- paste(R.version.string, "survey", as.character(packageVersion("survey")))
