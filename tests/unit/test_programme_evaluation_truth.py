@@ -54,7 +54,7 @@ READ = {"dtype": {"hh_id": str, "person_id": str, "stratum_id": str, "psu_id": s
 
 def base_weighted(folder: Path) -> pd.DataFrame:
     """Persons of responding households with the design columns and base weight (also as the
-    household weight ``weight_nr``)."""
+    household weights ``weight_nr`` and ``weight_hh``)."""
     sample = pd.read_csv(folder / "sample.csv", **READ)
     households = pd.read_csv(folder / "households.csv", **READ)
     persons = pd.read_csv(folder / "persons.csv", **READ)
@@ -65,7 +65,9 @@ def base_weighted(folder: Path) -> pd.DataFrame:
     people = persons.loc[
         persons["hh_id"].isin(responding), ["person_id", "hh_id", "sex", "age_years"]
     ]
-    return people.merge(design, on="hh_id").assign(weight_nr=lambda d: d["weight"])
+    return people.merge(design, on="hh_id").assign(
+        weight_nr=lambda d: d["weight"], weight_hh=lambda d: d["weight"]
+    )
 
 
 @pytest.fixture(scope="module")
