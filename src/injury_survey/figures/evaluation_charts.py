@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FuncFormatter
 
 from injury_survey.figures.common import (
     add_title,
@@ -36,6 +36,8 @@ SERIES_STYLE = {
     "comparison": {"fmt": "s", "color": "#666666", "offset": 0.14},
     "ratio_of_ratios": {"fmt": "D", "color": OKABE_ITO["black"], "offset": 0.0},
 }
+RATIO_TICKS = tuple(round(m * 10.0**k, 3) for k in range(-3, 3) for m in (1, 2, 5))
+"""Where a ratio axis is ticked: 0.001, 0.002, 0.005 … 100, 200, 500."""
 
 
 @styled
@@ -103,7 +105,8 @@ def evaluation_forest(
         ax.axvline(1.0, color=REFERENCE_COLOUR, linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
         # ticks at 1, 2 and 5 × 10^k: a ratio axis with only 0.1, 1 and 10 cannot be read
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        low, high = ax.get_xlim()
+        ax.set_xticks([v for v in RATIO_TICKS if low <= v <= high])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
         ax.set_title(heading)
