@@ -54,6 +54,8 @@ def two_stage_coefficient_se(
     table = coefficients.reset_index(drop=True).copy()
     identified = table["se"].notna() & np.isfinite(table["estimate"])
     names = table.loc[identified, "term"].tolist()
+    if not names:  # nothing identified (a tiny or degenerate domain): no SE to recompute
+        return table
     unknown = [name for name in names if name != INTERCEPT and name not in terms]
     if unknown:
         raise ValueError(f"Model terms {unknown} are not numeric columns of the design.")

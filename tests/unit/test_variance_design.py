@@ -168,3 +168,31 @@ def test_calibration_cell_labels_are_the_values_joined_by_bars():
     frame.loc[2, "age"] = None
     with pytest.raises(SurveyDesignError, match="'age' is missing for 1 row.*row 3"):
         joined_label(frame, ["stratum_id", "age"])
+
+
+def test_two_stage_coefficients_with_nothing_identified_are_returned_as_they_came():
+    """A tiny domain where svy identifies no coefficient (no SE anywhere): nothing to recompute,
+    the table comes back unchanged (the e2e tiny survey's logistic model is such a case)."""
+    import numpy as np
+
+    from injury_survey.two_stage_variance import INTERCEPT, two_stage_coefficient_se
+
+    coefficients = pd.DataFrame(
+        {
+            "term": [INTERCEPT, "male"],
+            "estimate": [np.nan, np.nan],
+            "se": [np.nan, np.nan],
+            "ci_lower": [np.nan, np.nan],
+            "ci_upper": [np.nan, np.nan],
+            "p_value": [np.nan, np.nan],
+            "df": [0, 0],
+        }
+    )
+
+    class NoDesign:
+        data = pd.DataFrame({"male": [1.0, 0.0]})
+
+    out = two_stage_coefficient_se(
+        NoDesign(), coefficients, "injured", ["male"], where=None, confidence=0.95
+    )
+    pd.testing.assert_frame_equal(out, coefficients)
