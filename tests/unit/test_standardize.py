@@ -177,7 +177,7 @@ def test_every_merged_five_year_group_is_recorded_as_an_adjustment(tmp_path):
     }
     women = [item for item in items if item.where == "age group 80-84, sex = 2"][0]
     assert "to the group 70-74" in women.detail_en and "并入70-74组" in women.detail_zh
-    assert "incidence and age-standardized injury episodes" in women.detail_en
+    assert "incidence and age-standardised injury episodes" in women.detail_en
     assert women.setting == (
         "estimation.standard_population: who2000; estimation.standardization_top_age: 85"
     )
