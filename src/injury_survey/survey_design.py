@@ -447,7 +447,8 @@ class SurveyDesign(DesignFrame):
         **first-order** correction divides it by the mean generalised design effect and refers
         it to χ² with ``(r−1)(c−1)`` df (R ``statistic = "Chisq"``). Returns two rows,
         ``test`` = "F" and "Chisq", with ``statistic, df_num, df_den, p_value`` (``df_den`` NaN
-        for Chisq). ``where`` restricts to a domain on the full design.
+        for Chisq). ``where`` restricts to a domain on the full design. Under a two-stage fpc a
+        table with an empty cell gets svy's first-stage test, marked ``attrs["first_stage_only"]``.
         """
         self._check_analysis_columns([row, column])
         if self.variance is not None and self.variance.fpc == "two_stage":
@@ -456,6 +457,7 @@ class SurveyDesign(DesignFrame):
             two_stage = two_stage_rao_scott(self, row, column, where=where)
             if two_stage is not None:
                 return two_stage
+        first_stage_only = self.variance is not None and self.variance.fpc == "two_stage"
         table = self._sample.categorical.tabulate(row, column, where=self._where(where))
         tests = table.stats
         if tests is None:
@@ -483,7 +485,10 @@ class SurveyDesign(DesignFrame):
                     "p_value": float(tests.f.p_value),
                 },
             )
-        return pd.DataFrame(rows)
+        result = pd.DataFrame(rows)
+        # Read by the report tables, which name such tests in their note (docs/methods.md §10).
+        result.attrs["first_stage_only"] = first_stage_only
+        return result
 
     # ------------------------------------------------------------------ helpers
 

@@ -196,3 +196,20 @@ def test_two_stage_coefficients_with_nothing_identified_are_returned_as_they_cam
         NoDesign(), coefficients, "injured", ["male"], where=None, confidence=0.95
     )
     pd.testing.assert_frame_equal(out, coefficients)
+
+
+def test_a_table_test_with_an_empty_cell_is_marked_first_stage_only():
+    """Under a two-stage fpc an empty cell leaves the two-stage Rao–Scott undefined: svy's
+    first-stage test is used and marked, so the report can say so beside it."""
+    data = pd.concat([three_psus()] * 4, ignore_index=True)
+    data["hh_id"] = [f"{h}{i // 6}" for i, h in enumerate(data["hh_id"])]
+    data["households_listed"] = 16
+    data["row"] = [0, 1] * 12
+    data["column"] = [0, 0, 1, 1, 1, 1] * 4
+    full = SurveyDesign(data, variance=VarianceDeclaration("own_strata", "two_stage"))
+    assert not full.rao_scott("row", "column").attrs.get("first_stage_only")
+    data.loc[(data["row"] == 1) & (data["column"] == 0), "column"] = 1  # cell (1, 0) empty
+    empty = SurveyDesign(data, variance=VarianceDeclaration("own_strata", "two_stage"))
+    assert empty.rao_scott("row", "column").attrs["first_stage_only"] is True
+    fixed = SurveyDesign(data, variance=VarianceDeclaration("own_strata", "none"))
+    assert fixed.rao_scott("row", "column").attrs["first_stage_only"] is False

@@ -172,6 +172,7 @@ def rao_scott_tests(data: ReportData, words: Words) -> Table:
     """
     settings = data.settings
     rows = []
+    first_stage_only: list[str] = []  # tables whose test fell back to the first stage
     groups = [g for g in PERSON_TESTS if g in data.persons.columns]
     extra = {}
     for group in groups:
@@ -184,9 +185,12 @@ def rao_scott_tests(data: ReportData, words: Words) -> Table:
     person_design = data.person_design(extra)
     for group in groups:
         result = person_design.rao_scott("injured", f"_test_{group}", where=(f"_known_{group}", 1))
+        table_id = "T4" if group in ("sex", "age_group") else "T5"
+        if result.attrs.get("first_stage_only"):
+            first_stage_only.append(table_id)
         rows.append(
             result.assign(
-                table="T4" if group in ("sex", "age_group") else "T5",
+                table=table_id,
                 row="injured",
                 column=group,
                 level="person",
@@ -208,6 +212,8 @@ def rao_scott_tests(data: ReportData, words: Words) -> Table:
             }
         )
         result = design.rao_scott("_row", "_column", where=("_known", 1))
+        if result.attrs.get("first_stage_only"):
+            first_stage_only.append(table_id)
         rows.append(
             result.assign(table=table_id, row=row_variable, column=column_variable, level="episode")
         )
@@ -220,7 +226,16 @@ def rao_scott_tests(data: ReportData, words: Words) -> Table:
         frame[f"row_{lang}"] = [_test_variable_label(words, v, lang) for v in frame["row"]]
         frame[f"column_{lang}"] = [words.variable_label(v, lang) for v in frame["column"]]
     frame = order_columns(frame, ["table", "row", "column", "test"])
-    note = notes(words, settings, ["rao_scott"])
+    parts: list = ["rao_scott"]
+    if first_stage_only:
+        tables = list(dict.fromkeys(first_stage_only))
+        parts.append(
+            (
+                "rao_scott_first_stage",
+                {"zh": {"tables": "、".join(tables)}, "en": {"tables": ", ".join(tables)}},
+            )
+        )
+    note = notes(words, settings, parts)
     return make_table(
         "risk_tests",
         words,
