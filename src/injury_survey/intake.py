@@ -1,6 +1,6 @@
 """Intake of the survey's input tables: read, drop personal data, type every column.
 
-This is where row accounting starts (docs/data-contract.md "Bad input"): every non-blank row of every
+This is where row accounting starts (docs/input-tables.md "Bad input"): every non-blank row of every
 file comes out of :func:`load_table`, typed, with its spreadsheet row number. A value that cannot
 be read (a date that is not a date, a code that is not in the codebook, a required value left
 empty) does not stop the run and does not drop the row: the value becomes missing, the row keeps
@@ -21,7 +21,7 @@ Reading
     skipped without renumbering the rows after them.
 
 Personal data
-    Names, phone numbers, addresses and ID-card numbers must never reach results (docs/data-contract.md
+    Names, phone numbers, addresses and ID-card numbers must never reach results (docs/input-tables.md
     "Personal data"). Columns are dropped as soon as the file is read when their header looks like
     such a field (``name``, ``姓名``, ``phone``, ``手机``, ``address``, ``身份证号`` …, also as part of a
     longer header such as ``respondent_name``), or when their values look like 18-digit ID-card
@@ -435,7 +435,7 @@ def _check_required_columns(
     raise IntakeError(
         f"{what}: required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(lines)}. "
         f"Columns found: {', '.join(found) or '(none)'}. Headers must use the data contract's "
-        "English names (docs/data-contract.md); add or rename the column and run again."
+        "English names (docs/input-tables.md); add or rename the column and run again."
         + _other_sheets_hint(sheets)
     )
 

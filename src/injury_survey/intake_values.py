@@ -184,7 +184,7 @@ def empty_typed(col: ColumnSpec, n: int) -> dict[str, pd.Series]:
 def issue_messages(col: ColumnSpec, rule: str, codebook: Codebook) -> tuple[str, str]:
     if rule == "V3":
         return (
-            f"required value of '{col.name}' is missing; fill it in (docs/data-contract.md)",
+            f"required value of '{col.name}' is missing; fill it in (docs/input-tables.md)",
             f"必填项“{col.name}”缺失，请补填",
         )
     if rule == "V2":

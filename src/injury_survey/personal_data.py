@@ -1,6 +1,6 @@
 """Personal data in input tables: recognise it, drop it, mask it, and record that without values.
 
-Names, phone numbers, addresses and ID-card numbers must never reach results (docs/data-contract.md
+Names, phone numbers, addresses and ID-card numbers must never reach results (docs/input-tables.md
 "Personal data"). A column is dropped when its header looks like such a field (``name``, ``姓名``,
 ``phone``, ``手机``, ``address``, ``身份证号`` …, also inside a longer header such as
 ``respondent_name``; columns of the data contract are exempt), or when its values look like

@@ -1,6 +1,6 @@
 """Evaluation of the programme's own indicators: did awareness, safety knowledge and home safety
 change between baseline and follow-up, and by more than in a comparison area? (docs/methods.md,
-evaluation; the tables in docs/data-contract-programme.md.)
+evaluation; the tables in docs/input-tables-programme.md.)
 
 The same machinery as the injury indicators (:mod:`injury_survey.evaluation`): each wave's
 programme tables are scored as in stage 12 (:func:`~injury_survey.programme_indicators.score_knowledge`,

@@ -1,6 +1,6 @@
 """The programme's own indicators: awareness (知晓率), safety knowledge and home safety.
 
-The two optional tables of docs/data-contract-programme.md are scored against the codebook's
+The two optional tables of docs/input-tables-programme.md are scored against the codebook's
 ``programme:`` block (item list and answer key) and estimated on the survey's own design:
 
 - person items (awareness, each source's share among the aware, each knowledge item's share
@@ -8,7 +8,7 @@ The two optional tables of docs/data-contract-programme.md are scored against th
 - household items (home-safety measures) with the household weight ``weight_hh`` of the
   weighting stage (config ``weights.household_weight``, :func:`household_weights`).
 
-Scoring (docs/data-contract-programme.md "How the answers are counted"): a blank or refused answer
+Scoring (docs/input-tables-programme.md "How the answers are counted"): a blank or refused answer
 is item non-response and leaves that item's denominator; "don't know" counts as no / wrong with
 ``programme.dont_know: as_no`` and as non-response with ``missing``; "not applicable" leaves a
 household out of that measure's population. Every scored item keeps a 0/1 indicator and an

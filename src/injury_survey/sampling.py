@@ -60,7 +60,7 @@ def validate_frame(frame: pd.DataFrame, size_col: str = "households") -> None:
     """Check that a sampling frame can be sampled from, or raise one ValueError listing every problem.
 
     Required: columns ``stratum_id``, ``psu_id`` and ``size_col``; unique ``psu_id``; a positive
-    whole-number measure of size in every row (data-contract, ``frame/psus.csv``).
+    whole-number measure of size in every row (docs/input-tables.md, ``frame/psus.csv``).
     """
     missing = [c for c in ("stratum_id", "psu_id", size_col) if c not in frame.columns]
     if missing:
@@ -309,7 +309,7 @@ def draw_sample(
     takes ``households_per_psu`` households from each selected PSU's list by
     :func:`select_households_systematic`, with the frame's ``households`` count as the list length
     (when the field listing finds a different count, redraw stage 2 from it). All households of a
-    PSU with fewer are taken. ``pi_hh = taken / listed`` is conditional on the PSU (data-contract).
+    PSU with fewer are taken. ``pi_hh = taken / listed`` is conditional on the PSU (docs/input-tables.md).
     The take is the same in every PSU, certainty PSUs included, so those PSUs' households carry
     smaller weights than the rest (the design is self-weighting only among non-certainty PSUs).
 
@@ -365,7 +365,7 @@ def compare_samples(frozen: pd.DataFrame, redrawn: pd.DataFrame) -> pd.DataFrame
     """PSUs where a redrawn sample differs from the frozen one (empty when they agree).
 
     Once fieldwork has started the frozen ``sample.csv`` is the design: a changed plan must not
-    change the inclusion probabilities of households already interviewed (data-contract). The plan
+    change the inclusion probabilities of households already interviewed (docs/input-tables.md). The plan
     notebook redraws the sample from the current settings and lists here, per PSU, whether it is in
     the frozen sample only, the redrawn one only, or both with different ``pi_psu``, ``pi_hh`` or
     household lists.

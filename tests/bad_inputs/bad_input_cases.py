@@ -197,7 +197,7 @@ def refuse_psu(psu: str) -> Mutation:
 
 
 def with_programme_tables(folder: Path) -> None:
-    """Write the optional programme tables for the tiny survey (docs/data-contract-programme.md)
+    """Write the optional programme tables for the tiny survey (docs/input-tables-programme.md)
     and name them in the config: one knowledge row per person aged 15+ (spreadsheet rows in
     persons.csv order), one home-safety row per responding household with the anti-slip item
     answered 1 where a member is 65+ and 7 elsewhere, as the form's skip instruction says."""

@@ -301,7 +301,7 @@ CASES = [
         rule="census_cells_collapsed",
         text="report age groups 45-64 and 65+ calibrated together",
     ),
-    # --- the optional programme tables (docs/data-contract-programme.md): rules K1, P0-P5
+    # --- the optional programme tables (docs/input-tables-programme.md): rules K1, P0-P5
     Case("programme_tables_are_read", (with_programme_tables,), "ok"),
     Case(
         "programme_person_unknown",
@@ -520,7 +520,7 @@ def test_census_collapse_at_a_boundary_calibrates_the_merged_cell_to_the_census_
 
 def test_programme_rules_change_the_answers_as_documented(tmp_path):
     """P3-P5 and an unreadable item keep the row and change only the answer
-    (docs/data-contract-programme.md); a rejected knowledge row leaves the injury data alone."""
+    (docs/input-tables-programme.md); a rejected knowledge row leaves the injury data alone."""
     case = Case(
         "programme_rules_applied",
         (

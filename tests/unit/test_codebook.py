@@ -19,7 +19,7 @@ def codebook():
     return load_codebook()
 
 
-# Every coded field of docs/data-contract.md (and the deaths module's died_where).
+# Every coded field of docs/input-tables.md (and the deaths module's died_where).
 CONTRACT_CODED = [
     "result_code", "dwelling_type", "relation", "sex", "residence_status", "hukou", "education",
     "occupation", "marital", "respondent_type", "injured_12m", "cause", "intent", "place",

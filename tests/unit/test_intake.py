@@ -1,4 +1,4 @@
-"""Tests of the intake of survey tables (docs/data-contract.md; docs/methods.md §2, §4.2, §4.6).
+"""Tests of the intake of survey tables (docs/input-tables.md; docs/methods.md §2, §4.2, §4.6).
 
 The fixtures are small tables written inline; every expected value below is read off the
 fixture text by hand (codes from docs/methods.md §2.3/§2.7, spreadsheet row = line number of

@@ -1,4 +1,4 @@
-"""Scoring rules of the programme module (docs/data-contract-programme.md), by hand calculation,
+"""Scoring rules of the programme module (docs/input-tables-programme.md), by hand calculation,
 and the simulator's known truth."""
 
 from __future__ import annotations

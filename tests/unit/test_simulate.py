@@ -23,7 +23,7 @@ from injury_survey.simulate.survey_folder import SURVEY_FILES, write_survey
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Columns the brief fixes for the handed-over files (docs/data-contract.md plus the fake PII columns).
+# Columns the brief fixes for the handed-over files (docs/input-tables.md plus the fake PII columns).
 HOUSEHOLD_COLUMNS = {
     "hh_id", "psu_id", "interviewer_id", "interview_date", "result_code", "hh_size_reported",
     "n_visits", "interview_minutes", "dwelling_type", "respondent_name", "phone",

@@ -1,5 +1,5 @@
 # Programme module (安全社区知晓与家庭安全), per wave: awareness, safety knowledge and home-safety
-# estimates from the optional tables (docs/data-contract-programme.md). A wave without them gets
+# estimates from the optional tables (docs/input-tables-programme.md). A wave without them gets
 # empty outputs and a note.
 
 

@@ -1,4 +1,4 @@
-"""Cleaning rules of the programme tables (docs/data-contract-programme.md, docs/methods.md §4).
+"""Cleaning rules of the programme tables (docs/input-tables-programme.md, docs/methods.md §4).
 
 The optional ``knowledge`` (person level) and ``home_safety`` (household level) tables go through
 the same engine as the survey tables (:func:`injury_survey.cleaning.clean_survey`), with these

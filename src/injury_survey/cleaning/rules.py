@@ -788,7 +788,7 @@ def build_rules() -> tuple[Rule, ...]:
         checks.check_fails_all_case_definitions,
         requires=["episodes.case_cn_halfday"],
     )
-    # K1 and P0–P5: the optional programme tables (docs/data-contract-programme.md).
+    # K1 and P0–P5: the optional programme tables (docs/input-tables-programme.md).
     from injury_survey.cleaning.programme import programme_rules
 
     rules.extend(programme_rules(Rule))

@@ -295,7 +295,7 @@ class _Context(SummarySection, MethodsSection, FiguresAndTables):
         }
 
     def programme(self) -> list[dict[str, Any]]:
-        """Awareness, knowledge and home safety per wave (docs/data-contract-programme.md).
+        """Awareness, knowledge and home safety per wave (docs/input-tables-programme.md).
 
         The first wave with the module gets its table and figure; later waves get their paragraph
         only (their changes are the evaluation section's T24 and figure, and every wave's table is

@@ -4,7 +4,7 @@ Nothing here is real data. The package builds a town whose every resident and in
 (:func:`simulate_population`), lets a simulated field team interview a sample of its households
 (:func:`field_survey`, :func:`make_pilot`) with the imperfections of real fieldwork — household
 non-response, proxy answers, recall decay, interviewer differences, partial dates, and a few
-deliberately planted data errors — and writes a survey folder in the data-contract layout with a
+deliberately planted data errors — and writes a survey folder in the docs/input-tables.md layout with a
 truth file (:func:`write_survey`), so the pipeline's estimates can be checked against known values.
 """
 

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m injury_survey.simulate",
         description="Write a SYNTHETIC community injury survey (frame, census, pilot, baseline) "
-        "in the data-contract layout, with a README and, optionally, its truth file.",
+        "in the docs/input-tables.md layout, with a README and, optionally, its truth file.",
     )
     parser.add_argument("--out", required=True, help="survey data folder to write, e.g. data/raw")
     parser.add_argument("--seed", type=int, required=True, help="non-negative integer seed")

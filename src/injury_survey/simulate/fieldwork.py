@@ -16,7 +16,7 @@ it (D2), and some dates are remembered only to the month.
 
 The households' contact details are FAKE (random given names, 11-digit numbers with the
 non-existent "10" prefix): they are there so that the intake's removal of personal data
-(data-contract "Personal data") is exercised.
+(docs/input-tables.md "Personal data") is exercised.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def field_survey(
     Returns
     -------
     dict
-        ``households``, ``persons``, ``episodes`` (data-contract columns; codes as nullable
+        ``households``, ``persons``, ``episodes`` (docs/input-tables.md columns; codes as nullable
         integers, ids as strings, dates as ISO strings).
     """
     for column in ("hh_id", "psu_id", "listing_position"):

@@ -138,7 +138,7 @@ class Population:
     strata
         ``stratum_id``, ``name_zh``, ``name_en``.
     frame
-        The sampling frame in the data-contract format: ``stratum_id``, ``psu_id``, ``psu_name``,
+        The sampling frame in the docs/input-tables.md format: ``stratum_id``, ``psu_id``, ``psu_name``,
         ``households`` (dwellings listed, the measure of size), ``population`` (residents).
     census
         Residents by ``stratum_id`` × ``sex`` × ``age_group`` (5-year, "0-4" … "85+"), aggregated

@@ -1,9 +1,9 @@
 """The programme module's two tables for a fielded survey, with known truth (SYNTHETIC).
 
-Given the interviewed households, persons and episodes of a survey (the data-contract tables), this
+Given the interviewed households, persons and episodes of a survey (the docs/input-tables.md tables), this
 draws for every resident aged 15 or more whether they know the Safe Community programme, where they
 heard of it and their answers to the knowledge items, and for every responding household its
-home-safety measures (docs/data-contract-programme.md). The probabilities are the truth: awareness
+home-safety measures (docs/input-tables-programme.md). The probabilities are the truth: awareness
 by age band and sex, each source's share among the aware, each item's chance of a right answer,
 each measure's prevalence in its population. One link to the injury data is built in on purpose:
 households where a person aged 65+ fell in the recall period have anti-slip mats or grab bars

@@ -12,7 +12,7 @@ comparison area's baseline and follow-up, each from its own seed and with a
   its own), then up 3 points, and smoke alarms up 4 points (a secular trend); nothing else moves.
 
 The truth records, per wave, the shift and the **expected estimate** under the pipeline's scoring
-with ``programme.dont_know: as_no`` (docs/data-contract-programme.md): awareness is P(aware) ×
+with ``programme.dont_know: as_no`` (docs/input-tables-programme.md): awareness is P(aware) ×
 (1 − don't know − refused) / (1 − refused), averaged over the wave's census residents aged 15+ by
 age band and sex (the person weights are calibrated to that census); a knowledge item's share
 right is P(right) × (1 − don't know − blank) / (1 − blank); the mean score is 100 × the mean of the

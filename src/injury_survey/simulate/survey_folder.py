@@ -1,4 +1,4 @@
-"""Write a whole synthetic survey folder (data-contract layout) and its truth file.
+"""Write a whole synthetic survey folder (docs/input-tables.md layout) and its truth file.
 
 :func:`write_survey` builds the town, runs the pilot, draws the formal sample with the pipeline's
 own sampling code (:func:`injury_survey.sampling.draw_sample` after

@@ -5,7 +5,7 @@
 # Data: make_programme_data.py (demo baseline, base weights 1/(pi_psu*pi_hh), responding households).
 # Design: svydesign(ids=~psu_id, strata=~stratum_id, weights=~weight, nest=TRUE); the smoke
 # alarm also on the person-mean household weight (mean of weight_final within the household).
-# Scoring as docs/data-contract-programme.md with dont_know = as_no, min_age 15:
+# Scoring as docs/input-tables-programme.md with dont_know = as_no, min_age 15:
 #   aware: 1 -> 1; 2 or 8 (don't know) -> 0; 9 (refused) or blank -> not answered.
 #   knowledge item: the key's code -> right; another option 1-4 or 8 -> wrong; 9/blank -> not answered.
 #   score: 100 * share right among the answered items; persons with none answered have no score.

@@ -6,7 +6,7 @@
 # households). The waves are independent samples stacked into one design with each wave's strata
 # kept apart: svydesign(ids=~psu_id, strata=~wave_stratum, weights=~weight, nest=TRUE); df are
 # those of the whole stacked design (PSUs - strata), as for the injury indicators.
-# Scoring with dont_know = as_no (docs/data-contract-programme.md):
+# Scoring with dont_know = as_no (docs/input-tables-programme.md):
 #   aware (persons 15+ with a knowledge row): 1 -> 1; 2 or 8 -> 0; 9 or blank -> not answered.
 #   smoke alarm (households): 1 -> 1; 2 or 8 -> 0; 7, 9, blank -> outside the item.
 # Awareness: town follow-up vs baseline, difference and ratio (log scale) via svycontrast.
