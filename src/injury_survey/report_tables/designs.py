@@ -180,16 +180,7 @@ class ReportData:
 
 # Columns a design frame keeps: the design, the domains and the person-level analysis variables.
 _DESIGN_FRAME_COLUMNS = (
-    "stratum_id",
-    "psu_id",
-    "hh_id",
-    "certainty",
-    "psus_in_frame",
-    "households_listed",
-    "weight",
-    "sex",
-    "age_group",
-    "age_years",
+    *EPISODE_DESIGN_COLUMNS,
     "injured",
     "n_episodes",
     "person_years",
