@@ -18,6 +18,7 @@ Usage::
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import unicodedata
@@ -36,6 +37,20 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+(?:\.0*)?")
 
 class CodebookError(ValueError):
     """The codebook file is missing, unreadable or malformed; the message says where and what."""
+
+
+class UnknownName(KeyError):
+    """A name the codebook does not have. Its "Did you mean …?" hint is worked out only when the
+    message is shown: report code asks for words it may not find (and falls back) thousands of
+    times per table, and a fuzzy search on every miss cost more than building the tables."""
+
+    def __init__(self, message: str, name: str, known: list[str]):
+        super().__init__(message)
+        self.message, self.name, self.known = message, name, known
+
+    def __str__(self) -> str:
+        close = difflib.get_close_matches(self.name, self.known, n=1)
+        return self.message + (f" Did you mean {close[0]!r}?" if close else "")
 
 
 def normalize_text(value: str) -> str:
@@ -74,6 +89,7 @@ class Codebook:
 
     def __init__(self, raw: dict, path: Path):
         self.path = path
+        self._raw = raw
         self.version = str(raw["version"])
         self.edition = str(raw["edition"])
         self.source = str(raw["source"])
@@ -108,6 +124,11 @@ class Codebook:
             f"{len(self._variables)} variables, path={str(self.path)!r})"
         )
 
+    def section(self, name: str) -> Any:
+        """A top-level block of the codebook file beside the code lists (e.g. ``programme``), as
+        written in the file; None when the file has no such block. A copy: callers may edit it."""
+        return copy.deepcopy(self._raw.get(name))
+
     @property
     def variables(self) -> list[str]:
         """Names of the coded variables, in file order."""
@@ -117,10 +138,10 @@ class Codebook:
         """The :class:`Variable` for a codebook name or alias; KeyError with a suggestion if unknown."""
         name = self._names.get(variable)
         if name is None:
-            close = difflib.get_close_matches(variable, list(self._names), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise KeyError(
-                f"{variable!r} is not a variable of codebook {self.version} ({self.path}).{hint}"
+            raise UnknownName(
+                f"{variable!r} is not a variable of codebook {self.version} ({self.path}).",
+                variable,
+                list(self._names),
             )
         return self._variables[name]
 
@@ -226,9 +247,7 @@ class Codebook:
         if key in self._names:
             return self.variable_label(key, lang)
         known = [k for entries in self._labels.values() for k in entries] + list(self._names)
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"no label {key!r} in codebook {self.version} ({self.path}).{hint}")
+        raise UnknownName(f"no label {key!r} in codebook {self.version} ({self.path}).", key, known)
 
     def to_frame(self) -> pd.DataFrame:
         """The code lists as one long table (variable, code, label_zh, label_en, special), e.g.

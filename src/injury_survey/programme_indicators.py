@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from injury_survey.codebook import Codebook
 from injury_survey.estimation import design_from_weights
@@ -94,8 +93,7 @@ class ProgrammeItems:
 
 def programme_items(codebook: Codebook) -> ProgrammeItems:
     """Read the item lists and answer key from the codebook file the survey uses."""
-    raw = yaml.safe_load(codebook.path.read_text(encoding="utf-8")) or {}
-    block = raw.get("programme")
+    block = codebook.section("programme")
     if not isinstance(block, dict):
         raise ProgrammeError(
             f"编码手册 {codebook.path} 没有 programme 部分（知晓、知识题及答案、家庭安全措施）。"
@@ -396,7 +394,8 @@ def estimate_items(
 def _numerators(data, item, where, by, table, statistic) -> pd.Series:
     """Unweighted numerator per cell (rows answering 1), for the suppression rule; a mean's
     cell has every answering row as its numerator."""
-    answered = data[data[where[0]] == 1]
+    # Only the columns counted: filtering the whole (wide) design table copied every column.
+    answered = data.loc[data[where[0]] == 1, [item] if by is None else [item, by]]
     rows = answered if statistic == "mean" else answered[answered[item] == 1]
     if by is None:
         return pd.Series(len(rows), index=table.index)

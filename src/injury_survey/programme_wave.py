@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from injury_survey.adjustments import Adjustment
 from injury_survey.cleaning.programme import read_programme_tables, recode_programme_answers
@@ -300,8 +299,7 @@ def _injury_links(
     An injury counts when its episode is a case of the configured definition in the recall
     window (``is_case`` of the clean episodes).
     """
-    raw = yaml.safe_load(codebook.path.read_text(encoding="utf-8"))
-    links = (raw.get("programme") or {}).get("injury_links") or {}
+    links = (codebook.section("programme") or {}).get("injury_links") or {}
     if home_scored is None or not links:
         return pd.DataFrame(), pd.DataFrame()
     report = ReportSettings.from_config(config)

@@ -142,7 +142,7 @@ class TestDefaultEdition:
             codebook.group("sex", "traffic")
 
     def test_unknown_variable_suggests(self, codebook):
-        with pytest.raises(KeyError, match="'cause'"):
+        with pytest.raises(KeyError, match="Did you mean 'cause'"):
             codebook.codes("casue")
 
     def test_unknown_code_label(self, codebook):

@@ -10,7 +10,7 @@ columns (place × cause) show the estimate only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +92,8 @@ def html_table(
 
     cells: dict[tuple, dict] = {}
     row_order: dict[tuple, int] = {}
-    for index, record in enumerate(data.to_dict("records")):
+    records = data.to_dict("records")
+    for index, record in enumerate(records):
         row = tuple(_key(record[k]) for k in row_keys)
         cells.setdefault((row, tuple(_key(record[k]) for k in column_keys)), record)
         row_order.setdefault(row, index)
@@ -100,7 +101,7 @@ def html_table(
     rows = []
     previous: list[Bilingual] = []
     for row, first in row_order.items():
-        labels = [_row_label(words, data, key, first) for key in row_keys]
+        labels = [_row_label(words, records[first], key) for key in row_keys]
         line = _blank_repeats(labels, previous)
         previous = labels
         for group in groups:
@@ -237,9 +238,8 @@ def _group_heading(
     return {lang: " · ".join(p[lang] for p in parts if p[lang]) for lang in ("zh", "en")}
 
 
-def _row_label(words: Words, data: pd.DataFrame, key: str, index: int) -> Bilingual:
-    record = data.iloc[index]
-    if f"{key}_zh" in data.columns and f"{key}_en" in data.columns:
+def _row_label(words: Words, record: Mapping, key: str) -> Bilingual:
+    if f"{key}_zh" in record and f"{key}_en" in record:
         return _labels(record, key)
     value = record[key]
     if value is None or (not isinstance(value, str) and pd.isna(value)):

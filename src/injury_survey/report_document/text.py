@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from importlib.resources import files
 from typing import Any
 
-import yaml
 from markupsafe import Markup
+
+from injury_survey.package_words import package_words
 
 Bilingual = dict[str, str]
 
@@ -36,9 +36,7 @@ class DocumentWords:
     """The headings, labels and sentences of ``report_document/words.yaml``."""
 
     def __init__(self) -> None:
-        path = files("injury_survey") / "report_document" / "words.yaml"
-        with path.open(encoding="utf-8") as handle:
-            self._words: dict[str, Any] = yaml.safe_load(handle)
+        self._words: dict[str, Any] = package_words("report_document/words.yaml")
 
     def both(self, key: str, **fields: object) -> Bilingual:
         """The entry ``key`` ("headings.methods", "labels.weight_steps.base" …), filled in."""

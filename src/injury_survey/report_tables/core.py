@@ -21,12 +21,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from injury_survey.package_words import package_words
 
 FLAG_UNSTABLE = "unstable"
 FLAG_SUPPRESSED = "suppressed"
@@ -141,9 +141,9 @@ class Words:
 
     def __init__(self, codebook: Any):
         self.codebook = codebook
-        path = files("injury_survey") / "report_tables" / "words.yaml"
-        with path.open(encoding="utf-8") as handle:
-            self._words: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(handle)
+        self._words: dict[str, dict[str, dict[str, str]]] = package_words(
+            "report_tables/words.yaml"
+        )
 
     def text(self, group: str, key: str, lang: str, **fields: object) -> str:
         """The word ``group.key`` in ``lang`` (codebook ``labels`` first), with fields filled."""

@@ -241,12 +241,12 @@ def _key_header(words: Words, key: str) -> str:
     return bilingual(words.variable_label(name, "zh"), words.variable_label(name, "en"))
 
 
-def _row_label(words: Words, table: pd.DataFrame, key: str, index) -> str:
+def _row_label(words: Words, record: Mapping, key: str) -> str:
     """A row's label: its label columns, else the words for a variable, indicator or section."""
     zh, en = f"{key}_zh", f"{key}_en"
-    value = table.at[index, key]
-    if zh in table.columns and en in table.columns:
-        return bilingual(str(table.at[index, zh]), str(table.at[index, en]))
+    value = record[key]
+    if zh in record and en in record:
+        return bilingual(str(record[zh]), str(record[en]))
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     text = str(value)
@@ -313,11 +313,13 @@ def formatted_table(table: Table, codebook) -> pd.DataFrame:
     data = table.data.reset_index(drop=True)
     row_keys = [k for k in table.row_keys if k in data.columns]
     column_keys = [k for k in table.column_keys if k in data.columns]
+    records = data.to_dict("records")
     if column_keys:
-        groups = list(dict.fromkeys(_tuple(data.loc[i, column_keys]) for i in data.index))
+        groups = list(dict.fromkeys(tuple(record[k] for k in column_keys) for record in records))
     else:
         groups = [()]
-    headers: list[str] = [_key_header(words, key) for key in row_keys]
+    row_headers = [_key_header(words, key) for key in row_keys]
+    headers: list[str] = list(row_headers)
     group_headers: dict[tuple, tuple[str, str | None]] = {}
     for group in groups:
         header = (
@@ -339,7 +341,6 @@ def formatted_table(table: Table, codebook) -> pd.DataFrame:
                 n_header += "​"
             headers.append(n_header)
         group_headers[group] = (header, n_header)
-    records = data.to_dict("records")
     cells: dict[tuple, dict] = {}
     first_of_row: dict[tuple, int] = {}
     for index, record in enumerate(records):
@@ -349,7 +350,10 @@ def formatted_table(table: Table, codebook) -> pd.DataFrame:
         first_of_row.setdefault(row_key, index)
     rows = []
     for row_key, first in first_of_row.items():
-        row = {_key_header(words, key): _row_label(words, data, key, first) for key in row_keys}
+        row = {
+            header: _row_label(words, records[first], key)
+            for header, key in zip(row_headers, row_keys, strict=True)
+        }
         for group, (header, n_header) in group_headers.items():
             record = cells.get((row_key, tuple(_key(v) for v in group)))
             if record is None:
@@ -421,10 +425,6 @@ def _without_marks(text: str) -> str:
     kept = [p for p in pieces if not p.strip().startswith((SUPPRESSED_MARK, UNSTABLE_MARK))]
     joiner = "" if "。" in text else " "
     return joiner.join(p.strip() for p in kept)
-
-
-def _tuple(values) -> tuple:
-    return tuple(values.tolist()) if hasattr(values, "tolist") else tuple(values)
 
 
 def _key(value):
