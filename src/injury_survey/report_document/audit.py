@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -225,7 +226,8 @@ def _numbers_in(tree: Any) -> Iterable[float]:
 
 
 def _finite(column: pd.Series) -> Iterable[float]:
-    return (float(v) for v in column.dropna().unique() if math.isfinite(float(v)))
+    values = pd.unique(column.dropna().to_numpy(dtype=float))
+    return values[np.isfinite(values)].tolist()
 
 
 def _around(text: str, match: re.Match) -> str:

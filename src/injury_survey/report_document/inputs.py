@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from injury_survey.config import YAML_LOADER
 from injury_survey.report_tables.core import VALUE_COLUMNS, Table, Words
 from injury_survey.report_tables.workbook import CSV_NAMES, TABLES_INDEX
 
@@ -296,6 +297,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, yaml.YAMLError) as err:
         raise ReportDocumentError(f"{path}: cannot read this YAML file ({err}).") from None

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from injury_survey.config import YAML_LOADER
 from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
 from injury_survey.reproducible import reproducible_xlsx
 
@@ -156,7 +157,7 @@ def read_tables(*folders: str | Path) -> dict[str, Table]:
     """The tables written by :func:`write_tables` into ``folders``, in report order."""
     tables: dict[str, Table] = {}
     for folder in map(Path, folders):
-        index = yaml.safe_load((folder / TABLES_INDEX).read_text(encoding="utf-8"))
+        index = yaml.load((folder / TABLES_INDEX).read_text(encoding="utf-8"), Loader=YAML_LOADER)
         for entry in index:
             data = pd.read_csv(folder / entry["csv"], encoding="utf-8-sig")
             tables[entry["id"]] = Table(
