@@ -1,19 +1,18 @@
-# The report: figures and the tables workbook, then an index of the reviewers' HTML copies of every
-# executed notebook (each rendered by its notebook's own job), in pipeline order.
+# The report: figures (from the first wave alone, so they are drawn while the other waves and the
+# evaluation still run), then the tables workbooks and the report document, then an index of the
+# reviewers' HTML copies of every executed notebook (each rendered by its notebook's own job), in
+# pipeline order.
 
 
 rule report_figures:
     input:
         notebook=notebook("09_report_figures"),
         tables=expand(
-            "results/{wave}/tables/{group}", wave=WAVES, group=["profile", "burden", "risk"]
+            "results/{wave}/tables/{group}", wave=WAVES[:1], group=["profile", "burden", "risk"]
         ),
-        estimates=expand("results/{wave}/estimates.csv", wave=WAVES),
         # Some figures also draw on the first wave's clean tables and weights.
         clean=clean_tables(WAVES[0]),
         weights=f"results/{WAVES[0]}/weights.parquet",
-        evaluation=evaluation_outputs(),
-        programme=expand("results/{wave}/programme/estimates.csv", wave=WAVES),
         code=notebook_code_inputs("09_report_figures"),
     output:
         notebook="results/notebooks/09_report_figures.ipynb",
@@ -24,7 +23,6 @@ rule report_figures:
             caption="../report/figures.rst",
             category="Figures",
         ),
-        workbooks=expand("results/{wave}/report_tables.xlsx", wave=WAVES),
     params:
         parameters=papermill_parameters(survey_dir=".", out_dir="results/figures"),
         settings=SETTINGS,
@@ -61,6 +59,7 @@ rule final_report:
     output:
         notebook="results/notebooks/10_final_report.ipynb",
         html=executed_html("10_final_report"),
+        workbooks=expand("results/{wave}/report_tables.xlsx", wave=WAVES),
         report=report(
             "results/report/report.html", caption="../report/final_report.rst", category="Report"
         ),
