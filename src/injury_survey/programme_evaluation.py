@@ -51,7 +51,7 @@ from injury_survey.programme_indicators import (
     score_home_safety,
     score_knowledge,
 )
-from injury_survey.programme_wave import load_programme_tables
+from injury_survey.programme_wave import wave_programme_tables
 from injury_survey.survey_design import SurveyDesign
 
 # Household items are estimated on household_weights' weight as it stands (no calibration
@@ -67,16 +67,23 @@ def wave_frames(
     persons_weighted: pd.DataFrame,
     codebook: Codebook,
     *,
+    clean_tables: Mapping[str, pd.DataFrame] | None = None,
     survey_dir: str | Path = ".",
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """``(persons, households)`` of one wave: the weighted rows with the scored items joined
-    (:func:`~injury_survey.programme_indicators.analysis_frame`), or None for an absent table."""
+    (:func:`~injury_survey.programme_indicators.analysis_frame`), or None for an absent table.
+
+    ``clean_tables``: the wave's clean programme tables (the pipeline passes them), read as the
+    wave's own estimates read them (:func:`~injury_survey.programme_wave.wave_programme_tables`).
+    """
     paths = dict(config["tables"]["waves"][wave])
     if not any(paths.get(name) for name in PROGRAMME_TABLES):
         return None, None
     settings = ProgrammeSettings.from_config(config)
     items = programme_items(codebook)
-    tables, _, _ = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+    tables, _, _, _ = wave_programme_tables(
+        paths, persons_weighted, codebook, clean_tables=clean_tables, survey_dir=survey_dir
+    )
     persons = households = None
     if "knowledge" in tables:
         scored, _ = score_knowledge(

@@ -91,6 +91,36 @@ def load_programme_tables(
     return tables, set_aside_frame, issues
 
 
+def wave_programme_tables(
+    paths: Mapping[str, str | None],
+    persons_weighted: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    clean_tables: Mapping[str, pd.DataFrame] | None = None,
+    survey_dir: str | Path = ".",
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, list[str]]:
+    """A wave's programme tables as its estimates use them: ``(tables, set_aside, issues,
+    skip_notes)``.
+
+    Given ``clean_tables`` (stage 03's output: rules K1 and P1–P5 applied, their rejected rows and
+    warnings already in ``clean/``), those; otherwise the raw files read with intake's checks and
+    recoded as cleaning's P3–P5 would, the weighted persons standing in for the roster. The wave's
+    own estimates (stage 12) and the evaluation's comparisons both come through here, so they
+    read the same rows and answers.
+    """
+    if clean_tables is not None:
+        tables = {name: clean_tables[name] for name in PROGRAMME_TABLES if name in clean_tables}
+        set_aside = pd.DataFrame(
+            columns=["table", "record_id", "source_file", "source_row", "reason"]
+        )
+        # cleaning listed the skip-logic findings as warnings P3-P5 (clean/issues.csv)
+        return tables, set_aside, pd.DataFrame(), []
+    tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
+    skip_notes = _skip_logic_notes(tables, programme_items(codebook), persons_weighted)
+    tables = recode_programme_answers(tables, persons_weighted, codebook)
+    return tables, set_aside, issues, skip_notes
+
+
 def _required_columns(table: str) -> list[str]:
     from injury_survey.intake import load_table_specs
 
@@ -119,18 +149,9 @@ def run_programme(
         return None
     settings = ProgrammeSettings.from_config(config)
     items = programme_items(codebook)
-    if clean_tables is None:
-        tables, set_aside, issues = load_programme_tables(paths, codebook, survey_dir=survey_dir)
-        skip_notes = _skip_logic_notes(tables, items, persons_weighted)
-        # the answers as cleaning's P3-P5 leave them, the weighted persons as the roster
-        tables = recode_programme_answers(tables, persons_weighted, codebook)
-    else:
-        skip_notes = []  # cleaning listed them as warnings P3-P5 (clean/issues.csv)
-        tables = {name: clean_tables[name] for name in PROGRAMME_TABLES if name in clean_tables}
-        set_aside = pd.DataFrame(
-            columns=["table", "record_id", "source_file", "source_row", "reason"]
-        )
-        issues = pd.DataFrame()
+    tables, set_aside, issues, skip_notes = wave_programme_tables(
+        paths, persons_weighted, codebook, clean_tables=clean_tables, survey_dir=survey_dir
+    )
     notes = _absent_notes(tables, items) + skip_notes
     if not issues.empty:
         notes.append(

@@ -135,3 +135,29 @@ def test_the_programme_effects_are_detected(comparisons):
     for item in ("aware", "k_falls_elderly", "k_fire_exit", "smoke_alarm", "fire_extinguisher"):
         assert found[(item, "intervention")]["ci_lower"] > 0, item
         assert found[(item, "between")]["ci_lower"] > 0, item
+
+
+def test_wave_frames_read_the_clean_tables_they_are_given():
+    """The pipeline passes stage 03's clean tables: a knowledge row cleaning set aside must not
+    count in the evaluation, although the raw file still has it."""
+    from injury_survey.programme_wave import load_programme_tables
+
+    codebook = load_codebook()
+    paths = {"knowledge": "data/raw/baseline/knowledge.csv"}
+    config = {"tables": {"waves": {"baseline": paths}}, "programme": {"min_age": 15}}
+    persons = base_weighted(RAW / "baseline")
+    raw, _, _ = load_programme_tables(paths, codebook, survey_dir=REPO)
+    knowledge = raw["knowledge"]
+    set_aside = set(knowledge["person_id"].astype(str).iloc[::2])
+    clean = knowledge[~knowledge["person_id"].astype(str).isin(set_aside)]
+
+    from_raw, _ = wave_frames(config, "baseline", persons, codebook, survey_dir=REPO)
+    from_clean, _ = wave_frames(
+        config, "baseline", persons, codebook, clean_tables={"knowledge": clean}, survey_dir=REPO
+    )
+    in_set_aside = from_clean["person_id"].astype(str).isin(set_aside)
+    assert from_raw.loc[in_set_aside, "answered_aware"].sum() > 1000
+    assert from_clean.loc[in_set_aside, "answered_aware"].sum() == 0
+    assert from_clean.loc[~in_set_aside, "answered_aware"].sum() == (
+        from_raw.loc[~in_set_aside, "answered_aware"].sum()
+    )
