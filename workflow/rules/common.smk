@@ -222,3 +222,53 @@ def memory_mb(rule):
 # Writing the index takes a second: run it where Snakemake runs, not as a cluster job.
 localrules:
     index,
+
+
+# ------------------------------------------------------------------ inputs of particular stages
+# (kept here so that the rule files hold rules only)
+
+
+def first_wave_estimates():
+    """The first wave's estimates once its interviews exist: the plan shows the design effect
+    they achieved beside plan.deff (the weights use the frozen sample list, never the plan)."""
+    tables = config["tables"]["waves"][WAVES[0]]
+    persons = table_file(tables["persons"]) if "persons" in tables else None
+    return [f"results/{WAVES[0]}/estimates.csv"] if persons and Path(persons).exists() else []
+
+
+def programme_tables(wildcards):
+    """The programme tables (knowledge, home safety) one wave has."""
+    tables = config["tables"]["waves"][wildcards.wave]
+    return [table_file(tables[name]) for name in ("knowledge", "home_safety") if tables.get(name)]
+
+
+# The evaluation (when the config has an evaluation block) and the waves it compares.
+EVALUATION = config.get("evaluation") or {}
+EVALUATION_WAVES = [
+    wave
+    for wave in (
+        EVALUATION.get("baseline"),
+        EVALUATION.get("followup"),
+        *((EVALUATION.get("comparison") or {}).get(k) for k in ("baseline", "followup")),
+        *(EVALUATION.get("trend_waves") or []),
+    )
+    if wave
+]
+EVALUATION_WAVES = list(dict.fromkeys(EVALUATION_WAVES))
+
+
+def evaluation_outputs():
+    """The evaluation's outputs when the config asks for one, else nothing."""
+    if not EVALUATION.get("baseline"):
+        return []
+    return ["results/evaluation/comparisons.csv", "results/evaluation/programme_comparisons.csv"]
+
+
+def evaluation_programme_tables(wildcards):
+    """The programme tables (knowledge, home safety) of the waves the evaluation compares."""
+    return [
+        table_file(config["tables"]["waves"][wave][name])
+        for wave in EVALUATION_WAVES
+        for name in ("knowledge", "home_safety")
+        if config["tables"]["waves"][wave].get(name)
+    ]

@@ -1,37 +1,6 @@
 # Evaluation (干预效果评估): follow-up vs baseline, and against a comparison area, when the config
 # has an evaluation block. Runs after the per-wave stages of the waves it compares.
 
-EVALUATION = config.get("evaluation") or {}
-EVALUATION_WAVES = [
-    wave
-    for wave in (
-        EVALUATION.get("baseline"),
-        EVALUATION.get("followup"),
-        *((EVALUATION.get("comparison") or {}).get(k) for k in ("baseline", "followup")),
-        *(EVALUATION.get("trend_waves") or []),
-    )
-    if wave
-]
-EVALUATION_WAVES = list(dict.fromkeys(EVALUATION_WAVES))
-
-
-def evaluation_outputs():
-    """The evaluation's outputs when the config asks for one, else nothing."""
-    if not EVALUATION.get("baseline"):
-        return []
-    return ["results/evaluation/comparisons.csv", "results/evaluation/programme_comparisons.csv"]
-
-
-def evaluation_programme_tables(wildcards):
-    """The programme tables (knowledge, home safety) of the waves the evaluation compares."""
-    return [
-        table_file(config["tables"]["waves"][wave][name])
-        for wave in EVALUATION_WAVES
-        for name in ("knowledge", "home_safety")
-        if config["tables"]["waves"][wave].get(name)
-    ]
-
-
 rule evaluation:
     input:
         notebook=notebook("11_evaluation"),

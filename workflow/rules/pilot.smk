@@ -35,14 +35,6 @@ rule clean_pilot:
         PAPERMILL
 
 
-def first_wave_estimates():
-    """The first wave's estimates once its interviews exist: the plan shows the design effect
-    they achieved beside plan.deff (the weights use the frozen sample list, never the plan)."""
-    tables = config["tables"]["waves"][WAVES[0]]
-    persons = table_file(tables["persons"]) if "persons" in tables else None
-    return [f"results/{WAVES[0]}/estimates.csv"] if persons and Path(persons).exists() else []
-
-
 rule plan_survey:
     input:
         notebook=notebook("02_plan_survey"),

@@ -3,11 +3,6 @@
 # empty outputs and a note.
 
 
-def programme_tables(wildcards):
-    tables = config["tables"]["waves"][wildcards.wave]
-    return [table_file(tables[name]) for name in ("knowledge", "home_safety") if tables.get(name)]
-
-
 rule programme_indicators:
     input:
         notebook=notebook("12_programme_indicators"),
