@@ -53,6 +53,7 @@ from injury_survey.programme_indicators import (
 )
 from injury_survey.programme_wave import wave_programme_tables
 from injury_survey.survey_design import SurveyDesign
+from injury_survey.vectors import isin
 
 # Household items are estimated on household_weights' weight as it stands (no calibration
 # record); switch here if the household weight gains one.
@@ -92,7 +93,7 @@ def wave_frames(
         persons = analysis_frame(persons_weighted, scored, "person_id")
     if "home_safety" in tables:
         home = tables["home_safety"]
-        known = home["hh_id"].astype(str).isin(persons_weighted["hh_id"].astype(str))
+        known = isin(home["hh_id"].astype(str), persons_weighted["hh_id"].astype(str))
         scored = score_home_safety(home.loc[known], items, codebook, settings)
         households = analysis_frame(household_weights(persons_weighted), scored, "hh_id")
     return persons, households

@@ -36,6 +36,7 @@ from injury_survey.programme_indicators import (
 )
 from injury_survey.report_tables.core import ReportSettings
 from injury_survey.survey_design import SurveyDesign
+from injury_survey.vectors import isin
 
 STAGE = "12"
 TABLE_ZH = {"knowledge": "知晓与安全知识表", "home_safety": "家庭安全措施表"}
@@ -169,7 +170,7 @@ def run_programme(
             knowledge, persons_weighted, items, codebook, settings
         )
         set_aside = pd.concat([set_aside, aside.assign(table="knowledge")], ignore_index=True)
-        kept = knowledge[knowledge["person_id"].astype(str).isin(knowledge_scored["person_id"])]
+        kept = knowledge[isin(knowledge["person_id"].astype(str), knowledge_scored["person_id"])]
         aware = pd.to_numeric(kept[items.awareness], errors="coerce") == 1
         asked = {source: aware for source in items.sources}
         columns = [items.awareness, *items.sources, *items.knowledge]
@@ -178,7 +179,7 @@ def run_programme(
         )
     if "home_safety" in tables:
         home = tables["home_safety"]
-        known = home["hh_id"].astype(str).isin(persons_weighted["hh_id"].astype(str))
+        known = isin(home["hh_id"].astype(str), persons_weighted["hh_id"].astype(str))
         set_aside = pd.concat(
             [
                 set_aside,
@@ -233,7 +234,7 @@ def _respondent_notes(home_scored: pd.DataFrame, respondents: pd.DataFrame) -> l
             "家庭安全措施不按应答者性别、年龄组和文化程度分组。"
         ]
     known = respondents.dropna(subset=["respondent_sex"])["hh_id"]
-    unknown = int((~home_scored["hh_id"].astype(str).isin(known)).sum())
+    unknown = int((~isin(home_scored["hh_id"].astype(str), known.astype(str))).sum())
     if not unknown:
         return []
     return [
@@ -296,7 +297,7 @@ def _skip_logic_notes(
     if home is not None and "antislip_grabbars" in home.columns:
         elderly = persons_weighted.loc[persons_weighted["age_years"] >= 65, "hh_id"].astype(str)
         codes = pd.to_numeric(home["antislip_grabbars"], errors="coerce")
-        odd = codes.isin([1, 2, 8]) & ~home["hh_id"].astype(str).isin(elderly)
+        odd = codes.isin([1, 2, 8]) & ~isin(home["hh_id"].astype(str), elderly)
         if odd.any():
             n = int(odd.sum())
             notes.append(
@@ -336,9 +337,9 @@ def _injury_links(
         in_age = age >= link["min_age"]
         if link.get("max_age") is not None:
             in_age &= age <= link["max_age"]
-        frame["in_link"] = (in_age & frame["hh_id"].isin(answered)).astype(int)
+        frame["in_link"] = (in_age & isin(frame["hh_id"], answered)).astype(int)
         injured = cases.loc[cases["cause"].isin(link["causes"]), "person_id"].astype(str)
-        frame["injured_link"] = frame["person_id"].astype(str).isin(injured).astype(int)
+        frame["injured_link"] = isin(frame["person_id"].astype(str), injured).astype(int)
         frame[measure] = frame[measure].astype(int)
         design = SurveyDesign(frame, weight="weight", lonely_psu=report.lonely_psu)
         try:
