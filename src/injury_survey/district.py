@@ -58,6 +58,10 @@ class Town:
     config: dict
     wave: str
 
+    def label(self, lang: str) -> str:
+        """The town's name in tables (the config's ``survey.area_zh`` / ``area_en``), else its id."""
+        return self.config["survey"].get(f"area_{lang}") or self.id
+
     @property
     def weights_file(self) -> Path:
         """The analysis-ready weighted persons of the pooled wave (what notebook 05 reads)."""

@@ -163,9 +163,18 @@ def town_summary(stacked: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def display_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFrame:
+def display_table(
+    estimates: pd.DataFrame,
+    codebook,
+    *,
+    lang: str,
+    town_labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per group (district, towns, sexes, age groups): incidence in % and the episode
-    rate per 1 000 person-years, each "estimate (CI)", with the unweighted n and flags."""
+    rate per 1 000 person-years, each "estimate (CI)", with the unweighted n and flags. Towns are
+    named by ``town_labels`` (town id -> name in ``lang``); a design effect that cannot be
+    computed (no case in the group) reads "—"."""
+    town_labels = town_labels or {}
     rows = estimates.copy()
     rows["value"] = rows.apply(_formatted, axis=1)
     rows["key"] = rows["by"] + "=" + rows["level"].astype(str)
@@ -180,7 +189,13 @@ def display_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFra
                 codebook.text("total" if b == "all" else b, lang) for b in by
             ],
             codebook.text("level", lang): [
-                "" if b == "all" else codebook.label("sex", int(v), lang) if b == "sex" else v
+                ""
+                if b == "all"
+                else codebook.label("sex", int(v), lang)
+                if b == "sex"
+                else town_labels.get(v, v)
+                if b == "town"
+                else v
                 for b, v in zip(by, level, strict=True)
             ],
             codebook.text("injury_incidence", lang) + " (%)": wide.loc[order, "injury_incidence"],
@@ -188,7 +203,9 @@ def display_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFra
                 order, "episode_rate_per_1000py"
             ],
             codebook.text("n_unweighted", lang): incidence.loc[order, "n"],
-            codebook.text("deff", lang): incidence.loc[order, "deff"].round(2),
+            codebook.text("deff", lang): [
+                "—" if pd.isna(deff) else f"{deff:.2f}" for deff in incidence.loc[order, "deff"]
+            ],
             codebook.text("unstable", lang): [
                 codebook.text(flag, lang) if flag else "" for flag in incidence.loc[order, "flag"]
             ],
@@ -196,12 +213,19 @@ def display_table(estimates: pd.DataFrame, codebook, *, lang: str) -> pd.DataFra
     ).reset_index(drop=True)
 
 
-def write_workbook(estimates: pd.DataFrame, codebook, path) -> None:
+def write_workbook(
+    estimates: pd.DataFrame,
+    codebook,
+    path,
+    *,
+    town_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
     """The pooled indicators as an XLSX table: a sheet in Chinese, one in English, and the tidy
-    rows with every column (``pooled_indicators.csv``)."""
+    rows with every column (``pooled_indicators.csv``). ``town_labels``: lang -> town id -> name."""
     with pd.ExcelWriter(path) as writer:
         for lang, sheet in (("zh", "合并估计"), ("en", "pooled")):
-            display_table(estimates, codebook, lang=lang).to_excel(
+            labels = (town_labels or {}).get(lang)
+            display_table(estimates, codebook, lang=lang, town_labels=labels).to_excel(
                 writer, sheet_name=sheet, index=False
             )
         estimates.to_excel(writer, sheet_name="estimates", index=False)

@@ -166,3 +166,42 @@ def test_a_town_pooled_with_its_copy_has_its_estimate_and_half_its_variance(cali
     assert rate["estimate"].to_numpy() == pytest.approx(single["estimate"].to_numpy(), rel=1e-10)
     assert rate["se"].to_numpy() == pytest.approx(single["se"].to_numpy() / 2**0.5, rel=1e-8)
     assert (rate["df"].to_numpy() == 2 * single["df"].to_numpy()).all()
+
+
+def test_the_pooled_table_names_towns_and_marks_a_design_effect_it_cannot_compute():
+    """Towns by the names their configs give (not ids); a group without a case has no design
+    effect, shown as "—" rather than NaN."""
+    from injury_survey.codebook import load_codebook
+    from injury_survey.pooled import display_table
+
+    def row(indicator, by, level, estimate, deff):
+        ci = (None, None) if estimate == 0 else (estimate / 2, estimate * 2)
+        return dict(
+            indicator=indicator,
+            by=by,
+            level=level,
+            estimate=estimate,
+            se=0.01,
+            ci_lower=ci[0],
+            ci_upper=ci[1],
+            deff=deff,
+            df=10,
+            n=50,
+            flag="",
+            method="m",
+        )
+
+    estimates = pd.DataFrame(
+        [
+            row(indicator, by, level, estimate, deff)
+            for by, level, estimate, deff in [
+                ("all", "all", 0.04, 1.5),
+                ("town", "town_a", 0.05, 1.2),
+                ("age_group", "0-14", 0.0, float("nan")),
+            ]
+            for indicator in ("injury_incidence", "episode_rate_per_1000py")
+        ]
+    )
+    table = display_table(estimates, load_codebook(), lang="en", town_labels={"town_a": "Town A"})
+    assert table.iloc[1, 1] == "Town A"
+    assert table.iloc[:, 5].tolist() == ["1.50", "1.20", "—"]
