@@ -36,7 +36,6 @@ from injury_survey.programme_indicators import (
     score_knowledge,
 )
 from injury_survey.report_tables.core import ReportSettings
-from injury_survey.survey_design import SurveyDesign
 
 STAGE = "12"
 TABLE_ZH = {"knowledge": "知晓与安全知识表", "home_safety": "家庭安全措施表"}
@@ -300,6 +299,8 @@ def _injury_links(
     An injury counts when its episode is a case of the configured definition in the recall
     window (``is_case`` of the clean episodes).
     """
+    from injury_survey.survey_design import SurveyDesign  # svy: only when links are estimated
+
     raw = yaml.safe_load(codebook.path.read_text(encoding="utf-8"))
     links = (raw.get("programme") or {}).get("injury_links") or {}
     if home_scored is None or not links:
