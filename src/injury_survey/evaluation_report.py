@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from injury_survey.evaluation import MULTIPLICITY_NOTE, EvaluationSettings
+from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.report_tables.workbook import bilingual
 
 INDICATOR_ORDER = ("injury_incidence", "injury_incidence_std", "target_group")
@@ -231,6 +231,9 @@ def evaluation_sentences(
     """The evaluation section's findings: overall incidence (crude, standardised) and every
     target group, then (with a comparison area) the change beyond the comparison area's, and the
     multiplicity note."""
+    # injury_survey.evaluation loads the designs (svy, polars): only for its note, here.
+    from injury_survey.evaluation import MULTIPLICITY_NOTE
+
     keys = _ordered(comparisons)
     keys = keys[(keys["by"] == "all") | (keys["indicator"] == "target_group")]
     out = []
@@ -295,6 +298,9 @@ def append_t21_sheet(workbook: str | Path, comparisons: pd.DataFrame, settings, 
     """Add T21 as a sheet of an existing report tables workbook (headers and labels bilingual)."""
     from openpyxl import load_workbook
     from openpyxl.styles import Font
+
+    # injury_survey.evaluation loads the designs (svy, polars): only for its note, here.
+    from injury_survey.evaluation import MULTIPLICITY_NOTE
 
     zh = t21_table(comparisons, settings, codebook, lang="zh")
     en = t21_table(comparisons, settings, codebook, lang="en")

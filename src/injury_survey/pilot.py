@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
 from injury_survey.sample_size import icc_anova
 from injury_survey.weighting_classes import screened_persons
@@ -25,6 +24,10 @@ ICC_PLAUSIBLE_RANGE = (0.0, 0.05)
 
 def clopper_pearson(cases: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Exact binomial CI (Clopper & Pearson 1934) from beta quantiles; (0, upper) when cases = 0."""
+    # scipy.stats (~0.5 s to import) only here: scipy.special.betaincinv differs from
+    # stats.beta.ppf in the last digit for some arguments.
+    from scipy import stats
+
     alpha = 1 - confidence
     lower = 0.0 if cases == 0 else float(stats.beta.ppf(alpha / 2, cases, n - cases + 1))
     upper = 1.0 if cases == n else float(stats.beta.ppf(1 - alpha / 2, cases + 1, n - cases))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from injury_survey import sample_size as ss
 from injury_survey.figures.style import figure_caption
@@ -299,7 +299,7 @@ def fielded_differences(plan: SurveyPlan, settings: dict) -> list[str]:
         )
     # The planned half-width d = z·sqrt(deff·p(1−p)/n) at the fielded number of persons.
     persons = households * size.hh_size * size.response_rate
-    z = norm.ppf(0.5 + settings["confidence"] / 2)
+    z = ndtri(0.5 + settings["confidence"] / 2)
     half_width = z * math.sqrt(settings["deff"] * size.p * (1 - size.p) / persons)
     lines.append(
         f"At the planning values (incidence {size.p:g}, deff {settings['deff']:g}, response rate "

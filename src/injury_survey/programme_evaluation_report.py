@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from injury_survey.evaluation import EvaluationSettings
+from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
 from injury_survey.programme_report import SECTION_NAMES, _item_name
 from injury_survey.report_tables.workbook import bilingual

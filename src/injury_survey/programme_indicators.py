@@ -20,14 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from injury_survey.codebook import Codebook
-from injury_survey.estimation import design_from_weights
 from injury_survey.report_tables.core import ReportSettings, finish
-from injury_survey.survey_design import SurveyDesign
+
+# The designs (svy, polars) are imported by the function that estimates: the report, evaluation
+# and pilot stages use this module for its item lists and constants only.
+if TYPE_CHECKING:
+    from injury_survey.survey_design import SurveyDesign
 
 RIGHT, WRONG_OPTIONS = 1, (1, 2, 3, 4)
 YES, NO = 1, 2
@@ -436,6 +440,9 @@ def estimate_programme(
     (:func:`respondent_attributes`), by the respondent's sex, age group and education where the
     config's domains name them (a household whose respondent is unknown is its own level).
     """
+    from injury_survey.estimation import design_from_weights
+    from injury_survey.survey_design import SurveyDesign
+
     report = ReportSettings.from_config(config)
     calibration = (config.get("weights") or {}).get("calibration")
     options = {"ci_method": report.ci_method, "confidence": report.confidence}

@@ -35,7 +35,6 @@ from injury_survey.programme_indicators import (
     score_knowledge,
 )
 from injury_survey.report_tables.core import ReportSettings
-from injury_survey.survey_design import SurveyDesign
 from injury_survey.vectors import isin
 
 STAGE = "12"
@@ -321,6 +320,8 @@ def _injury_links(
     An injury counts when its episode is a case of the configured definition in the recall
     window (``is_case`` of the clean episodes).
     """
+    from injury_survey.survey_design import SurveyDesign  # svy: only when links are estimated
+
     links = (codebook.section("programme") or {}).get("injury_links") or {}
     if home_scored is None or not links:
         return pd.DataFrame(), pd.DataFrame()

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 if TYPE_CHECKING:
     from injury_survey.survey_design import SurveyDesign
@@ -50,6 +49,8 @@ def two_stage_coefficient_se(
     """``coefficients`` (svy's ``term, estimate, se, ci_lower, ci_upper, p_value, df``) with
     ``se``, the CI and the p-value from the two-stage design variance of the scores' totals.
     Coefficients svy could not identify (no SE) keep no SE."""
+    from scipy import stats  # imported here: scipy.stats costs ~0.5 s
+
     data = design.data
     table = coefficients.reset_index(drop=True).copy()
     identified = table["se"].notna() & np.isfinite(table["estimate"])
@@ -95,6 +96,8 @@ def two_stage_rao_scott(
     """Rao–Scott F (second order) and χ² (first order) tests of ``row`` × ``column`` with the
     two-stage covariance of the cell proportions; the columns of ``SurveyDesign.rao_scott``.
     None when a cell of the table is empty (the test is then not defined this way)."""
+    from scipy import stats  # imported here: scipy.stats costs ~0.5 s
+
     data = design.data
     in_domain = data[row].notna().to_numpy() & data[column].notna().to_numpy()
     if where is not None:

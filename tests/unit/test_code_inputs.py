@@ -1,7 +1,10 @@
 """The code inputs of each notebook rule are the package files the notebook really loads.
 
 The oracle is Python itself: the notebook's import statements are executed in a fresh
-interpreter and the ``injury_survey`` modules that end up in ``sys.modules`` are listed.
+interpreter, then every import statement of each package module so loaded, also those inside
+functions (modules import a heavy dependency where it is used, and a function's import runs when
+the stage calls it), until no new module appears; the ``injury_survey`` modules that end up in
+``sys.modules`` are listed.
 """
 
 import ast
@@ -17,14 +20,33 @@ from injury_survey.code_inputs import module_code, notebook_code
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
-# Run in a fresh interpreter: for each notebook (argv), execute its import statements and print
-# the files of the injury_survey modules loaded, then forget them for the next notebook.
+# Run in a fresh interpreter: for each notebook (argv), execute its import statements, then those
+# of every package module loaded (at any depth in the module, as the stage may call the function),
+# to a fixed point, and print the files of the injury_survey modules loaded; forget them for the
+# next notebook.
 LOADED_MODULES = """
-import json, sys
+import ast, json, sys
+
+def ours(name):
+    return name == "injury_survey" or name.startswith("injury_survey.")
+
+def run_every_import(module):
+    with open(module.__file__, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    scope = {"__name__": module.__name__, "__package__": module.__package__}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            exec(ast.unparse(node), dict(scope))
+
 found = {}
 for name, code in json.loads(sys.stdin.read()).items():
     exec(code, {})
-    loaded = [m for m in list(sys.modules) if m == "injury_survey" or m.startswith("injury_survey.")]
+    done = set()
+    while todo := [m for m in list(sys.modules) if ours(m) and m not in done]:
+        for m in todo:
+            done.add(m)
+            run_every_import(sys.modules[m])
+    loaded = [m for m in list(sys.modules) if ours(m)]
     found[name] = sorted(sys.modules[m].__file__ for m in loaded)
     for m in loaded:
         del sys.modules[m]

@@ -15,13 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from injury_survey.evaluation import EvaluationSettings
 from injury_survey.evaluation_report import (
     T21_TITLE_EN,
     T21_TITLE_ZH,
     evaluation_sentences,
     t21_table,
 )
+from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.programme_evaluation_report import (
     T24_TITLE_EN,
     T24_TITLE_ZH,

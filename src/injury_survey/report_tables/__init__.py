@@ -30,28 +30,16 @@ Usage in a notebook::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from injury_survey.design_spec import CalibrationSpec
-from injury_survey.report_tables.burden import build_burden
 from injury_survey.report_tables.core import (
     ReportSettings,
     ReportTablesError,
     Table,
     Words,
 )
-from injury_survey.report_tables.designs import (
-    ReportData,
-)
-from injury_survey.report_tables.estimators import (
-    garwood_ci,
-    weighted_median,
-)
-from injury_survey.report_tables.profile import build_profile
-from injury_survey.report_tables.quality import build_quality
-from injury_survey.report_tables.risk import build_risk
 from injury_survey.report_tables.workbook import (
     format_cell,
     formatted_table,
@@ -62,7 +50,13 @@ from injury_survey.report_tables.workbook import (
     write_tables,
     write_workbook,
 )
-from injury_survey.weighting import calibration_spec
+
+# The table builders and their designs (svy, polars, scipy) are imported where they are used:
+# the stages that only read, format or write tables (report, evaluation, programme) import this
+# package for its conventions and workbook and should not pay for the designs.
+if TYPE_CHECKING:
+    from injury_survey.design_spec import CalibrationSpec
+    from injury_survey.report_tables.designs import ReportData
 
 __all__ = [
     "ReportData",
@@ -88,6 +82,19 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """``ReportData``, ``garwood_ci`` and ``weighted_median``, imported on first use."""
+    if name == "ReportData":
+        from injury_survey.report_tables.designs import ReportData
+
+        return ReportData
+    if name in {"garwood_ci", "weighted_median"}:
+        from injury_survey.report_tables import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def prepare_report_data(
     weights: pd.DataFrame,
     clean_tables: Mapping[str, pd.DataFrame],
@@ -101,6 +108,8 @@ def prepare_report_data(
     (:func:`injury_survey.weighting.calibration_spec`) when the weights carry its columns, so
     person-level SEs credit the calibration; pass a :class:`CalibrationSpec` or None to choose.
     """
+    from injury_survey.report_tables.designs import ReportData
+
     settings = ReportSettings.from_config(config)
     if isinstance(calibration, str):
         calibration = _calibration_from_config(config, weights)
@@ -110,6 +119,8 @@ def prepare_report_data(
 def _calibration_from_config(
     config: Mapping[str, Any], weights: pd.DataFrame
 ) -> CalibrationSpec | None:
+    from injury_survey.weighting import calibration_spec
+
     method = (config.get("weights") or {}).get("calibration")
     if method in (None, "none"):
         return None
@@ -130,6 +141,8 @@ def profile_tables(
     data: ReportData | None = None,
 ) -> dict[str, Table]:
     """T1, T2, T6–T13, T19, T20 (the profile notebook)."""
+    from injury_survey.report_tables.profile import build_profile
+
     data = data or prepare_report_data(weights, clean_tables, config=config)
     return build_profile(data, census, Words(codebook))
 
@@ -143,6 +156,8 @@ def burden_tables(
     data: ReportData | None = None,
 ) -> dict[str, Table]:
     """T3–T5, T14–T18, the injury pyramid and the recall-decay diagnostic (burden notebook)."""
+    from injury_survey.report_tables.burden import build_burden
+
     data = data or prepare_report_data(weights, clean_tables, config=config)
     return build_burden(data, Words(codebook))
 
@@ -156,6 +171,8 @@ def risk_factor_tables(
     data: ReportData | None = None,
 ) -> dict[str, Table]:
     """The logistic model and the Rao–Scott tests (risk-factor notebook)."""
+    from injury_survey.report_tables.risk import build_risk
+
     data = data or prepare_report_data(weights, clean_tables, config=config)
     return build_risk(data, Words(codebook))
 
@@ -169,6 +186,8 @@ def quality_tables(
     data: ReportData | None = None,
 ) -> dict[str, Table]:
     """T22, the data-quality appendix."""
+    from injury_survey.report_tables.quality import build_quality
+
     data = data or prepare_report_data(weights, clean_tables, config=config)
     return build_quality(data, Words(codebook), dict(clean_tables))
 
@@ -183,6 +202,11 @@ def build_report_tables(
 ) -> dict[str, Table]:
     """Every report table, keyed by id (T1 … T22, pyramid, recall_decay, risk_model,
     risk_tests), in report order."""
+    from injury_survey.report_tables.burden import build_burden
+    from injury_survey.report_tables.profile import build_profile
+    from injury_survey.report_tables.quality import build_quality
+    from injury_survey.report_tables.risk import build_risk
+
     data = prepare_report_data(weights, clean_tables, config=config)
     words = Words(codebook)
     tables = {

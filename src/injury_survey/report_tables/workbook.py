@@ -16,16 +16,17 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from injury_survey.config import YAML_LOADER
 from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
 from injury_survey.reproducible import reproducible_xlsx
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 SUPPRESSED_MARK = "—"
 UNSTABLE_MARK = "*"
@@ -143,6 +144,10 @@ def public_data(table: Table) -> pd.DataFrame:
 
 def write_workbook(tables: Mapping[str, Table], path: str | Path, *, codebook) -> Path:
     """The formatted bilingual workbook, one sheet per table in the order given."""
+    # openpyxl (0.2–0.4 s to import) only where a workbook is written: many stages that read
+    # the tables (report, evaluation, programme) write none.
+    from openpyxl import Workbook
+
     words = Words(codebook)
     book = Workbook()
     book.remove(book.active)
@@ -389,6 +394,9 @@ def table_footnotes(table: Table) -> list[str]:
 
 
 def _write_sheet(book: Workbook, table: Table, words: Words) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title=table.id[:31])
     bold = Font(bold=True)
     sheet.cell(row=1, column=1, value=f"{table.id} {table.title_zh}").font = bold
