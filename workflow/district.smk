@@ -8,6 +8,7 @@
 # weighted persons of one wave and estimates on the combined design.
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -96,7 +97,7 @@ rule pooled_estimate:
         mem_mb=1000,
         runtime=30,
     shell:
-        f"{sys.executable} -m injury_survey.run_notebook "
-        "{input.notebook} {log.notebook} --log {log.stderr} --html {output.html} -k python3 "
-        "-y {params.parameters:q} && cp {log.notebook} {output.notebook}"
+        f"{shlex.quote(sys.executable)} -m injury_survey.run_notebook "
+        "{input.notebook:q} {log.notebook:q} --log {log.stderr:q} --html {output.html:q} "
+        "-k python3 -y {params.parameters:q} && cp {log.notebook:q} {output.notebook:q}"
 

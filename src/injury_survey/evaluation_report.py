@@ -17,6 +17,7 @@ import pandas as pd
 
 from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.report_tables.workbook import bilingual
+from injury_survey.reproducible import reproducible_xlsx
 
 INDICATOR_ORDER = ("injury_incidence", "injury_incidence_std", "target_group")
 # Indicators in percent (T21, F9); the cost per episode has its own sentence.
@@ -294,6 +295,19 @@ def cost_sentence(
     return text + ("." if lo <= 1 <= hi else "; the CI excludes no change.")
 
 
+def write_t21_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | Path) -> Path:
+    """T21 in each language as ``T21_<lang>.csv`` and as the sheets of
+    ``evaluation_tables.xlsx`` (no write times in the workbook: same results, same bytes)."""
+    out_dir = Path(out_dir)
+    path = out_dir / "evaluation_tables.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        for lang, table in tables.items():
+            table.to_excel(workbook, sheet_name=f"T21_{lang}", index=False)
+            table.to_csv(out_dir / f"T21_{lang}.csv", index=False)
+    reproducible_xlsx(path)
+    return path
+
+
 def append_t21_sheet(workbook: str | Path, comparisons: pd.DataFrame, settings, codebook) -> Path:
     """Add T21 as a sheet of an existing report tables workbook (headers and labels bilingual)."""
     from openpyxl import load_workbook
@@ -316,4 +330,5 @@ def append_t21_sheet(workbook: str | Path, comparisons: pd.DataFrame, settings, 
     sheet.append([])
     sheet.append([f"{MULTIPLICITY_NOTE['zh']} {MULTIPLICITY_NOTE['en']}"])
     book.save(workbook)
+    reproducible_xlsx(workbook)
     return Path(workbook)

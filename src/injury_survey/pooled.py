@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from injury_survey.estimation import ESTIMATE_COLUMNS, _formatted, _rows, stability_flag
+from injury_survey.reproducible import reproducible_xlsx
 from injury_survey.survey_design import CalibrationSpec, SurveyDesign
 from injury_survey.variance_design import VarianceDeclaration
 from injury_survey.weighting import calibration_spec
@@ -229,3 +230,4 @@ def write_workbook(
                 writer, sheet_name=sheet, index=False
             )
         estimates.to_excel(writer, sheet_name="estimates", index=False)
+    reproducible_xlsx(path)

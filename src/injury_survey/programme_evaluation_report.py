@@ -19,6 +19,7 @@ from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
 from injury_survey.programme_report import SECTION_NAMES, _item_name
 from injury_survey.report_tables.workbook import bilingual
+from injury_survey.reproducible import reproducible_xlsx
 
 T24_TITLE_ZH = "基线与随访调查安全社区知晓、安全知识与家庭安全措施比较"
 T24_TITLE_EN = "programme awareness, safety knowledge and home safety at baseline and follow-up"
@@ -294,4 +295,5 @@ def append_t24_sheet(
     sheet.append([])
     sheet.append([f"{t24_note('zh', confidence)} {t24_note('en', confidence)}"])
     book.save(workbook)
+    reproducible_xlsx(workbook)
     return Path(workbook)

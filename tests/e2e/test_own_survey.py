@@ -78,7 +78,8 @@ def run_py(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("own") / "xincheng"
+    # a team folder as shared drives name them: Chinese, with spaces (every shell path is quoted)
+    folder = tmp_path_factory.mktemp("own") / "新城 survey 2026"
     write_unseen_survey(folder)
     init = run_py("init", str(folder))
     assert init.returncode == 0, init.stdout + init.stderr

@@ -1,6 +1,5 @@
 # Helpers shared by the rules: config validation, code inputs, papermill parameters.
 
-import compileall
 import json
 import os
 import shlex
@@ -9,17 +8,10 @@ from pathlib import Path
 
 import yaml
 
-import injury_survey
 from injury_survey.code_inputs import module_code, notebook_code
 from injury_survey.config import config_digest, load_config, validate_config, wave_table
 from injury_survey.intake import table_file
 from injury_survey.memory_requests import memory_request_mb
-
-
-# Byte-compile the package once per change: with PYTHONDONTWRITEBYTECODE=1 (set on these machines)
-# Python would compile every module it imports from source again in every notebook job (~0.07 s
-# CPU a job); files whose bytecode is current are skipped (~2 ms).
-compileall.compile_dir(Path(injury_survey.__file__).parent, quiet=1)
 
 
 # A district run (workflow/district.smk) parses these rules once per town, as a Snakemake module
@@ -171,11 +163,12 @@ def wave_parameters(wildcards):
 # copied to results/notebooks/ and rendered to HTML beside it by the same process (a job of its
 # own per notebook would cost a Python start and nbconvert's imports each). Jobs use the
 # interpreter that runs Snakemake (the project's environment), whatever is on PATH.
-PYTHON = sys.executable
+# Every path is quoted (`:q`): a survey folder or checkout may have spaces in its name.
+PYTHON = shlex.quote(sys.executable)
 PAPERMILL = (
     f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.run_notebook "
-    "{input.notebook} {log.notebook} --log {log.stderr} --html {output.html} -k python3 "
-    "-y {params.parameters:q} && cp {log.notebook} {output.notebook}"
+    "{input.notebook:q} {log.notebook:q} --log {log.stderr:q} --html {output.html:q} -k python3 "
+    "-y {params.parameters:q} && cp {log.notebook:q} {output.notebook:q}"
 )
 
 

@@ -102,8 +102,8 @@ rule manifest:
     log:
         "results/logs/manifest.log",
     shell:
-        f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.manifest --out {{output}} "
-        "{params.files:q} > {log} 2>&1"
+        f"{IN_SURVEY_FOLDER}{PYTHON} -m injury_survey.manifest --out {{output:q}} "
+        "{params.files:q} > {log:q} 2>&1"
 
 
 rule index:
@@ -118,5 +118,5 @@ rule index:
         "results/logs/index.log",
     shell:
         f"{PYTHON} -m injury_survey.notebook_index "
-        "--title {params.title:q} --out {output} "
-        "{input.notebooks} > {log} 2>&1"
+        "--title {params.title:q} --out {output:q} "
+        "{input.notebooks:q} > {log:q} 2>&1"
