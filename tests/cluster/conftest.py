@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,9 +71,10 @@ class PipelineRun:
         return returncode, self.console_file.read_text(encoding="utf-8")
 
     def stop(self) -> None:
-        """Snakemake stops its jobs (and cancels its SLURM jobs) on SIGTERM."""
+        """Stop the run and its jobs. On SIGINT Snakemake kills its local jobs and cancels its
+        SLURM jobs (on SIGTERM it would wait for the running and queued ones to finish)."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
