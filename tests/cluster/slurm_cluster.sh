@@ -56,7 +56,9 @@ SlurmdLogFile=${SPOOL}/slurmd.log
 NodeName=${host} CPUs=${cpus} RealMemory=${mem} State=UNKNOWN
 PartitionName=main Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 CONF
-  pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
+  # -c: start without the jobs of an earlier session (an interrupted run leaves them queued in
+  # the saved state, and they would hold the node).
+  pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld -c
   pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
   for _ in $(seq 1 30); do
     if sinfo -h -o %T 2>/dev/null | grep -q idle; then
