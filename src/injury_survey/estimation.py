@@ -135,15 +135,38 @@ def estimate_indicators(
         _age_group_std=assign_age_group(persons_weighted["age_years"], std_bounds)
     )
     variance = variance_declaration(settings)
-    design = design_from_weights(
-        persons_weighted, lonely_psu=lonely_psu, calibration=calibration, variance=variance
-    )
     missing = [d for d in domains if d not in persons_weighted.columns]
     if missing:
         raise ValueError(
             f"estimation.domains names {missing}, which weights.parquet does not have; remove "
             "them from config or pass those person columns through the weighting step."
         )
+    std_by = [d for d in ("sex",) if d in persons_weighted.columns]
+    # The design gets only the columns it declares and estimates on: svy holds its own copy of
+    # every column it is given (weights.parquet has some 45).
+    spec = calibration_spec(calibration) if calibration else None
+    needed = [
+        "stratum_id",
+        "psu_id",
+        "weight",
+        variance.household,
+        variance.certainty,
+        variance.psus_in_frame,
+        variance.households_listed,
+        *((spec.weight_before, *spec.cells) if spec is not None else ()),
+        "injured",
+        "n_episodes",
+        "person_years",
+        "_age_group_std",
+        *domains,
+        *std_by,
+    ]
+    design = design_from_weights(
+        persons_weighted[[c for c in dict.fromkeys(needed) if c in persons_weighted.columns]],
+        lonely_psu=lonely_psu,
+        calibration=calibration,
+        variance=variance,
+    )
     lonely_text = _LONELY_TEXT[lonely_psu]
     if design.lonely_strata:
         lonely_text += " applied to stratum " + ", ".join(design.lonely_strata)
@@ -189,7 +212,6 @@ def estimate_indicators(
             )
         )
     weights = standard_weights(standard, std_bounds)
-    std_by = [d for d in ("sex",) if d in persons_weighted.columns]
     std_text = (
         f"direct age standardisation on 5-year groups to {top_age}+, "
         f"std: {STANDARD_NAMES[standard]}"

@@ -20,17 +20,17 @@ HEADROOM = 1.5
 # rounded up, or where only 100k was measured (peak − overhead) / input MB, rounded up.
 MEMORY_MODEL: dict[str, tuple[float, float]] = {
     "clean_pilot": (390, 25.0),  # inputs barely grow: the pilot stays 250 households
-    "plan_survey": (380, 9.0),  # 100k → 1M: 315 → 566 MB on 3.8 → 34.5 MB of inputs
-    "clean_survey": (310, 13.0),  # 400 → 2285 MB on 17 → 166 MB (CSV)
-    "compute_weights": (490, 33.0),  # 665 → 2419 MB on 7.2 → 61 MB
-    "estimate_indicators": (470, 130.0),  # 841 MB on 3.1 MB at 100k; 3,038 MB on 22.9 MB at 1M
-    "injury_profile": (480, 110.0),  # 880 MB on 6.4 MB at 100k; 5,002 MB on 48.7 MB at 1M
-    "injury_burden": (500, 110.0),  # 836 MB on 6.4 MB at 100k; 5,469 MB on 48.7 MB at 1M
-    "risk_factors": (490, 110.0),  # 864 MB on 6.4 MB at 100k; 4,076 MB on 48.7 MB at 1M
-    "programme_indicators": (530, 38.0),  # 299 → 1114 MB on 3.6 → 25 MB
+    "plan_survey": (380, 9.0),  # 100k → 1M: 409 → 654 MB on 3.8 → 34.5 MB of inputs
+    "clean_survey": (310, 8.0),  # 536 → 1684 MB on 17 → 166 MB (CSV)
+    "compute_weights": (490, 33.0),  # 687 → 2388 MB on 7.3 → 61 MB
+    "estimate_indicators": (470, 62.0),  # 623 → 1894 MB on 3.2 → 23.9 MB
+    "injury_profile": (480, 69.0),  # 829 → 3766 MB on 6.6 → 49.7 MB
+    "injury_burden": (500, 61.0),  # 820 → 3439 MB on 6.5 → 49.7 MB
+    "risk_factors": (490, 69.0),  # 873 → 3823 MB on 6.5 → 49.7 MB
+    "programme_indicators": (530, 38.0),  # 575 → 794 MB on 6.7 → 50 MB (1,114 MB seen once)
     "evaluation": (580, 130.0),  # not in the benchmark: as the estimates, which it repeats
-    "report_figures": (480, 20.0),  # 596 MB on 6.6 MB at 100k
-    "final_report": (440, 20.0),  # 445 MB on 1.9 MB at 100k
+    "report_figures": (480, 20.0),  # 602 → 1678 MB on 6.8 → 50 MB
+    "final_report": (440, 20.0),  # 561 → 697 MB on 2.0 → 6.2 MB
 }
 
 

@@ -33,8 +33,9 @@ declarations and errors in :mod:`injury_survey.design_spec`, the intervals in
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -203,19 +204,45 @@ class SurveyDesign(DesignFrame):
             return {"ssu": VARIANCE_SSU, "pop_size": svy.PopSize(psu=STAGE1_SIZE, ssu=STAGE2_SIZE)}
         return {}
 
-    def with_columns(self, columns: dict[str, np.ndarray]) -> SurveyDesign:
+    def with_columns(self, columns: Mapping[str, np.ndarray | pd.Series]) -> SurveyDesign:
         """The same design (declaration, calibration, lonely-PSU rule) with analysis columns
-        added, aligned with :attr:`data`."""
-        return SurveyDesign(
-            self._data.assign(**columns),
-            strata=self.strata,
-            psu=self.psu,
-            weight=self.weight,
-            fpc=self.fpc,
-            lonely_psu=self.lonely_psu,
-            calibration=self.calibration,
-            variance=self.variance,
-        )
+        added, aligned with :attr:`data` (arrays by position, Series by index).
+
+        The rows and the design columns are those of this design, so its checks, variance
+        columns and counts of strata and units hold as they are: only the svy sample is built
+        again (recomputing the variance columns cost ~0.4 s per million rows and design).
+        A column that replaces a design column makes a design from scratch instead."""
+        if set(columns) & self._design_columns():
+            return SurveyDesign(
+                self._data.assign(**columns),
+                strata=self.strata,
+                psu=self.psu,
+                weight=self.weight,
+                fpc=self.fpc,
+                lonely_psu=self.lonely_psu,
+                calibration=self.calibration,
+                variance=self.variance,
+            )
+        derived = copy.copy(self)
+        derived._data = self._data.assign(**columns)
+        derived._counts_cache = {}
+        derived._complete = self._complete - set(columns)
+        derived._binary = self._binary - set(columns)
+        derived._sample = derived._build_sample()
+        return derived
+
+    def _design_columns(self) -> set[str]:
+        """The columns the design is declared on (not analysis columns)."""
+        columns = {self.strata, self.psu, self.weight, self._variance_strata, self._variance_psu}
+        if self.fpc is not None:
+            columns.add(self.fpc)
+        if self.variance is not None:
+            columns |= {VARIANCE_SSU, STAGE1_SIZE, STAGE2_SIZE}
+            columns |= {self.variance.household, self.variance.psus_in_frame}
+            columns |= {self.variance.households_listed, self.variance.certainty}
+        if self.calibration is not None:
+            columns |= {self.calibration.weight_before, *self.calibration.cells}
+        return columns
 
     def cell_proportions(
         self, column: str, *, where: tuple[str, object] | None = None

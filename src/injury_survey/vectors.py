@@ -39,11 +39,27 @@ def lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.Se
 
     The column's dtype is kept (dates stay dates), as ``reindex`` keeps it.
     """
-    source = table.loc[table[key].notna(), [key, column]].drop_duplicates(key, keep="first")
+    source = table.loc[table[key].notna(), [key, column]]
     if is_text(keys) and is_text(source[key]):
+        # index_in gives the position of a key's first occurrence in the value set, so the
+        # duplicates need not be dropped first (a hash pass over every key, in pandas)
         found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(source[key]))
         position = np.asarray(found.fill_null(-1), dtype=np.intp)
     else:
+        source = source.drop_duplicates(key, keep="first")
         position = pd.Index(source[key]).get_indexer(keys)
     values = pd.api.extensions.take(source[column].array, position, allow_fill=True)
     return pd.Series(values, index=keys.index, name=column)
+
+
+def count_by(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """How many of ``values`` equal each key (0 for a missing key), aligned with ``keys``."""
+    counts = values.value_counts()  # missing values are not counted
+    if is_text(keys) and is_text(values):
+        found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(pd.Series(counts.index)))
+        position = np.asarray(found.fill_null(-1), dtype=np.intp)
+    else:
+        position = pd.Index(counts.index).get_indexer(keys)
+    # position −1 (not found) picks the 0 appended after the counts
+    out = np.append(counts.to_numpy(dtype=np.int64), 0)[position]
+    return pd.Series(out, index=keys.index, dtype=np.int64)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from injury_survey.vectors import isin, lookup
+from injury_survey.vectors import count_by, isin, lookup
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -199,7 +199,7 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.S
 
 def _count_by(keys: pd.Series, child: pd.DataFrame, fk: str) -> pd.Series:
     """Number of rows of ``child`` whose ``fk`` equals each key."""
-    return keys.map(child[fk].value_counts()).fillna(0).astype(int)
+    return count_by(keys, child[fk])
 
 
 def _person_of_episode(tables: Tables, column: str) -> pd.Series:

@@ -423,7 +423,7 @@ def derive_persons(
     in_window = episodes["in_window"].fillna(False).astype(bool)
     for name in CASE_DEFINITIONS:
         counted = episodes.loc[in_window & episodes[name].fillna(False).astype(bool), "person_id"]
-        n = out["person_id"].map(counted.value_counts()).fillna(0).astype("Int64")
+        n = vectors.count_by(out["person_id"], counted).astype("Int64")
         out[f"n_episodes_{name}"] = n
         out[f"injured_{name}"] = (n > 0).astype("Int64")
     out["n_episodes"] = out[f"n_episodes_{case_definition}"]

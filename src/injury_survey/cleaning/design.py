@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from injury_survey import vectors
 from injury_survey.issues import (
     SOURCE_FILE,
     SOURCE_ROW,
@@ -219,7 +220,7 @@ def build_design_rules() -> tuple[DesignRule, ...]:
             "5拒访），否则其权重不会进入无应答调整。",
             lambda t, s: (
                 t["sample"]["hh_id"].notna()
-                & ~t["sample"]["hh_id"].isin(t["households"]["hh_id"].dropna())
+                & ~vectors.isin(t["sample"]["hh_id"], t["households"]["hh_id"].dropna())
             ),
             needs=("households",),
         ),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from injury_survey.design_spec import CalibrationSpec
@@ -93,15 +94,14 @@ class ReportData:
     # designs -------------------------------------------------------------------------------
 
     def person_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
-        """The person design, with ``extra`` columns (aligned with :attr:`persons`) added."""
-        frame = _design_frame(self.persons, self._calibration_columns)
-        if extra:
-            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
-        return SurveyDesign(
-            frame,
-            lonely_psu=self.settings.lonely_psu,
-            calibration=self.calibration,
-            variance=self.variance,
+        """The person design, with ``extra`` columns (aligned with :attr:`persons`) added.
+
+        Every such design is :attr:`base_person_design` with columns added: its frame, checks
+        and variance columns are made once per notebook, not once per table."""
+        if not extra:
+            return self.base_person_design
+        return self.base_person_design.with_columns(
+            {name: values.to_numpy() for name, values in extra.items()}
         )
 
     def episode_design(self, extra: Mapping[str, pd.Series] | None = None) -> SurveyDesign:
@@ -122,13 +122,30 @@ class ReportData:
         restrict to its domain with ``where=`` on a 0/1 column of ``extra`` (placeholders carry
         0 in every ``extra`` column).
         """
+        base, n_episodes = self._base_episode_design
+        if not extra:
+            return base
+        # the extra columns over the episodes, then their placeholder value (0, or missing text)
+        episode_values = pd.DataFrame({name: values.to_numpy() for name, values in extra.items()})
+        placeholders = len(base.data) - n_episodes
+        if placeholders:
+            fill = {
+                name: 0 if pd.api.types.is_numeric_dtype(episode_values[name]) else None
+                for name in extra
+            }
+            filled = pd.DataFrame(fill, index=pd.RangeIndex(placeholders))
+            episode_values = pd.concat([episode_values, filled], ignore_index=True)
+        return base.with_columns(dict(episode_values.items()))
+
+    @cached_property
+    def _base_episode_design(self) -> tuple[SurveyDesign, int]:
+        """The episode design without analysis columns, and its number of episode rows (the
+        placeholders follow them); made once, the designs with columns derive from it."""
         if self.episodes.empty:
             raise ReportTablesError(
                 "No case episodes in the recall window: episode-level tables cannot be made."
             )
         frame = _design_frame(self.episodes, ())
-        if extra:
-            frame = frame.assign(**{name: values.to_numpy() for name, values in extra.items()})
         units = ["stratum_id", "psu_id"] + (["hh_id"] if "hh_id" in frame.columns else [])
         unit_columns = [*units, *(c for c in _UNIT_DESIGN_COLUMNS if c in frame.columns)]
         sampled = self.persons[unit_columns].drop_duplicates(units)
@@ -136,14 +153,11 @@ class ReportData:
         empty = sampled[
             ~pd.MultiIndex.from_frame(sampled[units].astype(str)).isin(seen)
         ].reset_index(drop=True)
+        n_episodes = len(frame)
         if not empty.empty:
-            fill = {
-                name: 0 if pd.api.types.is_numeric_dtype(frame[name]) else None
-                for name in extra or {}
-            }
-            placeholders = empty.assign(weight=1.0, **fill)
-            frame = pd.concat([frame, placeholders], ignore_index=True)
-        return SurveyDesign(frame, lonely_psu=self.settings.lonely_psu, variance=self.variance)
+            frame = pd.concat([frame, empty.assign(weight=1.0)], ignore_index=True)
+        design = SurveyDesign(frame, lonely_psu=self.settings.lonely_psu, variance=self.variance)
+        return design, n_episodes
 
     @property
     def variance(self) -> VarianceDeclaration:
@@ -165,7 +179,13 @@ class ReportData:
 
     @cached_property
     def base_person_design(self) -> SurveyDesign:
-        return self.person_design()
+        """The person design without analysis columns; the others derive from it."""
+        return SurveyDesign(
+            _design_frame(self.persons, self._calibration_columns),
+            lonely_psu=self.settings.lonely_psu,
+            calibration=self.calibration,
+            variance=self.variance,
+        )
 
     def per_person(self, values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
         """Sum of an episode column (or of 1) over each person's case episodes, 0 if none.
@@ -173,9 +193,20 @@ class ReportData:
         Aligned with :attr:`persons`: the ``y`` of a person-level rate.
         """
         keep = pd.Series(True, index=self.episodes.index) if mask is None else mask.fillna(False)
-        sums = values[keep.astype(bool)].groupby(self.episodes.loc[keep.astype(bool), "person_id"])
-        totals = sums.sum()
-        return self.persons["person_id"].map(totals).fillna(0).astype(float).reset_index(drop=True)
+        keep = keep.astype(bool)
+        # grouped by the person's row number: the same sums as by person_id, without looking up
+        # a million text keys for every indicator
+        totals = values[keep].groupby(self._episode_person_rows[keep]).sum()
+        out = np.zeros(len(self.persons))
+        out[totals.index.to_numpy()] = totals.to_numpy(dtype=float)
+        return pd.Series(out, name="person_id")
+
+    @cached_property
+    def _episode_person_rows(self) -> pd.Series:
+        """Each case episode's person as a row number of :attr:`persons` (person_id is unique
+        there: the episodes were joined to it many-to-one)."""
+        rows = pd.Index(self.persons["person_id"]).get_indexer(self.episodes["person_id"])
+        return pd.Series(rows, index=self.episodes.index)
 
 
 # Columns a design frame keeps: the design, the domains and the person-level analysis variables.
@@ -199,7 +230,7 @@ _UNIT_DESIGN_COLUMNS = ("certainty", "psus_in_frame", "households_listed")
 def _design_frame(frame: pd.DataFrame, calibration_columns: Sequence[str]) -> pd.DataFrame:
     """The columns a design needs, as plain types (svy takes polars; categoricals become text)."""
     keep = [c for c in dict.fromkeys([*_DESIGN_FRAME_COLUMNS, *calibration_columns]) if c in frame]
-    out = frame[keep].copy()
+    out = frame[keep]  # copy on write: the assignments below leave ``frame`` as it is
     for column in keep:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype(str)
@@ -217,7 +248,9 @@ def _persons_frame(weights: pd.DataFrame, persons: pd.DataFrame | None) -> pd.Da
             "(person_id, hh_id, stratum_id, psu_id, weight_base, weight, sex, age_years, "
             "age_group, injured, n_episodes, person_years). Rerun the weights step."
         )
-    frame = weights.reset_index(drop=True).copy()
+    # Copy on write: the columns converted below are new arrays, the others are shared with
+    # ``weights`` (a deep copy held a second person table for the whole notebook).
+    frame = weights.reset_index(drop=True)
     if persons is not None:
         extra = [c for c in PERSON_COLUMNS if c in persons.columns and c not in frame.columns]
         if extra:

@@ -258,13 +258,13 @@ def build_risk(data: ReportData, words: Words) -> dict[str, Table]:
 def _level_values(values: pd.Series) -> pd.Series:
     """Levels as text: integer codes as "3", text (age groups, strata) as is; missing stays."""
     numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().sum() == values.notna().sum():
-        return numeric.map(lambda v: str(int(v)) if pd.notna(v) else None)
-    return (
-        values.astype(object)
-        .where(values.notna(), None)
-        .map(lambda v: None if v is None else str(v))
-    )
+    present = values.notna()
+    if not present.any():  # nothing to convert (keeps the dtype a per-value map gives)
+        return values.astype(object).where(present, None).map(str)
+    if numeric.notna().sum() == present.sum():
+        # str(int(v)) a column at a time (int() truncates, as np.trunc does)
+        return np.trunc(numeric.astype(float)).astype("Int64").astype(str)
+    return values.astype(object).where(present, None).astype(str)
 
 
 def _test_variable_label(words: Words, variable: str, lang: str) -> str:
@@ -274,12 +274,24 @@ def _test_variable_label(words: Words, variable: str, lang: str) -> str:
 
 
 def _independent_columns(dummies: pd.DataFrame) -> list[str]:
-    """Columns kept in order while each adds to the rank of [intercept, kept columns]."""
+    """Columns kept in order while each adds to the rank of [intercept, kept columns].
+
+    The rank is that of the matrix of all persons, computed on its distinct rows, each scaled
+    by the square root of its count: the two have the same cross-product matrix, hence the same
+    singular values, and the tolerance is ``numpy.linalg.matrix_rank``'s for all the rows (a
+    million persons share a few hundred dummy patterns).
+    """
+    if dummies.empty:
+        return []
+    patterns, counts = np.unique(dummies.to_numpy(dtype=float), axis=0, return_counts=True)
+    scale = np.sqrt(counts.astype(float))
     kept: list[str] = []
-    basis = np.ones((len(dummies), 1))
-    for name in dummies.columns:
-        candidate = np.column_stack([basis, dummies[name].to_numpy()])
-        if np.linalg.matrix_rank(candidate) > basis.shape[1]:
+    basis = scale[:, None]
+    for index, name in enumerate(dummies.columns):
+        candidate = np.column_stack([basis, patterns[:, index] * scale])
+        singular = np.linalg.svd(candidate, compute_uv=False)
+        tolerance = singular.max() * max(len(dummies), candidate.shape[1]) * np.finfo(float).eps
+        if int((singular > tolerance).sum()) > basis.shape[1]:
             basis = candidate
             kept.append(name)
     return kept
