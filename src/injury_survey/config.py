@@ -216,7 +216,9 @@ def describe_settings(config: dict, *sections: str) -> Styler:
     import pandas as pd
 
     table = pd.DataFrame(rows)
-    return table.style.hide(axis="index").set_properties(**{"text-align": "left"})
+    # Escaped: a meaning may name a key such as tables.waves.<wave>, which HTML would swallow.
+    styled = table.style.format(escape="html").hide(axis="index")
+    return styled.set_properties(**{"text-align": "left"})
 
 
 def _show(value: Any) -> str:

@@ -153,3 +153,29 @@ def test_unquoted_recall_dates_are_accepted_as_iso_dates():
     config = validate_config(minimal_config() | {"recall": recall})
     assert config["recall"]["fixed_start"] == "2025-01-01"
     assert config["recall"]["fixed_end"] == "2025-12-31"
+
+
+def test_every_schema_entry_parses_whole():
+    """An unquoted description with a comma inside a YAML flow mapping ({..., description: a, b})
+    is cut at the comma, and the rest becomes a key with no value: the settings table then shows
+    half a sentence."""
+    from injury_survey.config import SCHEMA_PATH
+
+    def stray_keys(node, path="schema"):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None and key != "default":
+                    yield f"{path}/{key}"
+                yield from stray_keys(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for item in node:
+                yield from stray_keys(item, path)
+
+    assert list(stray_keys(yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8")))) == []
+
+
+def test_settings_table_shows_key_names_in_angle_brackets():
+    from injury_survey.config import describe_settings
+
+    html = describe_settings(load_config(REPO / "config" / "config.yaml"), "survey").to_html()
+    assert "tables.waves.&lt;wave&gt;" in html
