@@ -443,6 +443,10 @@ FIGURE_TEXTS = _texts(
             "ratio of the two areas' ratios. Comparisons by cause and target group are "
             "descriptive and not corrected for multiplicity.",
         ),
+        "programme.caption": (
+            "安全社区知晓、安全知识与家庭安全措施（%，{level}%CI）。",
+            "Programme awareness, safety knowledge and home-safety measures (%, {level} % CI).",
+        ),
         "f9.programme_caption": (
             "安全社区知晓、安全知识与家庭安全措施的随访/基线之比及其置信区间（对数刻度）；有对照"
             "地区时，右图为干预地区与对照地区变化之比。各项目的比较为描述性结果，未做多重比较校正。",
