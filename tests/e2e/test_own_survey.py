@@ -125,7 +125,7 @@ def test_the_analysis_ran_on_to_the_reports(survey):
     strata = set(estimates.query("by == 'stratum_id'")["level"])
     assert strata <= {f"11010500{i}" for i in range(1, 8)} and len(strata) == 7
     report = (results / "report" / "report.html").read_text(encoding="utf-8")
-    assert "xincheng社区伤害调查" in report and "东城社区" in report
+    assert f"{folder.name}社区伤害调查" in report and "东城社区" in report
     assert (results / "report" / "snakemake_report.html").stat().st_size > 10_000
     assert "Adjustments the data forced" in printed
 
