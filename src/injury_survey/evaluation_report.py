@@ -57,8 +57,9 @@ def _pct(value: float, decimals: int = 2) -> str:
     return "—" if value is None or math.isnan(value) else f"{100 * value:.{decimals}f}"
 
 
-def _interval(row: pd.Series, *, scale: float, decimals: int) -> str:
-    if math.isnan(row["estimate"]):
+def interval_text(row: Mapping | None, *, scale: float, decimals: int) -> str:
+    """``"12.3 (10.1, 14.5)"``: a comparison row's estimate and CI, scaled; "—" without one."""
+    if row is None or math.isnan(row["estimate"]):
         return "—"
     return (
         f"{scale * row['estimate']:.{decimals}f} "
@@ -99,8 +100,8 @@ def t21_table(
             "item": item_label(key, settings, codebook, lang),
             "baseline": _pct(diff["baseline"]),
             "followup": _pct(diff["followup"]),
-            "difference": _interval(diff, scale=100, decimals=2),
-            "ratio": _interval(ratio, scale=1, decimals=2),
+            "difference": interval_text(diff, scale=100, decimals=2),
+            "ratio": interval_text(ratio, scale=1, decimals=2),
             "mdc": _pct(diff["mdc"]),
         }
         if settings.has_comparison:
@@ -109,10 +110,12 @@ def t21_table(
                 ("ratio_of_ratios", ("between", "ratio_of_ratios")),
             ):
                 row[column] = (
-                    _interval(part.loc[where], scale=1, decimals=2) if where in part.index else "—"
+                    interval_text(part.loc[where], scale=1, decimals=2)
+                    if where in part.index
+                    else "—"
                 )
             did = part.loc[("between", "difference_in_differences")]
-            row["did"] = _interval(did, scale=100, decimals=2)
+            row["did"] = interval_text(did, scale=100, decimals=2)
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.rename(columns={k: v[index] for k, v in heads.items()})

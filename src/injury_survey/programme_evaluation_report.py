@@ -10,11 +10,11 @@ in percentage points; the knowledge score is already in points (per cent of the 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from injury_survey.evaluation_report import interval_text
 from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
 from injury_survey.programme_report import SECTION_NAMES, _item_name
@@ -64,15 +64,6 @@ def _scale(statistic: str) -> float:
     return 1.0 if statistic == "mean" else 100.0
 
 
-def _cell(row: Mapping, scale: float, decimals: int = 1) -> str:
-    if row is None or math.isnan(row["estimate"]):
-        return "—"
-    return (
-        f"{scale * row['estimate']:.{decimals}f} "
-        f"({scale * row['ci_lower']:.{decimals}f}, {scale * row['ci_upper']:.{decimals}f})"
-    )
-
-
 def _rows(comparisons: pd.DataFrame, item: str) -> pd.DataFrame:
     return comparisons[comparisons["indicator"] == item].set_index(["area", "contrast"])
 
@@ -116,13 +107,17 @@ def t24_table(
             "item": _item_name(item, items, lang),
             "baseline": f"{scale * diff['baseline']:.1f}",
             "followup": f"{scale * diff['followup']:.1f}",
-            "difference": _cell(diff, scale),
-            "ratio": _cell(_get(part, "intervention", "ratio"), 1.0, 2),
+            "difference": interval_text(diff, scale=scale, decimals=1),
+            "ratio": interval_text(_get(part, "intervention", "ratio"), scale=1.0, decimals=2),
             "mdc": "—" if math.isnan(diff["mdc"]) else f"{scale * diff['mdc']:.1f}",
         }
         if settings.has_comparison:
-            row["comparison"] = _cell(_get(part, "comparison", "difference"), scale)
-            row["did"] = _cell(_get(part, "between", "difference_in_differences"), scale)
+            row["comparison"] = interval_text(
+                _get(part, "comparison", "difference"), scale=scale, decimals=1
+            )
+            row["did"] = interval_text(
+                _get(part, "between", "difference_in_differences"), scale=scale, decimals=1
+            )
         rows.append(row)
     table = pd.DataFrame(
         rows,
