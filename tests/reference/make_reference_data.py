@@ -179,6 +179,12 @@ def make_fpc_episodes(persons: pd.DataFrame, seed: int = FPC_DEFAULT_SEED) -> pd
     return pd.DataFrame(rows)
 
 
+def poststratification_cell(table: pd.DataFrame) -> pd.Series:
+    """The cell the R scripts post-stratify on, stratum|sex|age group, for persons or for the
+    population table."""
+    return table["stratum_id"] + "|" + table["sex"].astype(str) + "|" + table["age_group"]
+
+
 def write_survey(kind: str, seed: int | None, out_dir: Path) -> None:
     """Write one survey's files (``kind`` "survey" or "fpc") into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)

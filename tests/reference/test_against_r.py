@@ -37,7 +37,7 @@ TIGHT = 1e-8
 CI_TOL = 1e-6
 AGE_GROUPS = [0, 15, 45, 65]
 sys.path.insert(0, str(HERE))
-from make_reference_data import make_reference_data  # noqa: E402
+from make_reference_data import make_reference_data, poststratification_cell  # noqa: E402
 
 
 def read_persons(path: Path) -> pd.DataFrame:
@@ -55,14 +55,8 @@ def read_expected(path: Path) -> pd.DataFrame:
 def designs(persons: pd.DataFrame, population: pd.DataFrame) -> dict[str, SurveyDesign]:
     """The three designs of reference_survey.R: as sampled, post-stratified, raked."""
     frame = persons.copy()
-    frame["cell"] = frame["stratum_id"] + "|" + frame["sex"].astype(str) + "|" + frame["age_group"]
-    cells = population.assign(
-        cell=population["stratum_id"]
-        + "|"
-        + population["sex"].astype(str)
-        + "|"
-        + population["age_group"]
-    )
+    frame["cell"] = poststratification_cell(frame)
+    cells = population.assign(cell=poststratification_cell(population))
     frame["weight_ps"] = calibrate_weights(
         frame, weight="weight_nr", method="poststratify", cells=["cell"], population=cells
     )

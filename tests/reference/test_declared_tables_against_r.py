@@ -40,6 +40,7 @@ from make_reference_data import (  # noqa: E402
     EPISODE_CAUSES,
     make_fpc_episodes,
     make_fpc_reference_data,
+    poststratification_cell,
 )
 from test_against_r import _r_available  # noqa: E402
 from test_variance_against_r import DECLARATIONS, read_expected  # noqa: E402
@@ -71,16 +72,8 @@ def report_data(
     frame["education"] = (1 + frame["age_years"] % 3).where(frame["age_years"] >= 6)
     spec = None
     if calibration == "poststratified":
-        frame["cell"] = (
-            frame["stratum_id"] + "|" + frame["sex"].astype(str) + "|" + frame["age_group"]
-        )
-        cells = population.assign(
-            cell=population["stratum_id"]
-            + "|"
-            + population["sex"].astype(str)
-            + "|"
-            + population["age_group"]
-        )
+        frame["cell"] = poststratification_cell(frame)
+        cells = population.assign(cell=poststratification_cell(population))
         frame["weight"] = calibrate_weights(
             frame, weight="weight_nr", method="poststratify", cells=["cell"], population=cells
         )

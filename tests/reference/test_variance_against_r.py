@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 TIGHT = 1e-8
 sys.path.insert(0, str(HERE))
-from make_reference_data import make_fpc_reference_data  # noqa: E402
+from make_reference_data import make_fpc_reference_data, poststratification_cell  # noqa: E402
 from test_against_r import _r_available  # noqa: E402
 
 DECLARATIONS = {
@@ -64,16 +64,10 @@ def build(persons: pd.DataFrame, population: pd.DataFrame, block: str) -> Survey
     certainty_psus, fpc = DECLARATIONS[declaration_name]
     variance = VarianceDeclaration(certainty_psus=certainty_psus, fpc=fpc)
     frame = persons.copy()
-    frame["cell"] = frame["stratum_id"] + "|" + frame["sex"].astype(str) + "|" + frame["age_group"]
+    frame["cell"] = poststratification_cell(frame)
     options = {"weight": "weight_nr", "lonely_psu": "center", "variance": variance}
     if calibration == "poststratified":
-        cells = population.assign(
-            cell=population["stratum_id"]
-            + "|"
-            + population["sex"].astype(str)
-            + "|"
-            + population["age_group"]
-        )
+        cells = population.assign(cell=poststratification_cell(population))
         frame["weight"] = calibrate_weights(
             frame, weight="weight_nr", method="poststratify", cells=["cell"], population=cells
         )
