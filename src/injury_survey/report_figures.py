@@ -111,18 +111,7 @@ def _not_screened(persons: pd.DataFrame) -> dict[str, str]:
         ("flow.screening_dont_know", int(answer.eq(DONT_KNOW).sum())),
         ("flow.screening_missing", int((~answer.eq(DONT_KNOW)).sum())),
     ]
-    notes = {}
-    for lang in ("zh", "en"):
-        items = [
-            figures.figure_text("flow.item", lang, label=figures.figure_text(key, lang), n=n)
-            for key, n in reasons
-            if n
-        ]
-        separator = "，" if lang == "zh" else ", "
-        notes[lang] = figures.figure_text(
-            "flow.not_in_denominator", lang, items=separator.join(items)
-        )
-    return notes
+    return _reason_notes("flow.not_in_denominator", reasons)
 
 
 def _episodes_not_counted(episodes: pd.DataFrame) -> dict[str, str]:
@@ -140,6 +129,12 @@ def _episodes_not_counted(episodes: pd.DataFrame) -> dict[str, str]:
         ("flow.not_case", int((not_case & in_window).sum())),
         ("flow.outside_window", int((not_case & ~in_window).sum())),
     ]
+    return _reason_notes("flow.not_counted", reasons)
+
+
+def _reason_notes(sentence: str, reasons: list[tuple[str, int]]) -> dict[str, str]:
+    """The flow chart's note on a step, in each language: ``sentence`` listing each reason (a
+    figure-text key) with its count, reasons with no rows left out."""
     notes = {}
     for lang in ("zh", "en"):
         items = [
@@ -148,7 +143,7 @@ def _episodes_not_counted(episodes: pd.DataFrame) -> dict[str, str]:
             if n
         ]
         separator = "，" if lang == "zh" else ", "
-        notes[lang] = figures.figure_text("flow.not_counted", lang, items=separator.join(items))
+        notes[lang] = figures.figure_text(sentence, lang, items=separator.join(items))
     return notes
 
 
