@@ -55,3 +55,15 @@ def test_no_step_when_everyone_answered():
     persons = persons[persons["injured_12m"].isin([1, 2])]
     flow = participant_flow_table(households, persons, episodes)
     assert "persons_screened" not in set(flow["step"])
+
+
+def test_episodes_not_counted_are_noted_with_their_reasons():
+    households, persons, _ = tables()
+    episodes = pd.DataFrame(
+        {"is_case": [True, False, False, False], "in_window": [True, True, False, False]}
+    )
+    flow = participant_flow_table(households, persons, episodes).set_index("step")
+    assert flow.loc["case_episodes", "note_en"] == (
+        "Not counted: failing the case definition 1, outside the recall window 2"
+    )
+    assert flow.loc["case_episodes", "note_zh"] == "未计入：不符合病例定义 1，不在回忆期内 2"
