@@ -167,7 +167,7 @@ def load_config(config: str | Path | dict) -> dict:
     return validate_config(loaded or {})
 
 
-class _ConfigLoader(yaml.SafeLoader):
+class _ConfigLoader(YAML_LOADER):
     """YAML as usual, except that a number used as a key stays the text written: a stratum id
     ``0123:`` is "0123" (plain YAML would read the octal number 83)."""
 

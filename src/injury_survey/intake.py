@@ -72,10 +72,9 @@ from injury_survey.raw_tables import (
     IntakeError,
     csv_grid,
     frame_from_grid,
-    split_sheet,
-    table_file,
     xlsx_grid,
 )
+from injury_survey.table_paths import split_sheet, table_file
 
 # Re-exported: callers and tests import these from the intake.
 __all__ = [

@@ -26,19 +26,6 @@ class IntakeError(ValueError):
     """A whole input file cannot be used; the message names the file and says what to do."""
 
 
-def table_file(path: str | Path) -> str:
-    """The file of a table path as written in the config: "book.xlsx#Sheet" is in book.xlsx."""
-    return split_sheet(str(path))[0]
-
-
-def split_sheet(path: str) -> tuple[str, str | None]:
-    """Split a sheet name off an xlsx path: book.xlsx#Persons → (book.xlsx, Persons)."""
-    head, sep, sheet = path.rpartition("#")
-    if sep and head.lower().endswith((".xlsx", ".xlsm")):
-        return head, sheet
-    return path, None
-
-
 def _decode(data: bytes, what: str) -> tuple[str, str]:
     """Decode CSV bytes: UTF-16 by its BOM, else strict UTF-8 (BOM optional), else GB18030.
 

@@ -9,8 +9,14 @@ from pathlib import Path
 import yaml
 
 from injury_survey.code_inputs import module_code, notebook_code
-from injury_survey.config import config_digest, load_config, validate_config, wave_table
-from injury_survey.intake import table_file
+from injury_survey.config import (
+    YAML_LOADER,
+    config_digest,
+    load_config,
+    validate_config,
+    wave_table,
+)
+from injury_survey.table_paths import table_file
 from injury_survey.memory_requests import memory_request_mb
 
 
@@ -36,7 +42,7 @@ def settings_file():
         return None
     path = Path(workflow.configfiles[-1])
     with path.open(encoding="utf-8") as handle:
-        if yaml.safe_load(handle) != config:
+        if yaml.load(handle, Loader=YAML_LOADER) != config:
             return None
     inside = not path.is_absolute() or path.is_relative_to(Path.cwd())
     return os.path.relpath(path) if inside else str(path)
