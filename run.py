@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+# The SLURM executor plugins (requirements-slurm.txt), installed apart from .venv's site-packages:
+# Snakemake imports every executor plugin it can find at each start (0.3 s for this one), so only
+# the runs that use SLURM find them, through PYTHONPATH.
+SLURM_PLUGINS = VENV / "slurm-plugins"
 LAB_VENV = ROOT / ".venv-lab"
 UV_VERSION = "0.13.9"
 JUPYTERLAB = "jupyterlab==4.6.6"
@@ -87,6 +92,47 @@ def ensure_pipeline_env() -> None:
     ensure_env(
         VENV, ["-r", str(ROOT / "requirements.txt"), "-e", str(ROOT)], requirements + pyproject
     )
+
+
+def ensure_slurm_plugins() -> None:
+    """Install requirements-slurm.txt into .venv/slurm-plugins/ unless its stamp says it is
+    current. --no-deps: their other dependencies are .venv's own pinned packages."""
+    requirements = ROOT / "requirements-slurm.txt"
+    stamp = SLURM_PLUGINS / ".installed"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing the pinned SLURM executor plugins into {SLURM_PLUGINS.relative_to(ROOT)}/")
+    python, uv = bin_path(VENV, "python"), bin_path(VENV, "uv")
+    run(
+        [uv, "pip", "install", "--python", python, "--target", SLURM_PLUGINS, "--no-deps"]
+        + ["--compile-bytecode", "-r", requirements]
+    )
+    stamp.write_text(digest)
+
+
+def uses_slurm(extra: list[str]) -> bool:
+    """Whether these Snakemake options ask for the SLURM executor, directly or by a profile."""
+    for index, option in enumerate(extra):
+        name, equals, inline = option.partition("=")
+        value = inline if equals else "".join(extra[index + 1 : index + 2])
+        if name in {"--executor", "-e"} and value == "slurm":
+            return True
+        if name in {"--workflow-profile", "--profile"}:
+            profile = Path(value) / "config.yaml"
+            if profile.is_file():
+                text = profile.read_text(encoding="utf-8")
+                if re.search(r"^executor:\s*slurm\s*$", text, flags=re.M):
+                    return True
+            elif "slurm" in value:  # a profile by name, from Snakemake's own folders
+                return True
+    return False
+
+
+def with_slurm_plugins(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the SLURM plugins on PYTHONPATH (sbatch passes it on to the jobs)."""
+    path = [str(SLURM_PLUGINS), *filter(None, [env.get("PYTHONPATH")])]
+    return {**env, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def ensure_lab_env() -> None:
@@ -180,6 +226,9 @@ def run_pipeline(folder: Path, configfile: Path | None, extra: list[str]) -> int
     """The whole pipeline in ``folder`` (demo and own surveys alike), then Snakemake's report and
     the summary of the adjustments the data forced."""
     env = env_with_venv_on_path()
+    if uses_slurm(extra):
+        ensure_slurm_plugins()
+        env = with_slurm_plugins(env)
     snakemake = [
         str(bin_path(VENV, "snakemake")),
         "--snakefile",
@@ -222,6 +271,9 @@ def run_district(district: Path, extra: list[str]) -> int:
     """Every town of a district config (workflow/district.smk) in one Snakemake run, the pooled
     estimate in results/district/ beside the config, then each town's adjustments summary."""
     env = env_with_venv_on_path()
+    if uses_slurm(extra):
+        ensure_slurm_plugins()
+        env = with_slurm_plugins(env)
     snakemake = [
         str(bin_path(VENV, "snakemake")),
         "--snakefile",
@@ -258,6 +310,7 @@ def main(argv: list[str]) -> int:
     ensure_pipeline_env()
     env = env_with_venv_on_path()
     if command == "test":
+        ensure_slurm_plugins()  # for the cluster proof (tests/cluster/), which runs when a cluster answers
         return subprocess.call([str(bin_path(VENV, "pytest")), *extra], cwd=ROOT, env=env)
     if command == "init":
         python = str(bin_path(VENV, "python"))

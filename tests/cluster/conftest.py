@@ -11,6 +11,7 @@ cluster answers; whatever is still running when the session ends is stopped.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -82,9 +83,22 @@ class PipelineRun:
                 self.process.wait()
 
 
+def with_slurm_plugins(env: dict[str, str]) -> dict[str, str]:
+    """``env`` in which Snakemake finds the SLURM executor plugins: an environment that installed
+    requirements-slurm.txt itself has them; run.py keeps them apart from .venv (see run.py)."""
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm"):
+        return env
+    spec = importlib.util.spec_from_file_location("run_py", REPO / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    return run_py.with_slurm_plugins(env)
+
+
 def start_pipeline(folder: Path, profile: str, *extra: str) -> PipelineRun:
     """The Snakefile on ``folder`` with one of the project's profiles, in the background."""
     env = dict(os.environ, PATH=f"{SNAKEMAKE.parent}{os.pathsep}{os.environ['PATH']}")
+    if profile == "slurm":
+        env = with_slurm_plugins(env)
     command = [
         str(SNAKEMAKE),
         "--snakefile",

@@ -10,14 +10,24 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 
 
-def requirement_lines() -> list[str]:
-    lines = (REPO / "requirements.txt").read_text().splitlines()
+def requirement_lines(file: str = "requirements.txt") -> list[str]:
+    lines = (REPO / file).read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def test_every_requirement_is_pinned_exactly():
-    for line in requirement_lines():
-        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line), line
+    for file in ("requirements.txt", "requirements-slurm.txt"):
+        for line in requirement_lines(file):
+            assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line), (file, line)
+
+
+def test_the_slurm_plugins_are_kept_out_of_a_local_run():
+    """Snakemake imports every executor plugin it can find at each start; the SLURM plugins are
+    installed beside the environment and found only by runs that use them (run.py)."""
+    base = {line.split("==")[0] for line in requirement_lines()}
+    slurm = {line.split("==")[0] for line in requirement_lines("requirements-slurm.txt")}
+    assert "snakemake-executor-plugin-slurm" in slurm
+    assert not {name for name in base if name.startswith("snakemake-executor-plugin")}
 
 
 def test_svy_and_its_rust_core_and_polars_are_pinned():

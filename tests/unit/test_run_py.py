@@ -131,3 +131,29 @@ def test_a_shared_kernel_rewritten_by_an_earlier_version_is_reported_not_rewritt
     run_py.warn_if_shared_kernel_was_rewritten()
     assert "uv cache clean ipykernel" in capsys.readouterr().out
     assert installed.read_text() == damaged
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], False),
+        (["--cores", "2", "--dry-run"], False),
+        (["--workflow-profile", str(REPO / "workflow" / "profiles" / "default")], False),
+        (["--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm")], True),
+        ([f"--workflow-profile={REPO / 'workflow' / 'profiles' / 'slurm'}"], True),
+        (["--cores", "4", "--executor", "slurm"], True),
+        (["-e", "slurm"], True),
+        (["--executor=local"], False),
+        (["--profile", "my-slurm-site"], True),
+        (["--workflow-profile"], False),
+    ],
+)
+def test_the_slurm_plugins_are_found_only_by_runs_that_use_slurm(options, expected):
+    assert load_run_py().uses_slurm(options) is expected
+
+
+def test_slurm_runs_find_the_plugins_before_what_pythonpath_held():
+    run_py = load_run_py()
+    env = run_py.with_slurm_plugins({"PYTHONPATH": "/elsewhere", "HOME": "/root"})
+    assert env["PYTHONPATH"] == f"{run_py.SLURM_PLUGINS}{os.pathsep}/elsewhere"
+    assert run_py.with_slurm_plugins({})["PYTHONPATH"] == str(run_py.SLURM_PLUGINS)
