@@ -29,6 +29,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from injury_survey.yaml_files import parse_yaml
+
 DEFAULT_CODEBOOK = Path(__file__).parent / "data" / "codebook.yaml"
 LANGUAGES = ("zh", "en")
 
@@ -363,7 +365,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     """
     file = DEFAULT_CODEBOOK if path is None or str(path) == "default" else Path(path)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = parse_yaml(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CodebookError(
             f"Codebook file {file} not found. Set the config key 'codebook' to 'default' or to "

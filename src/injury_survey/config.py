@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
+from injury_survey.yaml_files import YAML_LOADER, parse_yaml
+
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
-# The schema is read with libyaml's parser when PyYAML has it (ten times faster; the Snakefile and
-# every notebook read it), else the pure-Python one: the same document either way. A survey's own
-# config keeps the pure-Python parser, whose error messages show the offending line.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(ValueError):
@@ -159,7 +157,7 @@ def load_config(config: str | Path | dict) -> dict:
         return validate_config(config)
     path = Path(config)
     try:
-        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+        loaded = parse_yaml(path.read_text(encoding="utf-8"), _ConfigLoader, _ConfigLinesLoader)
     except FileNotFoundError:
         raise ConfigError(f"Config file {path} not found.") from None
     except yaml.YAMLError as exc:
@@ -167,7 +165,7 @@ def load_config(config: str | Path | dict) -> dict:
     return validate_config(loaded or {})
 
 
-class _ConfigLoader(YAML_LOADER):
+class _KeysAsWritten:
     """YAML as usual, except that a number used as a key stays the text written: a stratum id
     ``0123:`` is "0123" (plain YAML would read the octal number 83)."""
 
@@ -176,6 +174,14 @@ class _ConfigLoader(YAML_LOADER):
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith((":int", ":float")):
                 key_node.tag = "tag:yaml.org,2002:str"
         return super().construct_mapping(node, deep=deep)
+
+
+class _ConfigLoader(_KeysAsWritten, YAML_LOADER):
+    """The config's loader (libyaml's parser when PyYAML has it)."""
+
+
+class _ConfigLinesLoader(_KeysAsWritten, yaml.SafeLoader):
+    """The same on the pure-Python parser, whose errors show the offending line."""
 
 
 def config_digest(config: dict) -> str:

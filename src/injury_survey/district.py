@@ -24,6 +24,7 @@ import yaml
 
 from injury_survey.config import REPO_ROOT, ConfigError, _fill_defaults, load_config
 from injury_survey.run_summary import adjustments_summary
+from injury_survey.yaml_files import YAML_LOADER, parse_yaml
 
 DISTRICT_SCHEMA = REPO_ROOT / "workflow" / "schemas" / "district.schema.yaml"
 
@@ -88,7 +89,7 @@ def setting(config: dict, dotted: str):
 
 def validate_district(raw: dict, where: str = "district config") -> dict:
     """A validated copy of a district config, defaults filled in."""
-    schema = yaml.safe_load(DISTRICT_SCHEMA.read_text(encoding="utf-8"))
+    schema = yaml.load(DISTRICT_SCHEMA.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     config = copy.deepcopy(raw or {})
     _fill_defaults(config, schema, schema)
     errors = sorted(
@@ -114,7 +115,7 @@ def load_district(path: str | Path) -> District:
     wave each pools, and the settings they agree on. Stops with a :class:`DistrictError` naming
     the town, file and setting when something cannot be pooled."""
     path = Path(path).resolve()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = parse_yaml(path.read_text(encoding="utf-8"))
     config = validate_district(raw, where=str(path))
     base = path.parent
     towns = []

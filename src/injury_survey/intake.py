@@ -75,6 +75,7 @@ from injury_survey.raw_tables import (
     xlsx_grid,
 )
 from injury_survey.table_paths import split_sheet, table_file
+from injury_survey.yaml_files import YAML_LOADER
 
 # Re-exported: callers and tests import these from the intake.
 __all__ = [
@@ -141,9 +142,7 @@ def load_table_specs(path: str | Path | None = None) -> dict[str, TableSpec]:
     ``warn_above``) and keys (``unique``, ``references``); they are in :attr:`ColumnSpec.rules`.
     """
     file = TABLES_SPEC if path is None else Path(path)
-    # The C loader when PyYAML has it: this file is read for every table of every stage.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)
+    raw = yaml.load(file.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     specs = {}
     for name, table in raw["tables"].items():
         columns = {}

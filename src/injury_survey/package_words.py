@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from injury_survey.yaml_files import YAML_LOADER
 
 
 @cache
 def package_words(relative_path: str) -> dict[str, Any]:
     """The parsed word file ``relative_path`` of the package, e.g. ``"report_tables/words.yaml"``."""
     with (files("injury_survey") / relative_path).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_LOADER)
+        return yaml.load(handle, Loader=YAML_LOADER)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import yaml
 
+from injury_survey.yaml_files import YAML_LOADER
+
 # papermill offers HDFS notebooks through pyarrow.fs when pyarrow is installed (it is, for the
 # kernel's pandas): that import costs this process pyarrow and numpy, ~0.15 s CPU a job, for a
 # storage the pipeline never uses. While papermill is imported, a ``None`` entry in sys.modules
@@ -83,7 +85,7 @@ def injected_heading(config: str | dict | None) -> str:
     (the notebook loads them with ``load_config`` and shows them with ``describe_settings``)."""
     if isinstance(config, str):
         try:
-            settings = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+            settings = yaml.load(Path(config).read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
         except (OSError, yaml.YAMLError):
             settings = {}  # the notebook's load_config says what is wrong with it
         source = f"settings from {config}"

@@ -9,14 +9,9 @@ from pathlib import Path
 import yaml
 
 from injury_survey.code_inputs import module_code, notebook_code
-from injury_survey.config import (
-    YAML_LOADER,
-    config_digest,
-    load_config,
-    validate_config,
-    wave_table,
-)
+from injury_survey.config import config_digest, load_config, validate_config, wave_table
 from injury_survey.table_paths import table_file
+from injury_survey.yaml_files import YAML_LOADER
 from injury_survey.memory_requests import memory_request_mb
 
 

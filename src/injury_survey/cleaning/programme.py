@@ -37,6 +37,7 @@ import yaml
 
 from injury_survey.cleaning.checks import RuleContext, SkipRule, Tables, _isin, _lookup, _true
 from injury_survey.cleaning.derive import RESPONDED_CODES
+from injury_survey.yaml_files import YAML_LOADER
 
 PROGRAMME_TABLES = ("knowledge", "home_safety")
 PROGRAMME_KEYS = {"knowledge": "person_id", "home_safety": "hh_id"}
@@ -60,8 +61,7 @@ def programme_block(codebook) -> dict:
 
 @functools.lru_cache(maxsize=8)
 def _programme_block(path: str, modified: int) -> dict:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     return raw.get("programme") or {}
 
 

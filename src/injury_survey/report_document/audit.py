@@ -43,6 +43,7 @@ import yaml
 from injury_survey.adjustments import read_adjustments
 from injury_survey.report_document.text import half_width_punctuation
 from injury_survey.report_document.wording import american_spellings, chinese_synonyms
+from injury_survey.yaml_files import YAML_LOADER
 
 # Numbers in the report that are not results, each with the reason it may appear.
 NOT_RESULTS: Mapping[str, str] = {
@@ -178,7 +179,7 @@ def result_values(results: Path, config: Mapping[str, Any]) -> set[float]:
         values.update(float(n.replace(",", "")) for n in _NUMBER.findall(text))
     plan = results / "plan" / "plan.yaml"
     if plan.is_file():
-        values.update(_numbers_in(yaml.safe_load(plan.read_text(encoding="utf-8"))))
+        values.update(_numbers_in(yaml.load(plan.read_text(encoding="utf-8"), Loader=YAML_LOADER)))
     values.update(_numbers_in(dict(config)))
     # The report's age groups print each band's upper bound (15 → "0–14").
     values.update(bound - 1 for bound in config.get("age_groups", []))

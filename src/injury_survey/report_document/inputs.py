@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from injury_survey.config import YAML_LOADER
 from injury_survey.report_tables.core import VALUE_COLUMNS, Table, Words
 from injury_survey.report_tables.workbook import CSV_NAMES, TABLES_INDEX
+from injury_survey.yaml_files import YAML_LOADER
 
 PLAN_FIGURE_STEM = "plan_sensitivity"
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from injury_survey.config import YAML_LOADER
 from injury_survey.report_tables.core import FLAG_UNSTABLE, Table, Words
 from injury_survey.reproducible import reproducible_xlsx
+from injury_survey.yaml_files import YAML_LOADER
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
