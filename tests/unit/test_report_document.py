@@ -22,6 +22,7 @@ from injury_survey.report_document import build_report, write_report
 from injury_survey.report_document.__main__ import main
 from injury_survey.report_document.audit import (
     audit_report,
+    audit_reports,
     disagreeing_repeats,
     printed_forms,
     visible_text,
@@ -687,6 +688,17 @@ def test_an_unknown_date_and_half_width_punctuation_are_found(built):
     findings = audit(planted, results, "zh")
     assert {f.kind for f in findings} == {"half-width punctuation", "unknown date"}
     assert [f.text for f in findings if f.kind == "unknown date"] == ["2026-05-19"]
+
+
+def test_the_documents_of_a_run_are_audited_against_one_reading_of_the_results(built, tmp_path):
+    results, documents = built
+    planted = documents["zh"].replace(">2,123</span>", ">2,132</span>", 1)
+    files = {"zh": tmp_path / "report.html", "en": tmp_path / "report_en.html"}
+    files["zh"].write_text(planted, encoding="utf-8")
+    files["en"].write_text(documents["en"], encoding="utf-8")
+    found = audit_reports(files.values(), results, make_config("zh"))
+    assert [f.text for f in found[files["zh"]] if f.kind == "unknown number"] == ["2,132"]
+    assert found[files["en"]] == []
 
 
 def test_printed_forms_follow_the_report_rounding():

@@ -107,25 +107,50 @@ def audit_report(
     punctuation mark and synonym in Chinese text, every American spelling in English text
     (empty when the report passes). ``generated_on``: the date the document printed as
     generated (default: the one it records)."""
-    results = Path(results_dir)
-    if generated_on is None:  # the document records the date it printed
-        found = re.search(r'data-generated-on="([^"]+)"', html)
-        generated_on = found.group(1) if found else None
-    findings = disagreeing_repeats(html)
-    text = visible_text(html)
-    dates = interview_dates(results, config) | ({generated_on} if generated_on else set())
-    for match in _DATE.finditer(text):
-        if match.group() not in dates:
-            findings.append(Finding("unknown date", match.group(), _around(text, match)))
-    text = _VERSION.sub(" ", _DATE.sub(" ", text))
-    text = _STRUCTURE.sub(" ", text)
-    known = printed_forms(result_values(results, config))
-    for match in _NUMBER.finditer(text):
-        token = match.group().rstrip(",")
-        if token not in known and token not in NOT_RESULTS:
-            findings.append(Finding("unknown number", token, _around(text, match)))
-    findings += wording_findings(html)
-    return findings
+    sources = ResultSources.read(Path(results_dir), config)
+    return sources.audit(html, generated_on=generated_on)
+
+
+def audit_reports(
+    documents: Iterable[str | Path], results_dir: str | Path, config: Mapping[str, Any]
+) -> dict[Path, list[Finding]]:
+    """:func:`audit_report` of each document file (the Chinese and English reports), the
+    results read once for all of them."""
+    sources = ResultSources.read(Path(results_dir), config)
+    return {Path(d): sources.audit(Path(d).read_text(encoding="utf-8")) for d in documents}
+
+
+@dataclass(frozen=True)
+class ResultSources:
+    """What a report may print: the numbers of the results in every printed form, and the
+    fieldwork dates."""
+
+    known_numbers: frozenset[str]
+    dates: frozenset[str]
+
+    @classmethod
+    def read(cls, results: Path, config: Mapping[str, Any]) -> ResultSources:
+        known = printed_forms(result_values(results, config))
+        return cls(frozenset(known), frozenset(interview_dates(results, config)))
+
+    def audit(self, html: str, *, generated_on: str | None = None) -> list[Finding]:
+        if generated_on is None:  # the document records the date it printed
+            found = re.search(r'data-generated-on="([^"]+)"', html)
+            generated_on = found.group(1) if found else None
+        findings = disagreeing_repeats(html)
+        text = visible_text(html)
+        dates = self.dates | ({generated_on} if generated_on else set())
+        for match in _DATE.finditer(text):
+            if match.group() not in dates:
+                findings.append(Finding("unknown date", match.group(), _around(text, match)))
+        text = _VERSION.sub(" ", _DATE.sub(" ", text))
+        text = _STRUCTURE.sub(" ", text)
+        for match in _NUMBER.finditer(text):
+            token = match.group().rstrip(",")
+            if token not in self.known_numbers and token not in NOT_RESULTS:
+                findings.append(Finding("unknown number", token, _around(text, match)))
+        findings += wording_findings(html)
+        return findings
 
 
 def wording_findings(html: str) -> list[Finding]:
@@ -247,8 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = load_config(args.config_yaml)
     failed = 0
-    for report in args.reports:
-        findings = audit_report(Path(report).read_text(encoding="utf-8"), args.results, config)
+    for report, findings in audit_reports(args.reports, args.results, config).items():
         print(f"{report}: {len(findings) or 'no'} findings")
         for finding in findings:
             print(f"  {finding}")
