@@ -17,7 +17,7 @@ import pandas as pd
 from injury_survey.evaluation_report import interval_text
 from injury_survey.evaluation_settings import EvaluationSettings
 from injury_survey.programme_indicators import AWARE, PASSED, SCORE, ProgrammeItems
-from injury_survey.programme_report import SECTION_NAMES, _item_name
+from injury_survey.programme_report import SECTION_NAMES, item_name
 from injury_survey.report_tables.workbook import bilingual
 from injury_survey.reproducible import reproducible_xlsx
 
@@ -38,7 +38,7 @@ SHARE_OF = {
 
 def finding_label(item: str, section: str, items: ProgrammeItems, lang: str) -> str:
     """The item as the subject of a sentence: the share it is, for knowledge and home items."""
-    name = _item_name(item, items, lang)
+    name = item_name(item, items, lang)
     if section in SHARE_OF:
         name = SHARE_OF[section][0 if lang == "zh" else 1].format(item=name)
     return name
@@ -104,7 +104,7 @@ def t24_table(
         scale = _scale(part["statistic"].iloc[0])
         row = {
             "section": SECTION_NAMES[part["section"].iloc[0]][index],
-            "item": _item_name(item, items, lang),
+            "item": item_name(item, items, lang),
             "baseline": f"{scale * diff['baseline']:.1f}",
             "followup": f"{scale * diff['followup']:.1f}",
             "difference": interval_text(diff, scale=scale, decimals=1),
@@ -148,7 +148,7 @@ def forest_rows(comparisons: pd.DataFrame, items: ProgrammeItems, *, lang: str) 
     rows = []
     for item in ordered_items(comparisons):
         part = comparisons[comparisons["indicator"] == item]
-        label = _item_name(item, items, lang)
+        label = item_name(item, items, lang)
         label = label[:1].upper() + label[1:]
         for _, row in part[part["contrast"].isin(["ratio", "ratio_of_ratios"])].iterrows():
             series = "ratio_of_ratios" if row["contrast"] == "ratio_of_ratios" else row["area"]
@@ -237,7 +237,7 @@ def programme_sentences(
             label = label[:1].upper() + label[1:]
             out.append(change_sentence(part, label, lang=lang, confidence=confidence))
         else:
-            quiet.append(_item_name(item, items, lang))
+            quiet.append(item_name(item, items, lang))
     if quiet:
         out.append(
             f"干预地区其余项目未检测到变化：{'、'.join(quiet)}（见表）。"
@@ -257,7 +257,7 @@ def followup_paragraph(
     for item in (AWARE, PASSED):
         part = _rows(comparisons, item)
         if ("intervention", "difference") in part.index:
-            label = _item_name(item, items, lang)
+            label = item_name(item, items, lang)
             if sentences:
                 label = label[:1].upper() + label[1:]
             sentences.append(change_sentence(part, label, lang=lang, confidence=confidence))

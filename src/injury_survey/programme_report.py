@@ -1,4 +1,4 @@
-"""The programme section's table and figure, in Chinese and English.
+"""The programme section's table, headline sentence and report block, in Chinese and English.
 
 Both show the overall estimates of :func:`injury_survey.programme_indicators.estimate_programme`:
 awareness, each source's share among the aware, each knowledge item's share right, the share
@@ -11,13 +11,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from injury_survey.codebook import Codebook
-from injury_survey.figures.common import add_footnote, ci_half_widths
-from injury_survey.figures.style import new_figure, styled, wrap_label
 from injury_survey.programme_indicators import (
     AWARE,
     PASSED,
@@ -32,13 +28,6 @@ SECTION_NAMES = {
     "knowledge_item": ("安全知识题答对比例", "knowledge item answered right"),
     "knowledge_score": ("安全知识得分", "knowledge score"),
     "home_safety": ("家庭安全措施", "home-safety measure"),
-}
-FIGURE_SECTIONS = {
-    "awareness": ("知晓", "awareness"),
-    "source": ("信息来源", "source"),
-    "knowledge_item": ("知识题答对", "knowledge item right"),
-    "knowledge_score": ("知识测试", "knowledge test"),
-    "home_safety": ("家庭", "home"),
 }
 ITEM_NAMES = {
     AWARE: ("知晓率", "awareness rate"),
@@ -55,13 +44,16 @@ FLAG_TEXT = {
 }
 
 
-def _item_name(item: str, items: ProgrammeItems, lang: str) -> str:
+def item_name(item: str, items: ProgrammeItems, lang: str) -> str:
+    """An item's name in the tables and figures: the codebook's label, or the derived
+    indicators' own names (awareness rate, mean score, share passing)."""
     if item in ITEM_NAMES:
         return ITEM_NAMES[item][0 if lang == "zh" else 1]
     return items.label(item, lang)
 
 
-def _lang_index(lang: str) -> int:
+def language_index(lang: str) -> int:
+    """0 for Chinese, 1 for English: the position of a language in the (zh, en) name pairs."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     return 0 if lang == "zh" else 1
@@ -80,7 +72,7 @@ def programme_table(estimates: pd.DataFrame, items: ProgrammeItems, lang: str) -
 
     Proportions print as percentages, the mean score as a percentage of items right.
     """
-    i = _lang_index(lang)
+    i = language_index(lang)
     rows = []
     for _, row in overall(estimates).iterrows():
         flag = row.get("flag")
@@ -101,57 +93,13 @@ def programme_table(estimates: pd.DataFrame, items: ProgrammeItems, lang: str) -
         rows.append(
             [
                 SECTION_NAMES[row["section"]][i],
-                _item_name(row["item"], items, lang),
+                item_name(row["item"], items, lang),
                 value,
                 int(row["n"]),
                 note,
             ]
         )
     return pd.DataFrame(rows, columns=HEADERS[lang])
-
-
-@styled
-def programme_figure(
-    estimates: pd.DataFrame, items: ProgrammeItems, lang: str, *, settings_text: str = ""
-) -> Figure:
-    """Horizontal bars: every overall share (%) with its 95 % CI, grouped by section.
-
-    The mean score is left out (it is not a share); suppressed cells are not drawn.
-    """
-    i = _lang_index(lang)
-    rows = overall(estimates)
-    rows = rows[(rows["statistic"] == "proportion") & ~rows["suppressed"].astype(bool)]
-    labels = [
-        wrap_label(
-            f"{FIGURE_SECTIONS[s][i]}{'：' if lang == 'zh' else ': '}{_item_name(t, items, lang)}",
-            lang,
-            width=22 if lang == "zh" else 42,
-        )
-        for s, t in zip(rows["section"], rows["item"], strict=True)
-    ]
-    lines = sum(label.count("\n") + 1 for label in labels)
-    fig = new_figure(height_cm=2.5 + 0.55 * lines + 0.15 * len(rows))
-    axis = fig.add_subplot()
-    position = np.arange(len(rows))[::-1]
-    estimate = rows["estimate"].to_numpy(float) * 100
-    errors = ci_half_widths(
-        estimate, rows["ci_lower"].to_numpy(float) * 100, rows["ci_upper"].to_numpy(float) * 100
-    )
-    unstable = rows["flag"].fillna("").astype(str).str.contains("unstable").to_numpy()
-    colours = np.where(unstable, "#bbbbbb", "#3b6ea5")
-    axis.barh(position, estimate, color=colours, xerr=errors, capsize=2)
-    axis.set_yticks(position, labels)
-    axis.set_xlim(0, 100)
-    axis.set_xlabel("百分比（%）" if lang == "zh" else "Per cent")
-    notes = [
-        "误差线：95%置信区间（基于设计）。灰色：估计不稳定。"
-        if lang == "zh"
-        else "Whiskers: 95 % CI (design-based). Grey: unstable estimate."
-    ]
-    if settings_text:
-        notes.append(settings_text)
-    add_footnote(fig, notes)
-    return fig
 
 
 def programme_paragraph(estimates: pd.DataFrame, lang: str) -> str:
@@ -226,7 +174,7 @@ UNKNOWN_LEVEL = ("不详", "unknown")
 
 
 def _by_label(words, by: str, lang: str) -> str:
-    i = _lang_index(lang)
+    i = language_index(lang)
     if by == "all":
         return words.text("headings", "all", lang)
     if by.startswith("respondent_"):
@@ -238,7 +186,7 @@ def _level_label(words, by: str, level: str, lang: str) -> str:
     if by == "all":
         return words.text("headings", "all", lang)
     if level == "unknown":
-        return UNKNOWN_LEVEL[_lang_index(lang)]
+        return UNKNOWN_LEVEL[language_index(lang)]
     variable = by.removeprefix("respondent_")
     if variable == "age_group":
         return str(level)
@@ -263,9 +211,9 @@ def workbook_table(estimates: pd.DataFrame, items: ProgrammeItems, codebook, not
     data = data.assign(_order=data["section"].map(order)).sort_values("_order", kind="stable")
     data["unit"] = data["statistic"].map({"proportion": "proportion", "mean": "mean"})
     for lang in ("zh", "en"):
-        i = _lang_index(lang)
+        i = language_index(lang)
         data[f"section_{lang}"] = [SECTION_NAMES[s][i] for s in data["section"]]
-        data[f"item_{lang}"] = [_item_name(t, items, lang) for t in data["item"]]
+        data[f"item_{lang}"] = [item_name(t, items, lang) for t in data["item"]]
         data[f"by_{lang}"] = [_by_label(words, b, lang) for b in data["by"]]
         data[f"level_{lang}"] = [
             _level_label(words, b, v, lang) for b, v in zip(data["by"], data["level"], strict=True)

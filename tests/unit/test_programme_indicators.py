@@ -297,7 +297,8 @@ def test_wave_with_a_partial_home_table_and_bad_rows(tmp_path, codebook):
 
 
 def test_report_table_formats_percentages_and_hides_suppressed_cells(items):
-    from injury_survey.programme_report import programme_figure, programme_table
+    from injury_survey.figures.programme_chart import programme_figure
+    from injury_survey.programme_report import programme_table
 
     estimates = pd.DataFrame(
         {

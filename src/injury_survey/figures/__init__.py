@@ -1,10 +1,12 @@
 """Figures of the pilot, the plan and the report, in one house style, in Chinese and English.
 
 :mod:`~injury_survey.figures.style` holds the font, sizes, palette, the bilingual figure texts
-and :func:`save_figure`; :mod:`~injury_survey.figures.charts` (estimate figures F3–F9) and
-:mod:`~injury_survey.figures.sample_charts` (F1, F2, F10 and the plan's sample-size figure) hold
-one function per figure (docs/methods.md §6.6); :mod:`~injury_survey.figures.common` their
-shared table checks. Each takes a tidy table, a
+and :func:`save_figure`. One function per figure (docs/methods.md §6.6) in
+:mod:`~injury_survey.figures.charts` (estimate figures F3–F9),
+:mod:`~injury_survey.figures.sample_charts` (F1, F2, F10 and the plan's sample-size figure),
+:mod:`~injury_survey.figures.evaluation_charts` (the evaluation's forest plots) and
+:mod:`~injury_survey.figures.programme_chart` (the programme section's figure);
+:mod:`~injury_survey.figures.common` holds their shared table checks. Each takes a tidy table, a
 language and the codebook labels, and returns a matplotlib Figure::
 
     from injury_survey.figures import incidence_by_age_sex, save_figure, figure_languages
