@@ -304,6 +304,73 @@ class SurveyDesign(DesignFrame):
         table["ci_upper"] = [b[1] for b in bounds]
         return table[by_cols + RESULT_COLUMNS]
 
+    def level_proportions(
+        self,
+        y: str,
+        levels: Sequence[int],
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        ci_method: Literal["logit", "beta"] = "logit",
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """The proportion of each of ``levels`` of the integer-coded column ``y``, per domain:
+        what :meth:`proportion` gives for each level's 0/1 indicator, from one svy call for all
+        levels (R ``svymean(~factor(y))``; its linearised variable of level ``k`` is that of the
+        indicator, ``w_i([y_i = k] − p_k)/Σw``).
+
+        Values of ``y`` in the domain that are not in ``levels`` stay in the denominator and get
+        no row. A level absent from a domain gets estimate 0 and SE 0, no CI and no deff, as its
+        indicator's mean would. Rows are in the order of ``levels``, then of the domains;
+        columns are ``by``, ``y`` and :data:`RESULT_COLUMNS`.
+        """
+        if ci_method not in ("logit", "beta"):
+            raise SurveyDesignError(f"ci_method must be 'logit' or 'beta', got {ci_method!r}.")
+        self._check_analysis_columns([y])
+        if not pd.api.types.is_integer_dtype(self._data[y].dtype):
+            raise SurveyDesignError(f"Column '{y}' must hold integer level codes.")
+        by_cols = _as_list(by)
+        result = self._estimate(
+            "prop", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
+        )
+        found = result.to_polars().to_pandas().rename(columns={"est": "estimate"})
+        if "deff" not in found.columns:
+            found["deff"] = np.nan
+        found[y] = found[y].astype("int64")
+        domains = found[by_cols].drop_duplicates() if by_cols else pd.DataFrame(index=[0])
+        domain_df = found.groupby(by_cols, sort=False)["df"].first() if by_cols else None
+        rows = []
+        for level in levels:
+            part = domains.assign(**{y: int(level)})
+            part = part.merge(found, on=[*by_cols, y], how="left")
+            absent = part["estimate"].isna()
+            part.loc[absent, ["estimate", "se"]] = 0.0
+            if by_cols:
+                keys = (
+                    pd.MultiIndex.from_frame(part[by_cols])
+                    if len(by_cols) > 1
+                    else part[by_cols[0]]
+                )
+                part.loc[absent, "df"] = domain_df.reindex(keys).to_numpy()[absent.to_numpy()]
+            else:
+                part.loc[absent, "df"] = found["df"].iloc[0]
+            rows.append(part)
+        table = pd.concat(rows, ignore_index=True)
+        table["df"] = table["df"].astype(int)
+        table = table[[*by_cols, y, "estimate", "se", "deff", "df"]]
+        table = self._add_counts(table, by_cols, where)
+        if ci_method == "logit":
+            bounds = [logit_ci(p, s, d, confidence) for p, s, d in _psd(table)]
+        else:
+            rows_n = self._rows_for_korn_graubard(table)
+            bounds = [
+                korn_graubard_ci(p, s, d, n, confidence)
+                for (p, s, d), n in zip(_psd(table), rows_n, strict=True)
+            ]
+        table["ci_lower"] = [b[0] for b in bounds]
+        table["ci_upper"] = [b[1] for b in bounds]
+        return table[[*by_cols, y, *RESULT_COLUMNS]]
+
     def ratio(
         self,
         y: str,
