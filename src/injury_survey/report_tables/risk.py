@@ -70,8 +70,9 @@ def risk_model(
     # aliased coefficient as NA (e.g. education "pre-school child" and occupation "pre-school
     # child" describe the same persons, so their dummy sets add up alike).
     levels = {c: sorted(in_model[c].unique(), key=_sort_key) for c in present}
+    # uint8: a million persons × ~30 dummies is 30 MB instead of 240 (svy takes them as numbers)
     dummies = {
-        f"_d_{c}_{i}": (frame[c] == level).astype(float).reset_index(drop=True)
+        f"_d_{c}_{i}": (frame[c] == level).astype("uint8").reset_index(drop=True)
         for c in present
         for i, level in enumerate(levels[c])
         if i > 0
@@ -283,7 +284,8 @@ def _independent_columns(dummies: pd.DataFrame) -> list[str]:
     """
     if dummies.empty:
         return []
-    patterns, counts = np.unique(dummies.to_numpy(dtype=float), axis=0, return_counts=True)
+    patterns, counts = np.unique(dummies.to_numpy(), axis=0, return_counts=True)
+    patterns = patterns.astype(float)
     scale = np.sqrt(counts.astype(float))
     kept: list[str] = []
     basis = scale[:, None]
