@@ -751,3 +751,17 @@ def test_report_inputs_read_only_what_the_tables_use(tmp_path):
     # the quality appendix reads every clean table whole
     _, every = read_report_inputs(tmp_path, clean=None)
     assert list(every["persons"].columns) == ["person_id", "education", "line"]
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(2000, 27), (300, 63), (50, 1), (400, 70)])
+def test_distinct_dummy_rows_are_numpys(rows, columns):
+    """The risk model's collinearity check reads the distinct dummy rows through binary keys;
+    numpy's row-wise unique is the oracle (same rows, same order, same counts)."""
+    from injury_survey.report_tables.risk import _distinct_rows
+
+    rng = np.random.default_rng(columns)
+    matrix = (rng.random((rows, columns)) < rng.random(columns)).astype("uint8")
+    expected_rows, expected_counts = np.unique(matrix, axis=0, return_counts=True)
+    found_rows, found_counts = _distinct_rows(matrix)
+    assert np.array_equal(found_rows, expected_rows)
+    assert np.array_equal(found_counts, expected_counts)
