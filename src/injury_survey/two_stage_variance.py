@@ -77,7 +77,8 @@ def two_stage_coefficient_se(
     weight = data[design.weight].to_numpy(dtype=float) * in_domain
     information = (x * (weight * mu * (1 - mu))[:, None]).T @ x
     residual = np.where(in_domain, np.nan_to_num(response) - mu, 0.0)
-    scores = (x * residual[:, None]) @ np.linalg.inv(information)
+    # in place: x is not needed again, and at a million persons each copy is ~0.2 GB
+    scores = np.multiply(x, residual[:, None], out=x) @ np.linalg.inv(information)
     columns = {f"_glm_z{k}": scores[:, k] for k in range(len(names))}
     totals = design.with_columns(columns)
     se = np.array([float(totals.total(column)["se"].iloc[0]) for column in columns])
