@@ -97,22 +97,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The weights.parquet columns the report tables read: the design (with the variance
-# declaration's columns and the calibration record of either weights.calibration method), the
-# domains and the analysis variables. The others (source rows, dates, the intermediate weights,
-# the alternative case definitions) are not loaded: at a million persons they are ~0.3 GB.
+# The weights.parquet columns the report tables read besides the variance declaration's and the
+# calibration record's (added by read_report_inputs): the design, the domains and the analysis
+# variables. The others (source rows, dates, the intermediate weights, the alternative case
+# definitions) are not loaded: at a million persons they are ~0.3 GB.
 REPORT_WEIGHTS_COLUMNS = (
     "person_id",
     "hh_id",
     "stratum_id",
     "psu_id",
-    "certainty",
-    "psus_in_frame",
-    "households_listed",
     "weight",
-    "weight_pnr",
-    "calibration_cell",
-    "calibration_age_group",
     "sex",
     "age_years",
     "age_group",
@@ -136,7 +130,8 @@ def read_report_inputs(
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """``weights.parquet`` and the clean tables of a wave, as much of them as the tables read.
 
-    The weights keep :data:`REPORT_WEIGHTS_COLUMNS` (in the file's order); ``clean`` names the
+    The weights keep :data:`REPORT_WEIGHTS_COLUMNS`, the variance declaration's columns and those
+    of either calibration record (in the file's order); ``clean`` names the
     clean tables to read (those absent from the wave are skipped; None reads them all, as the
     quality appendix's item non-response needs). The clean persons are read only for the
     person columns the weights file lacks (a file from an older run).
@@ -145,11 +140,24 @@ def read_report_inputs(
 
     from injury_survey.report_tables.designs import PERSON_COLUMNS
     from injury_survey.results import read_clean
+    from injury_survey.variance_design import VarianceDeclaration
+    from injury_survey.weighting import calibration_spec
 
+    variance = VarianceDeclaration()
+    wanted = {
+        *REPORT_WEIGHTS_COLUMNS,
+        variance.household,
+        variance.certainty,
+        variance.psus_in_frame,
+        variance.households_listed,
+    }
+    for method in ("poststratify", "rake"):
+        spec = calibration_spec(method)
+        wanted |= {spec.weight_before, *spec.cells}
     wave_dir = Path(wave_dir)
     path = wave_dir / "weights.parquet"
     names = pq.read_schema(path).names
-    weights = pd.read_parquet(path, columns=[c for c in names if c in REPORT_WEIGHTS_COLUMNS])
+    weights = pd.read_parquet(path, columns=[c for c in names if c in wanted])
     folder = wave_dir / "clean"
     if clean is None:
         return weights, read_clean(folder)
