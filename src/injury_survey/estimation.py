@@ -106,6 +106,8 @@ def estimate_indicators(
     calibration: str | None = None,
     recall: Mapping | None = None,
     screening_dont_know: str | None = None,
+    design: SurveyDesign | None = None,
+    per_injured: bool = True,
 ) -> pd.DataFrame:
     """Rows of ``estimates.csv`` (columns :data:`ESTIMATE_COLUMNS`) for I1, I2, I3 and I4.
 
@@ -116,6 +118,10 @@ def estimate_indicators(
     credit the calibration; None treats the weights as fixed). ``recall`` (the config block) and
     ``screening_dont_know``, when given, are named in the ``method`` column: the window the
     person-years cover and how "don't know" to the screening question was handled.
+
+    ``design``, when given, is the design of ``persons_weighted`` (the same rows, in order, and
+    the same declaration as the settings and ``calibration`` make), so that it is not built
+    again; ``per_injured=False`` leaves out episodes per injured person (I4).
     """
     confidence = float(settings.get("confidence", 0.95))
     ci_method = settings.get("ci_method", "logit")
@@ -161,12 +167,17 @@ def estimate_indicators(
         *domains,
         *std_by,
     ]
-    design = design_from_weights(
-        persons_weighted[[c for c in dict.fromkeys(needed) if c in persons_weighted.columns]],
-        lonely_psu=lonely_psu,
-        calibration=calibration,
-        variance=variance,
-    )
+    if design is not None:
+        design = design.with_columns(
+            {"_age_group_std": persons_weighted["_age_group_std"].to_numpy()}
+        )
+    else:
+        design = design_from_weights(
+            persons_weighted[[c for c in dict.fromkeys(needed) if c in persons_weighted.columns]],
+            lonely_psu=lonely_psu,
+            calibration=calibration,
+            variance=variance,
+        )
     lonely_text = _LONELY_TEXT[lonely_psu]
     if design.lonely_strata:
         lonely_text += " applied to stratum " + ", ".join(design.lonely_strata)
@@ -201,11 +212,13 @@ def estimate_indicators(
                 f"{base_method}; ratio episodes/person-years x 1000{exposure_text}; {log_ci_text}",
             )
         )
-        per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
-        per_injured = _count_injured(per_injured, persons_weighted, by)
+        if not per_injured:
+            continue
+        episodes_per_injured = design.ratio("n_episodes", "injured", by=by, confidence=confidence)
+        episodes_per_injured = _count_injured(episodes_per_injured, persons_weighted, by)
         pieces.append(
             _rows(
-                per_injured,
+                episodes_per_injured,
                 "episodes_per_injured",
                 by,
                 f"{base_method}; ratio episodes/injured persons; {log_ci_text}",

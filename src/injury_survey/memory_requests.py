@@ -24,9 +24,9 @@ MEMORY_MODEL: dict[str, tuple[float, float]] = {
     "clean_survey": (310, 8.0),  # 536 → 1684 MB on 17 → 166 MB (CSV)
     "compute_weights": (490, 33.0),  # 687 → 2388 MB on 7.3 → 61 MB
     "estimate_indicators": (470, 62.0),  # 623 → 1894 MB on 3.2 → 23.9 MB
-    "injury_profile": (480, 69.0),  # 829 → 3766 MB on 6.6 → 49.7 MB
-    "injury_burden": (500, 61.0),  # 820 → 3439 MB on 6.5 → 49.7 MB
-    "risk_factors": (490, 69.0),  # 873 → 3823 MB on 6.5 → 49.7 MB
+    "injury_profile": (480, 32.0),  # 829 → 2203 MB on 6.6 → 49.7 MB
+    "injury_burden": (500, 36.0),  # 820 → 2348 MB on 6.5 → 49.7 MB
+    "risk_factors": (490, 40.0),  # 873 → 2577 MB on 6.5 → 49.7 MB
     "programme_indicators": (530, 38.0),  # 575 → 794 MB on 6.7 → 50 MB (1,114 MB seen once)
     "evaluation": (580, 130.0),  # not in the benchmark: as the estimates, which it repeats
     "report_figures": (480, 20.0),  # 602 → 1678 MB on 6.8 → 50 MB

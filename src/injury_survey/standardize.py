@@ -181,7 +181,7 @@ def _fold_empty_groups(
     non-empty neighbour (the nearest older one for leading empty groups), and the merges as text
     ("85+→80-84; …", empty when none)."""
     usable = rows[rows[y].notna()] if x is None else rows[rows[y].notna() & (rows[x] > 0)]
-    present = set(usable[age_group].dropna().astype(str))
+    present = set(usable[age_group].dropna().astype(str).unique())
     labels = [str(label) for label in shares.index]
     filled = [label for label in labels if label in present]
     if not filled:

@@ -81,6 +81,10 @@ __all__ = [
 
 RESULT_COLUMNS = ["estimate", "se", "ci_lower", "ci_upper", "deff", "df", "n"]
 
+# The columns of svy's frame that carry the design as integer codes (SurveyDesign._design_codes).
+_DESIGN_CODES = {"stratum": "_svy_stratum_code", "psu": "_svy_psu_code", "ssu": "_svy_ssu_code"}
+_CODE_OFFSET = 10**9
+
 # Our setting -> svy's singleton rule. The R equivalent is options(survey.lonely.psu = ...).
 _SINGLETON_RULES: dict[str, object] = {
     "fail": None,  # R "fail" (R's default): svy raises on a singleton stratum
@@ -155,43 +159,80 @@ class SurveyDesign(DesignFrame):
 
     # ------------------------------------------------------------------ construction
 
-    def _build_sample(self) -> svy.Sample:
+    def _build_sample(self, frame: pl.DataFrame | None = None) -> svy.Sample:
+        """svy's sample of this design over ``frame``: by default the analysis frame converted
+        to polars (kept as ``_polars``, which designs derived by :meth:`with_columns` extend)."""
+        if frame is None:
+            frame = self._svy_frame()
+        self._polars = frame
+        return svy.Sample(frame, self._svy_design())
+
+    def _calibration_groups(self) -> list[list[str]]:
+        """The cell columns of each of svy's post-stratifications (one for poststratify, one
+        per margin for raking)."""
+        spec = self.calibration
+        return [list(spec.cells)] if spec.method == "poststratify" else [[c] for c in spec.cells]
+
+    def _svy_frame(self) -> pl.DataFrame:
         frame = self._data.assign(
             **{
                 column: self._data[column].astype(str)
                 for column in (self._variance_strata, self._variance_psu)
             }
         )
+        if self.calibration is not None:
+            # Integer codes, not labels: svy 0.35 silently stops crediting the calibration when
+            # the cell column holds strings (measured: the SE of a post-stratified mean then
+            # differs from R's by 6 %).
+            for index, columns in enumerate(self._calibration_groups()):
+                frame[f"_calibration_cell_{index}"] = pd.factorize(joined_label(frame, columns))[
+                    0
+                ].astype("int64")
+        polars_frame = _to_polars(frame)
+        return polars_frame.with_columns(self._design_codes(polars_frame))
+
+    def _design_codes(self, frame: pl.DataFrame) -> list[pl.Expr]:
+        """The variance strata, first-stage units (within strata) and second-stage units as the
+        integer codes svy makes of them (dense ranks, as ``svy.core.data_prep``), plus an offset
+        that gives every code as many digits, so codes sort alike as numbers and as text.
+
+        svy ranks the design columns again for every sample it builds; ranking text at a million
+        rows cost ~0.3 s a sample, and every table's design is a sample. Given the codes, it
+        finds the same ranks at once, so its kernels see the same units in the same order."""
+        rank = {
+            _DESIGN_CODES["stratum"]: pl.col(self._variance_strata).rank("dense"),
+            _DESIGN_CODES["psu"]: pl.struct(
+                list(dict.fromkeys([self._variance_strata, self._variance_psu]))
+            ).rank("dense"),
+        }
+        if "ssu" in self._population_sizes():
+            rank[_DESIGN_CODES["ssu"]] = pl.col(VARIANCE_SSU).rank("dense")
+        return [
+            (expression.cast(pl.Int64) + _CODE_OFFSET).alias(name)
+            for name, expression in rank.items()
+        ]
+
+    def _svy_design(self) -> svy.Design:
         adjustment = None
         if self.calibration is not None:
-            spec = self.calibration
-            # svy's record holds one column per post-stratification (one for poststratify, one
-            # per margin for raking). Integer codes, not labels: svy 0.35 silently stops
-            # crediting the calibration when the cell column holds strings (measured: the SE of
-            # a post-stratified mean then differs from R's by 6 %).
-            groups = (
-                [list(spec.cells)] if spec.method == "poststratify" else [[c] for c in spec.cells]
-            )
-            cells = []
-            for index, columns in enumerate(groups):
-                name = f"_calibration_cell_{index}"
-                frame[name] = pd.factorize(joined_label(frame, columns))[0].astype("int64")
-                cells.append(name)
             adjustment = svy.WgtAdjustment(
-                kind="poststratification" if spec.method == "poststratify" else "raking",
-                prev_wgt=spec.weight_before,
+                kind=(
+                    "poststratification" if self.calibration.method == "poststratify" else "raking"
+                ),
+                prev_wgt=self.calibration.weight_before,
                 new_wgt=self.weight,
-                cells=tuple(cells),
+                cells=tuple(
+                    f"_calibration_cell_{index}" for index in range(len(self._calibration_groups()))
+                ),
             )
-        design = svy.Design(
-            stratum=self._variance_strata,
-            psu=self._variance_psu,
+        return svy.Design(
+            stratum=_DESIGN_CODES["stratum"],
+            psu=_DESIGN_CODES["psu"],
             wgt=self.weight,
             wgt_adjustment=adjustment,
             singleton=_SINGLETON_RULES[self.lonely_psu],
             **self._population_sizes(),
         )
-        return svy.Sample(_to_polars(frame), design)
 
     def _population_sizes(self) -> dict:
         """svy's fpc: one stage (``pop_size`` = N of the first-stage units) or two
@@ -201,7 +242,10 @@ class SurveyDesign(DesignFrame):
         if self.variance.fpc == "first_stage":
             return {"pop_size": STAGE1_SIZE}
         if self.variance.fpc == "two_stage":
-            return {"ssu": VARIANCE_SSU, "pop_size": svy.PopSize(psu=STAGE1_SIZE, ssu=STAGE2_SIZE)}
+            return {
+                "ssu": _DESIGN_CODES["ssu"],
+                "pop_size": svy.PopSize(psu=STAGE1_SIZE, ssu=STAGE2_SIZE),
+            }
         return {}
 
     def with_columns(self, columns: Mapping[str, np.ndarray | pd.Series]) -> SurveyDesign:
@@ -210,7 +254,8 @@ class SurveyDesign(DesignFrame):
 
         The rows and the design columns are those of this design, so its checks, variance
         columns and counts of strata and units hold as they are: only the svy sample is built
-        again (recomputing the variance columns cost ~0.4 s per million rows and design).
+        again, over this design's polars frame with the new columns (recomputing the variance
+        columns cost ~0.4 s per million rows and design).
         A column that replaces a design column makes a design from scratch instead."""
         if set(columns) & self._design_columns():
             return SurveyDesign(
@@ -228,7 +273,11 @@ class SurveyDesign(DesignFrame):
         derived._counts_cache = {}
         derived._complete = self._complete - set(columns)
         derived._binary = self._binary - set(columns)
-        derived._sample = derived._build_sample()
+        # svy gets this design's polars frame with the new columns beside it: the columns it
+        # already has are shared, not converted and copied again (~0.3 GB and ~1 s per million
+        # rows and design)
+        added = _to_polars(derived._data[list(columns)])
+        derived._sample = derived._build_sample(self._polars.with_columns(added.get_columns()))
         return derived
 
     def _design_columns(self) -> set[str]:
@@ -303,6 +352,73 @@ class SurveyDesign(DesignFrame):
         table["ci_lower"] = [b[0] for b in bounds]
         table["ci_upper"] = [b[1] for b in bounds]
         return table[by_cols + RESULT_COLUMNS]
+
+    def level_proportions(
+        self,
+        y: str,
+        levels: Sequence[int],
+        *,
+        by: str | Sequence[str] | None = None,
+        where: tuple[str, object] | None = None,
+        ci_method: Literal["logit", "beta"] = "logit",
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """The proportion of each of ``levels`` of the integer-coded column ``y``, per domain:
+        what :meth:`proportion` gives for each level's 0/1 indicator, from one svy call for all
+        levels (R ``svymean(~factor(y))``; its linearised variable of level ``k`` is that of the
+        indicator, ``w_i([y_i = k] − p_k)/Σw``).
+
+        Values of ``y`` in the domain that are not in ``levels`` stay in the denominator and get
+        no row. A level absent from a domain gets estimate 0 and SE 0, no CI and no deff, as its
+        indicator's mean would. Rows are in the order of ``levels``, then of the domains;
+        columns are ``by``, ``y`` and :data:`RESULT_COLUMNS`.
+        """
+        if ci_method not in ("logit", "beta"):
+            raise SurveyDesignError(f"ci_method must be 'logit' or 'beta', got {ci_method!r}.")
+        self._check_analysis_columns([y])
+        if not pd.api.types.is_integer_dtype(self._data[y].dtype):
+            raise SurveyDesignError(f"Column '{y}' must hold integer level codes.")
+        by_cols = _as_list(by)
+        result = self._estimate(
+            "prop", y, by=by, where=self._where(where), alpha=1 - confidence, drop_nulls=True
+        )
+        found = result.to_polars().to_pandas().rename(columns={"est": "estimate"})
+        if "deff" not in found.columns:
+            found["deff"] = np.nan
+        found[y] = found[y].astype("int64")
+        domains = found[by_cols].drop_duplicates() if by_cols else pd.DataFrame(index=[0])
+        domain_df = found.groupby(by_cols, sort=False)["df"].first() if by_cols else None
+        rows = []
+        for level in levels:
+            part = domains.assign(**{y: int(level)})
+            part = part.merge(found, on=[*by_cols, y], how="left")
+            absent = part["estimate"].isna()
+            part.loc[absent, ["estimate", "se"]] = 0.0
+            if by_cols:
+                keys = (
+                    pd.MultiIndex.from_frame(part[by_cols])
+                    if len(by_cols) > 1
+                    else part[by_cols[0]]
+                )
+                part.loc[absent, "df"] = domain_df.reindex(keys).to_numpy()[absent.to_numpy()]
+            else:
+                part.loc[absent, "df"] = found["df"].iloc[0]
+            rows.append(part)
+        table = pd.concat(rows, ignore_index=True)
+        table["df"] = table["df"].astype(int)
+        table = table[[*by_cols, y, "estimate", "se", "deff", "df"]]
+        table = self._add_counts(table, by_cols, where)
+        if ci_method == "logit":
+            bounds = [logit_ci(p, s, d, confidence) for p, s, d in _psd(table)]
+        else:
+            rows_n = self._rows_for_korn_graubard(table)
+            bounds = [
+                korn_graubard_ci(p, s, d, n, confidence)
+                for (p, s, d), n in zip(_psd(table), rows_n, strict=True)
+            ]
+        table["ci_lower"] = [b[0] for b in bounds]
+        table["ci_upper"] = [b[1] for b in bounds]
+        return table[[*by_cols, y, *RESULT_COLUMNS]]
 
     def ratio(
         self,

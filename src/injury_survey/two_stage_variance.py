@@ -77,7 +77,8 @@ def two_stage_coefficient_se(
     weight = data[design.weight].to_numpy(dtype=float) * in_domain
     information = (x * (weight * mu * (1 - mu))[:, None]).T @ x
     residual = np.where(in_domain, np.nan_to_num(response) - mu, 0.0)
-    scores = (x * residual[:, None]) @ np.linalg.inv(information)
+    # in place: x is not needed again, and at a million persons each copy is ~0.2 GB
+    scores = np.multiply(x, residual[:, None], out=x) @ np.linalg.inv(information)
     columns = {f"_glm_z{k}": scores[:, k] for k in range(len(names))}
     totals = design.with_columns(columns)
     se = np.array([float(totals.total(column)["se"].iloc[0]) for column in columns])
@@ -112,6 +113,10 @@ def two_stage_rao_scott(
     row_code = _codes(data[row], row_levels)
     column_code = _codes(data[column], column_levels)
     cells = [f"k{k}" for k in range(n_rows * n_columns)]
+    if len(np.unique((column_code * n_rows + row_code)[in_domain])) < len(cells):
+        # A cell without rows has share 0 (the check below): known before estimating anything
+        # (at a million persons the covariance of the cells costs ~2 s a table).
+        return None
     cell = np.where(in_domain, np.char.add("k", (column_code * n_rows + row_code).astype(str)), "")
     found, p_found, v_found = design.with_columns(
         {"_rs_cell": cell, "_rs_domain": in_domain.astype(int)}

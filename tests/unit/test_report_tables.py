@@ -720,3 +720,48 @@ def test_committed_golden_values_reproduce_in_r(tmp_path, expected):
     assert len(fresh) == len(expected)
     for quantity, key, value in fresh.itertuples(index=False):
         assert float(value) == pytest.approx(expected[(quantity, key)], rel=1e-12)
+
+
+def test_report_inputs_read_only_what_the_tables_use(tmp_path):
+    from injury_survey.report_tables import REPORT_WEIGHTS_COLUMNS, read_report_inputs
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    weights = pd.DataFrame(
+        {
+            "person_id": ["a", "b"],
+            "source_file": ["x.csv", "x.csv"],  # not read by the tables
+            "weight": [10.0, 20.0],
+            "interview_date": ["2026-01-01", "2026-01-02"],  # not read
+            "injured": [0, 1],
+        }
+    )
+    weights.to_parquet(tmp_path / "weights.parquet")
+    persons = pd.DataFrame({"person_id": ["a", "b"], "education": [3, 4], "line": [1, 2]})
+    persons.to_parquet(clean / "persons.parquet")
+    pd.DataFrame({"hh_id": ["h"]}).to_parquet(clean / "households.parquet")
+    pd.DataFrame({"person_id": ["b"], "cause": [3]}).to_parquet(clean / "episodes.parquet")
+
+    read, tables = read_report_inputs(tmp_path)
+    assert list(read.columns) == ["person_id", "weight", "injured"]
+    assert set(REPORT_WEIGHTS_COLUMNS) >= set(read.columns)
+    assert sorted(tables) == ["episodes", "households", "persons"]  # no deaths file: skipped
+    # the weights lack person columns the tables use: those (only) come from the clean persons
+    assert list(tables["persons"].columns) == ["person_id", "education"]
+    # the quality appendix reads every clean table whole
+    _, every = read_report_inputs(tmp_path, clean=None)
+    assert list(every["persons"].columns) == ["person_id", "education", "line"]
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(2000, 27), (300, 63), (50, 1), (400, 70)])
+def test_distinct_dummy_rows_are_numpys(rows, columns):
+    """The risk model's collinearity check reads the distinct dummy rows through binary keys;
+    numpy's row-wise unique is the oracle (same rows, same order, same counts)."""
+    from injury_survey.report_tables.risk import _distinct_rows
+
+    rng = np.random.default_rng(columns)
+    matrix = (rng.random((rows, columns)) < rng.random(columns)).astype("uint8")
+    expected_rows, expected_counts = np.unique(matrix, axis=0, return_counts=True)
+    found_rows, found_counts = _distinct_rows(matrix)
+    assert np.array_equal(found_rows, expected_rows)
+    assert np.array_equal(found_counts, expected_counts)

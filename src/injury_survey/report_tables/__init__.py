@@ -29,7 +29,8 @@ Usage in a notebook::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -70,6 +71,7 @@ __all__ = [
     "garwood_ci",
     "prepare_report_data",
     "profile_tables",
+    "read_report_inputs",
     "quality_tables",
     "read_tables",
     "report_order",
@@ -93,6 +95,83 @@ def __getattr__(name: str) -> Any:
 
         return getattr(estimators, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The weights.parquet columns the report tables read besides the variance declaration's and the
+# calibration record's (added by read_report_inputs): the design, the domains and the analysis
+# variables. The others (source rows, dates, the intermediate weights, the alternative case
+# definitions) are not loaded: at a million persons they are ~0.3 GB.
+REPORT_WEIGHTS_COLUMNS = (
+    "person_id",
+    "hh_id",
+    "stratum_id",
+    "psu_id",
+    "weight",
+    "sex",
+    "age_years",
+    "age_group",
+    "age_group_5y",
+    "injured",
+    "n_episodes",
+    "person_years",
+    "proxy",
+    "education",
+    "occupation",
+    "marital",
+    "hukou",
+    "respondent_type",
+    "injured_12m",
+    "months_present_12m",
+)
+
+
+def read_report_inputs(
+    wave_dir: str | Path, *, clean: Sequence[str] | None = ("households", "episodes", "deaths")
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``weights.parquet`` and the clean tables of a wave, as much of them as the tables read.
+
+    The weights keep :data:`REPORT_WEIGHTS_COLUMNS`, the variance declaration's columns and those
+    of either calibration record (in the file's order); ``clean`` names the
+    clean tables to read (those absent from the wave are skipped; None reads them all, as the
+    quality appendix's item non-response needs). The clean persons are read only for the
+    person columns the weights file lacks (a file from an older run).
+    """
+    import pyarrow.parquet as pq
+
+    from injury_survey.report_tables.designs import PERSON_COLUMNS
+    from injury_survey.results import read_clean
+    from injury_survey.variance_design import VarianceDeclaration
+    from injury_survey.weighting import calibration_spec
+
+    variance = VarianceDeclaration()
+    wanted = {
+        *REPORT_WEIGHTS_COLUMNS,
+        variance.household,
+        variance.certainty,
+        variance.psus_in_frame,
+        variance.households_listed,
+    }
+    for method in ("poststratify", "rake"):
+        spec = calibration_spec(method)
+        wanted |= {spec.weight_before, *spec.cells}
+    wave_dir = Path(wave_dir)
+    path = wave_dir / "weights.parquet"
+    names = pq.read_schema(path).names
+    weights = pd.read_parquet(path, columns=[c for c in names if c in wanted])
+    folder = wave_dir / "clean"
+    if clean is None:
+        return weights, read_clean(folder)
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in clean
+        if (folder / f"{name}.parquet").exists()
+    }
+    lacking = [c for c in PERSON_COLUMNS if c not in weights.columns]
+    if lacking and "persons" not in tables:
+        persons = folder / "persons.parquet"
+        present = [c for c in pq.read_schema(persons).names if c in ("person_id", *lacking)]
+        tables["persons"] = pd.read_parquet(persons, columns=present)
+    return weights, tables
 
 
 def prepare_report_data(

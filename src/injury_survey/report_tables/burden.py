@@ -79,6 +79,9 @@ def incidence_by_sex(data: ReportData, words: Words) -> Table:
         },
         age_groups=list(settings.age_groups),
         calibration=data.calibration.method if data.calibration is not None else None,
+        # the notebook's person design (the frame above, the same declaration): not built again
+        design=data.base_person_design,
+        per_injured=False,
     )
     rows = estimates[estimates["indicator"].isin(T3_INDICATORS)].copy()
     rows["sex"] = [ALL if level == "all" else int(float(level)) for level in rows["level"]]

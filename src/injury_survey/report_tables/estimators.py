@@ -40,28 +40,28 @@ def composition(
     valid = values.notna()
     if domain is not None:
         valid &= domain.fillna(False).astype(bool)
-    extra = {"_in_domain": valid.astype(int)}
-    for code in codes:
-        extra[f"_is_{code}"] = (values == code).fillna(False).astype(int)
+    extra = {"_in_domain": valid.astype(int), "_level": _level_codes(values, codes)}
     by_cols = [by] if isinstance(by, str) else list(by or [])
     for column in by_cols:
         extra[column] = _domain_codes(episodes[column])
     if not valid.any():
         return _empty(by_cols + ["by", "level"])
     design = data.episode_design(extra)
+    # one svy call for every category (the proportion of each category's indicator)
+    table = design.level_proportions(
+        "_level",
+        codes,
+        by=by_cols or None,
+        where=("_in_domain", 1),
+        ci_method=settings.ci_method,
+        confidence=settings.confidence,
+    ).rename(columns={"_level": "level"})
     rows = []
     for code in codes:
-        table = design.proportion(
-            f"_is_{code}",
-            by=by_cols or None,
-            where=("_in_domain", 1),
-            ci_method=settings.ci_method,
-            confidence=settings.confidence,
-        )
+        part = table[table["level"] == code].reset_index(drop=True)
         cell = (values == code).fillna(False) & valid
-        table["n_cases"] = _count_cells(episodes, cell, by_cols, table)
-        table.insert(len(by_cols), "level", code)
-        rows.append(table)
+        part["n_cases"] = _count_cells(episodes, cell, by_cols, part)
+        rows.append(part)
     out = pd.concat(rows, ignore_index=True)
     out.insert(len(by_cols), "by", by_name or variable)
     return out
@@ -141,6 +141,15 @@ def person_proportion(
         frame = frame[frame["_where"] == 1]
     table["n_cases"] = _count_cells(frame, frame[name] == 1, by_cols, table)
     return table
+
+
+def _level_codes(values: pd.Series, codes: Sequence[int]) -> pd.Series:
+    """``values`` as integer level codes for :meth:`SurveyDesign.level_proportions`: each of
+    ``codes`` as itself, any other value (and a missing one, outside the domain anyway) as a code
+    below them all, so it stays in the denominator without a row of its own."""
+    other = min([0, *(int(code) for code in codes)]) - 1
+    known = values.isin(list(codes))
+    return values.where(known, other).fillna(other).astype("int64")
 
 
 def _domain_codes(values: pd.Series) -> pd.Series:

@@ -337,22 +337,30 @@ def cross_table(
     columns = pd.to_numeric(episodes[column_variable], errors="coerce")
     valid = rows.notna() & columns.notna()
     pairs = sorted({(int(r), int(c)) for r, c in zip(rows[valid], columns[valid], strict=True)})
-    extra = {"_valid": valid.astype(int)}
-    for r, c in pairs:
-        extra[f"_cell_{r}_{c}"] = ((rows == r) & (columns == c)).fillna(False).astype(int)
-    design = data.episode_design(extra)
+    # each observed cell as one level code, estimated in one svy call for all cells
+    cell_code = pd.Series(-1, index=episodes.index, dtype="int64")
+    counts = pd.Series(0, index=range(len(pairs)), dtype="int64")
+    for index, (r, c) in enumerate(pairs):
+        in_cell = ((rows == r) & (columns == c)).fillna(False).to_numpy()
+        cell_code[in_cell] = index
+        counts[index] = int(in_cell.sum())
+    design = data.episode_design({"_valid": valid.astype(int), "_cell": cell_code})
     found = {}
-    for r, c in pairs:
-        result = design.proportion(
-            f"_cell_{r}_{c}",
+    if pairs:
+        cells = design.level_proportions(
+            "_cell",
+            range(len(pairs)),
             where=("_valid", 1),
             ci_method=data.settings.ci_method,
             confidence=data.settings.confidence,
-        ).iloc[0]
-        found[(r, c)] = {
-            **result.to_dict(),
-            "n_cases": int(((rows == r) & (columns == c)).sum()),
-        }
+        )
+        values = cells.drop(columns="_cell").to_dict("records")
+        for index, result in zip(cells["_cell"], values, strict=True):
+            # as floats, as these tables have always been written (n as 304.0)
+            found[pairs[index]] = {
+                **{name: float(value) for name, value in result.items()},
+                "n_cases": int(counts[index]),
+            }
     records = []
     n_valid = int(valid.sum())
     for r in words.codebook.codes(row_name):

@@ -70,8 +70,9 @@ def risk_model(
     # aliased coefficient as NA (e.g. education "pre-school child" and occupation "pre-school
     # child" describe the same persons, so their dummy sets add up alike).
     levels = {c: sorted(in_model[c].unique(), key=_sort_key) for c in present}
+    # uint8: a million persons × ~30 dummies is 30 MB instead of 240 (svy takes them as numbers)
     dummies = {
-        f"_d_{c}_{i}": (frame[c] == level).astype(float).reset_index(drop=True)
+        f"_d_{c}_{i}": (frame[c] == level).astype("uint8").reset_index(drop=True)
         for c in present
         for i, level in enumerate(levels[c])
         if i > 0
@@ -283,7 +284,8 @@ def _independent_columns(dummies: pd.DataFrame) -> list[str]:
     """
     if dummies.empty:
         return []
-    patterns, counts = np.unique(dummies.to_numpy(dtype=float), axis=0, return_counts=True)
+    patterns, counts = _distinct_rows(dummies.to_numpy())
+    patterns = patterns.astype(float)
     scale = np.sqrt(counts.astype(float))
     kept: list[str] = []
     basis = scale[:, None]
@@ -295,6 +297,21 @@ def _independent_columns(dummies: pd.DataFrame) -> list[str]:
             basis = candidate
             kept.append(name)
     return kept
+
+
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(matrix, axis=0, return_counts=True)`` of a 0/1 matrix: its distinct rows in
+    the same (lexicographic) order, and how often each occurs.
+
+    Up to 63 columns each row is read as one binary number, the first column the most
+    significant bit, so the rows sort as those numbers do; sorting a million numbers takes a
+    tenth of the time of sorting a million rows (6 s at 1M persons × 27 dummies)."""
+    if matrix.shape[1] > 63 or matrix.size == 0:
+        return np.unique(matrix, axis=0, return_counts=True)
+    bits = np.left_shift(np.uint64(1), np.arange(matrix.shape[1] - 1, -1, -1, dtype=np.uint64))
+    keys = matrix.astype(np.uint64) @ bits
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return matrix[first], counts
 
 
 def _sort_key(level: str) -> tuple[float, str]:

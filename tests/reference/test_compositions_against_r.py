@@ -1,0 +1,146 @@
+"""Compositions in domains and cross-table cells against R's survey package.
+
+The report tables estimate every category of a variable in one svy call
+(:meth:`~injury_survey.survey_design.SurveyDesign.level_proportions`); R estimates each category's
+indicator on its own (``svyciprop``, ``svymean(deff = TRUE)``, ``degf``). Expected values:
+``tables/expected_compositions.csv``, written by ``tables/reference_compositions.R`` (R 4.2.2 /
+survey 4.1.1, the file's first line) on the committed data of ``reference_tables.R``:
+
+- the care-level composition by sex (``composition(by=...)``: domains of the episode domain);
+- the care-level composition among fall episodes (``composition(domain=...)``);
+- the cause × place cells of T9 (``cross_table``: one proportion per observed cell).
+
+Tolerance 1e-8 relative for estimates, SEs and deffs, 1e-6 for the CIs (R's ``qt``); df exact.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from injury_survey.codebook import load_codebook
+from injury_survey.report_tables import ReportData, ReportSettings
+from injury_survey.report_tables.core import Words
+from injury_survey.report_tables.estimators import composition
+from injury_survey.report_tables.profile import cross_table
+
+TABLES = Path(__file__).parent / "tables"
+TIGHT = 1e-8
+CI_RTOL = 1e-6
+CARE_LEVELS = [0, 1, 2, 3, 4]  # the codebook's care levels; 0 and 4 absent from the data
+
+
+def read_expected(directory: Path = TABLES) -> dict[str, dict[str, float]]:
+    """``{key: {quantity: value}}`` from expected_compositions.csv."""
+    table = pd.read_csv(directory / "expected_compositions.csv", comment="#", dtype={"key": str})
+    expected: dict[str, dict[str, float]] = {}
+    for quantity, key, value in table.itertuples(index=False):
+        expected.setdefault(key, {})[quantity] = float(value)
+    return expected
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, dict[str, float]]:
+    return read_expected()
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    persons = pd.read_csv(
+        TABLES / "tables_persons.csv",
+        dtype={"person_id": str, "stratum_id": str, "psu_id": str, "age_group": str},
+    )
+    episodes = pd.read_csv(
+        TABLES / "tables_episodes.csv", dtype={"person_id": str, "stratum_id": str, "psu_id": str}
+    )
+    persons["n_episodes"] = persons["person_id"].map(episodes["person_id"].value_counts())
+    persons["n_episodes"] = persons["n_episodes"].fillna(0).astype(int)
+    return ReportData(
+        persons,
+        {"episodes": episodes.assign(is_case=True, in_window=True)},
+        settings=ReportSettings(lonely_psu="fail"),
+    )
+
+
+def _assert_row(row, reference: dict[str, float]) -> None:
+    assert row["estimate"] == pytest.approx(reference["estimate"], rel=TIGHT)
+    assert row["se"] == pytest.approx(reference["se"], rel=TIGHT)
+    assert row["deff"] == pytest.approx(reference["deff"], rel=TIGHT)
+    assert row["df"] == reference["df"]
+    assert row["ci_lower"] == pytest.approx(reference["ci_lower"], rel=CI_RTOL)
+    assert row["ci_upper"] == pytest.approx(reference["ci_upper"], rel=CI_RTOL)
+
+
+def _assert_absent(row) -> None:
+    """A level without episodes in the domain: 0, no interval, no deff (not a missing row)."""
+    assert row["estimate"] == 0 and row["se"] == 0
+    assert pd.isna(row["ci_lower"]) and pd.isna(row["ci_upper"]) and pd.isna(row["deff"])
+
+
+def test_composition_by_domain_matches_r(data, expected):
+    table = composition(data, "care_level", codes=CARE_LEVELS, by="sex")
+    assert len(table) == 2 * len(CARE_LEVELS)  # every level in every domain
+    compared = 0
+    for _, row in table.iterrows():
+        key = f"care_by_sex|{int(row['sex'])}|{int(row['level'])}"
+        if key in expected:
+            _assert_row(row, expected[key])
+            compared += 1
+        else:
+            _assert_absent(row)
+    assert compared == len([k for k in expected if k.startswith("care_by_sex|")])
+    # the shares of a domain add up to 1 over its levels
+    assert table.groupby("sex")["estimate"].sum().to_numpy() == pytest.approx([1, 1], rel=1e-12)
+
+
+def test_composition_in_a_subdomain_matches_r(data, expected):
+    falls = pd.to_numeric(data.episodes["cause"]) == 3
+    table = composition(data, "care_level", codes=CARE_LEVELS, domain=falls)
+    compared = 0
+    for _, row in table.iterrows():
+        key = f"care_in_falls|{int(row['level'])}"
+        if key in expected:
+            _assert_row(row, expected[key])
+            compared += 1
+        else:
+            _assert_absent(row)
+    assert compared == len([k for k in expected if k.startswith("care_in_falls|")]) > 1
+    assert table["n"].unique().tolist() == [int(falls.sum())]
+
+
+def test_cross_table_cells_match_r(data, expected):
+    table = cross_table(data, Words(load_codebook()), "T9", "cause", "place").data
+    compared = 0
+    for _, row in table.iterrows():
+        key = f"cause_place|{int(row['cause'])}|{int(row['place'])}"
+        if key in expected:
+            _assert_row(row, expected[key])
+            compared += 1
+        else:  # a cell without episodes: 0 and no interval
+            assert row["estimate"] == 0 and pd.isna(row["ci_lower"])
+    assert compared == len([k for k in expected if k.startswith("cause_place|")]) > 10
+
+
+@pytest.mark.r_live
+def test_committed_composition_values_reproduce_in_r(tmp_path, expected):
+    """Rerun reference_compositions.R on the committed data: the committed values come back."""
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript is not installed (apt-get install -y r-base-core r-cran-survey)")
+    for name in ("reference_compositions.R", "tables_persons.csv", "tables_episodes.csv"):
+        shutil.copy(TABLES / name, tmp_path / name)
+    result = subprocess.run(
+        ["Rscript", str(tmp_path / "reference_compositions.R")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    fresh = read_expected(tmp_path)
+    assert fresh.keys() == expected.keys()
+    for key, values in fresh.items():
+        for quantity, value in values.items():
+            assert value == pytest.approx(expected[key][quantity], rel=1e-12)
