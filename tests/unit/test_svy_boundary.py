@@ -4,6 +4,11 @@ survey library then touches its files only."""
 import ast
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
+from injury_survey.survey_design import SurveyDesign, SurveyDesignError
+
 PACKAGE = Path(__file__).parents[2] / "src" / "injury_survey"
 
 
@@ -37,3 +42,21 @@ def test_the_names_callers_import_from_the_adapter_still_import():
         "trim_weights",
     ):
         assert name in survey_design.__all__ and hasattr(survey_design, name), name
+
+
+def test_svy_is_asked_for_one_variable_per_call():
+    """svy 0.35's list form (``mean(["y", "x"])``) leaves the calibration record out of its
+    kernels, so a calibrated design's SEs would silently lose the credit: the adapter refuses it."""
+    frame = pd.DataFrame(
+        {
+            "stratum_id": ["a"] * 4 + ["b"] * 4,
+            "psu_id": [1, 1, 2, 2, 3, 3, 4, 4],
+            "weight": [10.0] * 8,
+            "y": [0, 1] * 4,
+            "x": [1, 0] * 4,
+        }
+    )
+    design = SurveyDesign(frame)
+    assert design.mean("y")["estimate"].iloc[0] == 0.5
+    with pytest.raises(SurveyDesignError, match="one variable per call"):
+        design._estimate("mean", ["y", "x"])

@@ -19,7 +19,13 @@ import svy
 
 from injury_survey.confidence_intervals import wald_ci
 from injury_survey.design_frame import DesignFrame
-from injury_survey.design_spec import CalibrationSpec, LonelyPsu, joined_label, require_columns
+from injury_survey.design_spec import (
+    CalibrationSpec,
+    LonelyPsu,
+    SurveyDesignError,
+    joined_label,
+    require_columns,
+)
 from injury_survey.variance_design import (
     STAGE1_SIZE,
     STAGE2_SIZE,
@@ -226,6 +232,10 @@ class DesignSample(DesignFrame):
     def _estimate(self, method: str, *args, **kwargs):
         """Run an svy estimator with deff; where svy cannot form any deff (SRS variance 0, or
         weights summing to no more than the sample), run it again without and report NaN."""
+        if not all(isinstance(variable, str) for variable in args):
+            # svy 0.35's list form (several variables in one call) leaves the calibration record
+            # out of its kernels: a calibrated design's SEs would silently lose the credit.
+            raise SurveyDesignError(f"svy is asked for one variable per call, got {args!r}.")
         estimator = getattr(self._sample.estimation, method)
         if self._deff is None:
             return estimator(*args, **kwargs)
