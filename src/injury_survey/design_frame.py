@@ -175,9 +175,10 @@ class DesignFrame:
             pass
         except TypeError:  # an unhashable where value: count without keeping it
             key = None
-        rows = self._data
+        # Only the grouping columns: filtering the whole (wide) design table copied every column.
+        rows = self._data[list(by_cols)]
         if where is not None:
-            rows = rows[rows[where[0]] == where[1]]
+            rows = rows[self._data[where[0]] == where[1]]
         counts = (
             rows.groupby(list(by_cols), dropna=True).size().rename("_rows").reset_index()
             if by_cols
