@@ -723,7 +723,8 @@ def test_committed_golden_values_reproduce_in_r(tmp_path, expected):
 
 
 def test_report_inputs_read_only_what_the_tables_use(tmp_path):
-    from injury_survey.report_tables import REPORT_WEIGHTS_COLUMNS, read_report_inputs
+    from injury_survey.report_tables import read_report_inputs
+    from injury_survey.report_tables.designs import DESIGN_FRAME_COLUMNS, PERSON_COLUMNS
 
     clean = tmp_path / "clean"
     clean.mkdir()
@@ -744,7 +745,7 @@ def test_report_inputs_read_only_what_the_tables_use(tmp_path):
 
     read, tables = read_report_inputs(tmp_path)
     assert list(read.columns) == ["person_id", "weight", "injured"]
-    assert set(REPORT_WEIGHTS_COLUMNS) >= set(read.columns)
+    assert {"person_id", *DESIGN_FRAME_COLUMNS, *PERSON_COLUMNS} >= set(read.columns)
     assert sorted(tables) == ["episodes", "households", "persons"]  # no deaths file: skipped
     # the weights lack person columns the tables use: those (only) come from the clean persons
     assert list(tables["persons"].columns) == ["person_id", "education"]

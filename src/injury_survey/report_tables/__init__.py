@@ -97,55 +97,31 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The weights.parquet columns the report tables read besides the variance declaration's and the
-# calibration record's (added by read_report_inputs): the design, the domains and the analysis
-# variables. The others (source rows, dates, the intermediate weights, the alternative case
-# definitions) are not loaded: at a million persons they are ~0.3 GB.
-REPORT_WEIGHTS_COLUMNS = (
-    "person_id",
-    "hh_id",
-    "stratum_id",
-    "psu_id",
-    "weight",
-    "sex",
-    "age_years",
-    "age_group",
-    "age_group_5y",
-    "injured",
-    "n_episodes",
-    "person_years",
-    "proxy",
-    "education",
-    "occupation",
-    "marital",
-    "hukou",
-    "respondent_type",
-    "injured_12m",
-    "months_present_12m",
-)
-
-
 def read_report_inputs(
     wave_dir: str | Path, *, clean: Sequence[str] | None = ("households", "episodes", "deaths")
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """``weights.parquet`` and the clean tables of a wave, as much of them as the tables read.
 
-    The weights keep :data:`REPORT_WEIGHTS_COLUMNS`, the variance declaration's columns and those
-    of either calibration record (in the file's order); ``clean`` names the
+    The weights keep the columns a table's design and its analyses use (the design, the domains,
+    the analysis variables), the variance declaration's and those of either calibration record,
+    in the file's order; the others (source rows, dates, the intermediate weights, the alternative
+    case definitions) are ~0.3 GB at a million persons. ``clean`` names the
     clean tables to read (those absent from the wave are skipped; None reads them all, as the
     quality appendix's item non-response needs). The clean persons are read only for the
     person columns the weights file lacks (a file from an older run).
     """
     import pyarrow.parquet as pq
 
-    from injury_survey.report_tables.designs import PERSON_COLUMNS
+    from injury_survey.report_tables.designs import DESIGN_FRAME_COLUMNS, PERSON_COLUMNS
     from injury_survey.results import read_clean
     from injury_survey.variance_design import VarianceDeclaration
     from injury_survey.weighting import calibration_spec
 
     variance = VarianceDeclaration()
     wanted = {
-        *REPORT_WEIGHTS_COLUMNS,
+        "person_id",
+        *DESIGN_FRAME_COLUMNS,
+        *PERSON_COLUMNS,
         variance.household,
         variance.certainty,
         variance.psus_in_frame,

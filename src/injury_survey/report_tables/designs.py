@@ -210,7 +210,7 @@ class ReportData:
 
 
 # Columns a design frame keeps: the design, the domains and the person-level analysis variables.
-_DESIGN_FRAME_COLUMNS = (
+DESIGN_FRAME_COLUMNS = (
     *EPISODE_DESIGN_COLUMNS,
     "injured",
     "n_episodes",
@@ -229,7 +229,7 @@ _UNIT_DESIGN_COLUMNS = ("certainty", "psus_in_frame", "households_listed")
 
 def _design_frame(frame: pd.DataFrame, calibration_columns: Sequence[str]) -> pd.DataFrame:
     """The columns a design needs, as plain types (svy takes polars; categoricals become text)."""
-    keep = [c for c in dict.fromkeys([*_DESIGN_FRAME_COLUMNS, *calibration_columns]) if c in frame]
+    keep = [c for c in dict.fromkeys([*DESIGN_FRAME_COLUMNS, *calibration_columns]) if c in frame]
     out = frame[keep]  # copy on write: the assignments below leave ``frame`` as it is
     for column in keep:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
