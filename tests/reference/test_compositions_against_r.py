@@ -81,18 +81,33 @@ def _assert_absent(row) -> None:
     assert pd.isna(row["ci_lower"]) and pd.isna(row["ci_upper"]) and pd.isna(row["deff"])
 
 
-def test_composition_by_domain_matches_r(data, expected):
-    table = composition(data, "care_level", codes=CARE_LEVELS, by="sex")
-    assert len(table) == 2 * len(CARE_LEVELS)  # every level in every domain
+def _assert_empty_cell(row) -> None:
+    """A cross-table cell without episodes: 0 and no interval."""
+    assert row["estimate"] == 0 and pd.isna(row["ci_lower"])
+
+
+def _compare(
+    table: pd.DataFrame, expected, prefix: str, key_columns: list[str], absent=_assert_absent
+) -> int:
+    """Each row of ``table`` against R's value under ``prefix|<key columns>``; a row R has no
+    value for is checked by ``absent``. Returns how many rows were compared, after checking
+    that every value R gave under ``prefix`` was."""
     compared = 0
     for _, row in table.iterrows():
-        key = f"care_by_sex|{int(row['sex'])}|{int(row['level'])}"
+        key = "|".join([prefix, *(str(int(row[c])) for c in key_columns)])
         if key in expected:
             _assert_row(row, expected[key])
             compared += 1
         else:
-            _assert_absent(row)
-    assert compared == len([k for k in expected if k.startswith("care_by_sex|")])
+            absent(row)
+    assert compared == len([k for k in expected if k.startswith(f"{prefix}|")])
+    return compared
+
+
+def test_composition_by_domain_matches_r(data, expected):
+    table = composition(data, "care_level", codes=CARE_LEVELS, by="sex")
+    assert len(table) == 2 * len(CARE_LEVELS)  # every level in every domain
+    _compare(table, expected, "care_by_sex", ["sex", "level"])
     # the shares of a domain add up to 1 over its levels
     assert table.groupby("sex")["estimate"].sum().to_numpy() == pytest.approx([1, 1], rel=1e-12)
 
@@ -100,29 +115,13 @@ def test_composition_by_domain_matches_r(data, expected):
 def test_composition_in_a_subdomain_matches_r(data, expected):
     falls = pd.to_numeric(data.episodes["cause"]) == 3
     table = composition(data, "care_level", codes=CARE_LEVELS, domain=falls)
-    compared = 0
-    for _, row in table.iterrows():
-        key = f"care_in_falls|{int(row['level'])}"
-        if key in expected:
-            _assert_row(row, expected[key])
-            compared += 1
-        else:
-            _assert_absent(row)
-    assert compared == len([k for k in expected if k.startswith("care_in_falls|")]) > 1
+    assert _compare(table, expected, "care_in_falls", ["level"]) > 1
     assert table["n"].unique().tolist() == [int(falls.sum())]
 
 
 def test_cross_table_cells_match_r(data, expected):
     table = cross_table(data, Words(load_codebook()), "T9", "cause", "place").data
-    compared = 0
-    for _, row in table.iterrows():
-        key = f"cause_place|{int(row['cause'])}|{int(row['place'])}"
-        if key in expected:
-            _assert_row(row, expected[key])
-            compared += 1
-        else:  # a cell without episodes: 0 and no interval
-            assert row["estimate"] == 0 and pd.isna(row["ci_lower"])
-    assert compared == len([k for k in expected if k.startswith("cause_place|")]) > 10
+    assert _compare(table, expected, "cause_place", ["cause", "place"], _assert_empty_cell) > 10
 
 
 @pytest.mark.r_live
@@ -130,7 +129,8 @@ def test_committed_composition_values_reproduce_in_r(tmp_path, expected):
     """Rerun reference_compositions.R on the committed data: the committed values come back."""
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript is not installed (apt-get install -y r-base-core r-cran-survey)")
-    for name in ("reference_compositions.R", "tables_persons.csv", "tables_episodes.csv"):
+    scripts = ("reference_compositions.R", "episode_design.R")
+    for name in (*scripts, "tables_persons.csv", "tables_episodes.csv"):
         shutil.copy(TABLES / name, tmp_path / name)
     result = subprocess.run(
         ["Rscript", str(tmp_path / "reference_compositions.R")],

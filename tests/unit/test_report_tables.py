@@ -707,7 +707,12 @@ def test_committed_golden_values_reproduce_in_r(tmp_path, expected):
 
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript is not installed (apt-get install -y r-base-core r-cran-survey)")
-    for name in ("reference_tables.R", "tables_persons.csv", "tables_episodes.csv"):
+    for name in (
+        "reference_tables.R",
+        "episode_design.R",
+        "tables_persons.csv",
+        "tables_episodes.csv",
+    ):
         shutil.copy(REFERENCE / name, tmp_path / name)
     result = subprocess.run(
         ["Rscript", str(tmp_path / "reference_tables.R")],

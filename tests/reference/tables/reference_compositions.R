@@ -16,19 +16,9 @@ persons <- read.csv(file.path(here, "tables_persons.csv"), stringsAsFactors = FA
 episodes <- read.csv(file.path(here, "tables_episodes.csv"), stringsAsFactors = FALSE)
 episodes$sex <- persons$sex[match(episodes$person_id, persons$person_id)]
 
-psus <- unique(persons[, c("stratum_id", "psu_id")])
-empty <- psus[!paste(psus$stratum_id, psus$psu_id) %in%
-                paste(episodes$stratum_id, episodes$psu_id), ]
-episodes$in_domain <- 1
-if (nrow(empty) > 0) {
-  filler <- episodes[rep(1, nrow(empty)), ]
-  filler[] <- NA
-  filler$stratum_id <- as.character(empty$stratum_id)
-  filler$psu_id <- empty$psu_id
-  filler$weight <- 1
-  filler$in_domain <- 0
-  episodes <- rbind(episodes, filler)
-}
+# Episode-level analyses: domains of a design holding every sampled PSU (episode_design.R).
+source(file.path(here, "episode_design.R"))
+episodes <- with_placeholder_psus(persons, episodes)
 edes_all <- svydesign(ids = ~psu_id, strata = ~stratum_id, weights = ~weight, nest = TRUE,
                       data = episodes)
 edes <- subset(edes_all, in_domain == 1)
